@@ -1,0 +1,100 @@
+"""Typed results of the movement analysis, shared by the coach, the store and the review.
+
+These names are a contract: the JSON report, the database and the review read them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Verdict(StrEnum):
+    """The posture check's answer for one frame."""
+
+    ON_ALL_FOURS = "on_all_fours"
+    ROCKED_BACK = "rocked_back"
+    LIMB_LIFTED = "limb_lifted"
+    NOT_ON_ALL_FOURS = "not_on_all_fours"
+    NO_PERSON = "no_person"
+
+    @property
+    def in_position(self) -> bool:
+        """Hands and knees down: tabletop or rocked back (child's pose)."""
+        return self in (Verdict.ON_ALL_FOURS, Verdict.ROCKED_BACK)
+
+
+class WarningKind(StrEnum):
+    """What a warning is about."""
+
+    TOO_FAST = "too_fast"
+    JERKY = "jerky"
+    LOST_POSITION = "lost_position"
+    LIMB_LIFTED = "limb_lifted"
+    OUT_OF_VIEW = "out_of_view"
+    WRONG_VIEW = "wrong_view"
+    TOO_DEEP = "too_deep"
+
+
+@dataclass(frozen=True)
+class PostureResult:
+    """The posture verdict for one frame with the criteria behind it."""
+
+    verdict: Verdict
+    faults: dict[str, bool] = field(default_factory=dict)
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class Rep:
+    """One completed rep (or a partial one, flagged as such and not counted)."""
+
+    index: int
+    start_s: float
+    end_s: float
+    period_s: float
+    back_s: float
+    forward_s: float
+    depth: float
+    peak_speed: float
+    jerk: float
+    forceful: bool
+    partial: bool = False
+
+
+@dataclass(frozen=True)
+class MovementWarning:
+    """A warning raised the moment the movement showed it."""
+
+    t_s: float
+    kind: WarningKind
+    message: str
+    value: float | None = None
+    threshold: float | None = None
+
+
+class Phase(StrEnum):
+    """Where the person is in the exercise, frame by frame."""
+
+    NO_PERSON = "no_person"
+    SETTING_UP = "setting_up"      # not yet in position / not yet calibrated
+    CALIBRATING = "calibrating"    # holding the start position while it is measured
+    STILL = "still"                # calibrated and in position, not moving much
+    BACK = "back"                  # rocking back toward the heels
+    FORWARD = "forward"            # coming forward
+    LOST = "lost"                  # position lost after calibration: nothing counts
+
+
+@dataclass(frozen=True)
+class FrameAnalysis:
+    """Everything the analysis says about one frame (one per PoseRecord)."""
+
+    t_s: float
+    posture: PostureResult
+    phase: Phase
+    calibrated: bool
+    depth: float | None = None     # rocking depth: 0 start position, ~1 near the heels, <0 forward
+    speed: float | None = None     # d(depth)/dt in depth units per second (smoothed)
+    rep: Rep | None = None         # a rep (or a partial) completed at this frame
+    warnings: tuple[MovementWarning, ...] = ()       # warnings raised at this frame
+    active: frozenset[WarningKind] = frozenset()     # warning conditions in force now

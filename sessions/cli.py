@@ -1,0 +1,62 @@
+"""The `rocking` command line: one argparse parser, a sub-command per module."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from importlib import import_module
+
+from sessions import __version__
+
+# Each module exposes register(subparsers) and sets a `func(args) -> int` default on its parser.
+COMMAND_MODULES: tuple[str, ...] = (
+    "sessions.analyze_cmd",
+)
+
+
+class UserError(Exception):
+    """A problem the user can fix; reported as one line on stderr with a non-zero exit."""
+
+    exit_code = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full parser with every sub-command registered."""
+    parser = argparse.ArgumentParser(
+        prog="rocking",
+        description="A webcam coach for slow hands-and-knees rocking, for lower-back relief. "
+        "Not medical advice: stop if pain increases.",
+    )
+    parser.add_argument("--version", action="version", version=f"rocking {__version__}")
+    parser.add_argument("-v", "--verbose", action="count", default=0,
+                        help="show diagnostic messages (-vv for debug)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        import_module(name).register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    level = {0: logging.WARNING, 1: logging.INFO}.get(args.verbose, logging.DEBUG)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    func = getattr(args, "func", None)
+    if func is None:
+        parser.print_help()
+        return 0
+    try:
+        return int(func(args))
+    except UserError as exc:
+        sys.stderr.write(f"rocking: error: {exc}\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write("rocking: interrupted\n")
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
