@@ -1,0 +1,209 @@
+"""Frame sources behind one iterator interface: a webcam, a video file, or a single image.
+
+Each source yields ``Frame`` objects (timestamp in seconds, BGR pixels) with strictly increasing
+timestamps, and releases its device or file in ``finally`` on every exit path. Opening a source
+probes it (a video must really decode a frame) so errors surface before any work starts, as a
+``SourceError`` with a one-line message.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+log = logging.getLogger(__name__)
+
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"})
+FALLBACK_FPS = 30.0
+
+BGRImage = NDArray[np.uint8]
+
+
+class SourceError(ValueError):
+    """A source that cannot be opened or read; the message is one line for the user."""
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One frame: its index in the stream, timestamp in seconds and BGR pixels (H, W, 3)."""
+
+    index: int
+    t_s: float
+    bgr: BGRImage
+
+    @property
+    def width(self) -> int:
+        return int(self.bgr.shape[1])
+
+    @property
+    def height(self) -> int:
+        return int(self.bgr.shape[0])
+
+
+class FrameSource(Protocol):
+    """Anything that yields frames. ``frame_count`` is None when unknown (a camera)."""
+
+    name: str
+    fps: float
+    frame_count: int | None
+    is_still: bool
+
+    def __iter__(self) -> Iterator[Frame]: ...
+
+
+def _require_file(path: Path) -> None:
+    if not path.exists():
+        raise SourceError(f"no such file: {path}")
+    if not path.is_file():
+        raise SourceError(f"not a file: {path}")
+
+
+class ImageSource:
+    """A single image, yielded as a one-frame video at t = 0."""
+
+    is_still = True
+    fps = 0.0
+    frame_count: int | None = 1
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.name = str(path)
+        _require_file(self.path)
+        image = cv2.imread(str(self.path), cv2.IMREAD_COLOR)
+        if image is None or image.size == 0:
+            raise SourceError(f"cannot read {self.path} as an image (damaged or not an image)")
+        self._image: BGRImage = np.asarray(image, dtype=np.uint8)
+
+    def __iter__(self) -> Iterator[Frame]:
+        yield Frame(0, 0.0, self._image)
+
+
+class VideoFileSource:
+    """A video file. Timestamps are frame index / fps, so they always increase."""
+
+    is_still = False
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.name = str(path)
+        _require_file(self.path)
+        cap = self._open()
+        try:
+            ok, frame = cap.read()
+            if not ok or frame is None:
+                raise self._unreadable()
+            fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
+            count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+        finally:
+            cap.release()
+        if not np.isfinite(fps) or fps <= 0 or fps > 1000:
+            log.warning("%s does not state a usable frame rate; assuming %.0f fps",
+                        self.path, FALLBACK_FPS)
+            fps = FALLBACK_FPS
+        self.fps = fps
+        self.frame_count: int | None = count if count > 0 else None
+
+    def _unreadable(self) -> SourceError:
+        return SourceError(
+            f"cannot read {self.path} as a video (truncated, damaged, or not a video or image)"
+        )
+
+    def _open(self) -> cv2.VideoCapture:
+        cap = cv2.VideoCapture(str(self.path))
+        if not cap.isOpened():
+            cap.release()
+            raise self._unreadable()
+        return cap
+
+    def __iter__(self) -> Generator[Frame, None, None]:
+        cap = self._open()
+        index = 0
+        try:
+            while True:
+                ok, frame = cap.read()
+                if not ok or frame is None:
+                    break
+                yield Frame(index, index / self.fps, np.asarray(frame, dtype=np.uint8))
+                index += 1
+        finally:
+            cap.release()
+        if index == 0:
+            raise self._unreadable()
+        if self.frame_count is not None and index < self.frame_count - 1:
+            log.warning("%s ended after %d of %d frames (truncated?)",
+                        self.path, index, self.frame_count)
+
+
+class CameraSource:
+    """A webcam by index. Timestamps come from a monotonic clock, forced strictly increasing."""
+
+    is_still = False
+    frame_count: int | None = None
+
+    def __init__(self, index: int, width: int | None = None, height: int | None = None) -> None:
+        self.index = index
+        self.name = f"camera {index}"
+        self.size = (width, height)
+        self.fps = FALLBACK_FPS
+
+    def _open(self) -> cv2.VideoCapture:
+        previous = cv2.utils.logging.getLogLevel()
+        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)  # no WARN spam
+        try:
+            cap = cv2.VideoCapture(self.index)
+        finally:
+            cv2.utils.logging.setLogLevel(previous)
+        if not cap.isOpened():
+            cap.release()
+            raise SourceError(f"no camera at index {self.index}")
+        width, height = self.size
+        if width and height:
+            cap.set(cv2.CAP_PROP_FRAME_WIDTH, width)
+            cap.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
+        fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
+        if np.isfinite(fps) and 0 < fps <= 240:
+            self.fps = fps
+        return cap
+
+    def __iter__(self) -> Generator[Frame, None, None]:
+        cap = self._open()
+        start = time.monotonic()
+        last = -np.inf
+        index = 0
+        try:
+            while True:
+                ok, frame = cap.read()
+                if not ok or frame is None:
+                    if index == 0:
+                        raise SourceError(f"camera {self.index} opened but gives no frames")
+                    log.warning("camera %d stopped giving frames", self.index)
+                    return
+                t = time.monotonic() - start
+                t = max(t, last + 1e-3)
+                last = t
+                yield Frame(index, t, np.asarray(frame, dtype=np.uint8))
+                index += 1
+        finally:
+            cap.release()
+
+
+def open_source(spec: str | Path) -> FrameSource:
+    """Open a source from a command-line spec: an integer is a camera index, else a file path.
+
+    Images (by suffix) become one-frame sources; anything else is probed as a video.
+    """
+    text = str(spec)
+    if text.isdigit():
+        return CameraSource(int(text))
+    path = Path(text).expanduser()
+    if path.suffix.lower() in IMAGE_SUFFIXES:
+        return ImageSource(path)
+    return VideoFileSource(path)
