@@ -150,20 +150,18 @@ class CoachSettings:
     low_visibility: float = 0.5    # mean visibility below this asks for more light
 
 
-# Posture faults (keys of PostureResult.faults, True = fault present) -> the set-up cue.
-# Ordered: the first fault present is the one the person is asked to fix.
+# Posture faults (keys of PostureResult.faults, see pose.posture.FAULTS; True = fault present)
+# -> the set-up cue. The first fault present is the one the person is asked to fix.
 SETUP_CUES: tuple[tuple[tuple[str, ...], str], ...] = (
-    (("out_of_view", "not_in_view", "body_not_in_view", "partly_out_of_view"),
-     "Move back so your hands and feet are in view"),
-    (("wrong_view", "front_view", "not_side_view", "bad_view"), "Turn side-on to the camera"),
-    (("low_visibility", "too_dark"), "More light, please"),
+    (("out_of_view",), "Move back so your hands and feet are in view"),
+    (("wrong_view",), "Turn side-on to the camera"),
+    (("low_visibility",), "More light, please"),
 )
 # Checklist lines and the faults that un-tick them.
 CHECKLIST: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Hands under shoulders", ("hands_not_under_shoulders", "hands_off_shoulders",
-                               "hand_not_under_shoulder", "wrists_not_under_shoulders")),
-    ("Knees under hips", ("knees_not_under_hips", "knee_not_under_hip", "knees_off_hips")),
-    ("Back level", ("back_not_level", "back_tilted", "torso_not_level")),
+    ("Hands under shoulders", ("hands_not_under_shoulders", "hands_not_down", "hand_lifted")),
+    ("Knees under hips", ("knees_not_under_hips", "knees_not_down", "knee_lifted")),
+    ("Back level", ("torso_not_level",)),
 )
 
 WARNING_TEXT: dict[WarningKind, str] = {

@@ -295,7 +295,7 @@ def test_checklist_ticks_as_faults_clear() -> None:
     view = d.frame(calibrated=False)
     assert view.stage is Stage.START_POSITION
     view = d.frame(calibrated=False, faults={"knees_not_under_hips": True,
-                                             "back_not_level": True})
+                                             "torso_not_level": True})
     assert [(i.label, i.ok) for i in view.checklist] == [
         ("Hands under shoulders", True), ("Knees under hips", False), ("Back level", False)]
     view = d.frame(calibrated=False)
@@ -330,7 +330,7 @@ def test_leaving_the_start_position_goes_back_to_setup() -> None:
         (Verdict.NOT_ON_ALL_FOURS, {}, frozenset(), 0.9, "Get on your hands and knees"),
         (Verdict.LIMB_LIFTED, {}, frozenset(), 0.9, "Put both hands and both knees"),
         (Verdict.ON_ALL_FOURS, {}, frozenset(), 0.9, None),
-        (Verdict.ROCKED_BACK, {"back_not_level": True}, frozenset(), None, None),
+        (Verdict.ROCKED_BACK, {"torso_not_level": True}, frozenset(), None, None),
     ],
 )
 def test_setup_cues(verdict: Verdict, faults: dict[str, bool], active: frozenset[WarningKind],
