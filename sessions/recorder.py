@@ -1,0 +1,229 @@
+"""Saving a session as it happens: the per-frame analysis stream in, the session store out.
+
+    rec = SessionRecorder(store, session_id)       # see sessions.store for opening the store
+    for fa in analyses:                            # one FrameAnalysis per frame
+        rec.update(fa, target=pacer_depth_or_None)
+    rec.finish("completed")                        # or "interrupted"
+
+or, as a context manager that finishes "completed" on a normal exit and "interrupted" on an
+exception (Ctrl-C included)::
+
+    with SessionRecorder(store, sid) as rec: ...
+
+What is written, and when:
+- every rep and every warning is committed in the frame it arrives (crash-safe: after a kill -9
+  everything up to the last rep is in the database);
+- posture changes (verdict or faults differ from the previous frame) and a downsampled series
+  (``sample_hz``, default 5 per second: depth, speed, phase, verdict, pacer target, warnings in
+  force) are batched and committed about once a second (``commit_interval_s``).
+
+``update`` costs a few microseconds on frames that write nothing.
+
+If the database fails mid-session (disk full, file locked for too long...), nothing is lost:
+the recorder stops writing to it, saves the whole session to a JSON file next to the database
+(or in the user data folder) and logs where; :attr:`SessionRecorder.fallback_path` says it too.
+``rocking import FILE`` puts such a file back into a database.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from pose.events import FrameAnalysis, MovementWarning, Rep, Verdict
+from sessions.store import (
+    JSON_FORMAT,
+    PostureEvent,
+    Sample,
+    SessionData,
+    SessionMeta,
+    SessionRow,
+    SessionStore,
+    Status,
+    StoreError,
+    default_data_dir,
+    session_to_json,
+)
+
+log = logging.getLogger(__name__)
+
+
+class SessionRecorder:
+    """Writes one session's reps, warnings, posture changes and a downsampled series."""
+
+    def __init__(self, store: SessionStore, session_id: int, *, sample_hz: float = 5.0,
+                 commit_interval_s: float = 1.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        if sample_hz <= 0 or commit_interval_s < 0:
+            raise ValueError("sample_hz must be > 0 and commit_interval_s >= 0")
+        row = store.session(session_id)
+        if row is None:
+            raise ValueError(f"no session {session_id} in {store.path}")
+        self.store = store
+        self.session_id = session_id
+        self._row = row
+        self._dt = 1.0 / sample_hz
+        self._interval = commit_interval_s
+        self._clock = clock
+        self._last_commit = clock()
+        self._next_sample_t = float("-inf")
+        self._last_posture: tuple[Verdict, tuple[tuple[str, bool], ...]] | None = None
+        # Everything so far (for the fallback file) and what is not yet committed.
+        self.reps: list[Rep] = []
+        self.warnings: list[MovementWarning] = []
+        self.posture: list[PostureEvent] = []
+        self.samples: list[Sample] = []
+        self._pending = [0, 0, 0, 0]  # counts at the end of each list already committed
+        self._failed: str | None = None
+        self._last_fallback = 0.0
+        self._fallback_events = 0
+        self.fallback_path: Path | None = None
+        self.finished: Status | None = None
+
+    # -- per frame
+    def update(self, fa: FrameAnalysis, target: float | None = None) -> None:
+        """Take one frame's analysis (and the pacer's target depth, when there is a pacer)."""
+        if self.finished is not None:
+            raise RuntimeError("update() after finish()")
+        urgent = False
+        if fa.rep is not None:
+            self.reps.append(fa.rep)
+            urgent = True
+        if fa.warnings:
+            self.warnings.extend(fa.warnings)
+            urgent = True
+        posture = fa.posture
+        key = (posture.verdict, tuple(posture.faults.items()))
+        if key != self._last_posture:
+            self._last_posture = key
+            self.posture.append(PostureEvent(fa.t_s, posture.verdict, dict(posture.faults),
+                                             posture.message))
+        if fa.t_s + 1e-9 >= self._next_sample_t:  # (tolerate float rounding of frame times)
+            self.samples.append(Sample(fa.t_s, fa.depth, fa.speed, str(fa.phase),
+                                       str(posture.verdict), target,
+                                       tuple(sorted(str(k) for k in fa.active))))
+            self._next_sample_t += self._dt
+            if self._next_sample_t <= fa.t_s:
+                self._next_sample_t = fa.t_s + self._dt
+        if urgent or self._clock() - self._last_commit >= self._interval:
+            self.flush()
+
+    def flush(self) -> None:
+        """Commit what is pending now (or refresh the fallback file once the store failed)."""
+        self._last_commit = self._clock()
+        if self._failed is not None:
+            events = len(self.reps) + len(self.warnings)
+            if self._last_commit - self._last_fallback >= 10.0 or events > self._fallback_events:
+                self._write_fallback()
+            return
+        r, w, p, s = self._pending
+        try:
+            self.store.append(self.session_id, reps=self.reps[r:], warnings=self.warnings[w:],
+                              posture=self.posture[p:], samples=self.samples[s:])
+        except StoreError as exc:
+            self._fail(exc)
+            return
+        self._pending = [len(self.reps), len(self.warnings), len(self.posture),
+                         len(self.samples)]
+
+    def finish(self, status: Status = "completed") -> Path | None:
+        """Commit what is left and close the session; return the fallback file if one was used."""
+        if self.finished is not None:
+            return self.fallback_path
+        self.flush()
+        self.finished = status
+        ended = time.time()
+        if self._failed is None:
+            try:
+                self.store.finish_session(self.session_id, status, ended)
+            except StoreError as exc:
+                self._fail(exc)
+        if self._failed is not None:
+            self._write_fallback(ended_at=ended)
+        return self.fallback_path
+
+    def __enter__(self) -> SessionRecorder:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.finish("completed" if exc_type is None else "interrupted")
+
+    # -- failure path
+    def _fail(self, exc: StoreError) -> None:
+        self._failed = str(exc)
+        log.error("could not save to the session database: %s", exc)
+        self._write_fallback()
+
+    def snapshot(self, ended_at: float | None = None) -> SessionData:
+        """The session as recorded so far."""
+        row = SessionRow(self.session_id, self._row.meta, self._row.started_at, ended_at,
+                         self.finished or "running")
+        return SessionData(row, list(self.reps), list(self.warnings), list(self.posture),
+                           list(self.samples))
+
+    def _write_fallback(self, ended_at: float | None = None) -> None:
+        self._last_fallback = self._clock()
+        self._fallback_events = len(self.reps) + len(self.warnings)
+        doc: dict[str, Any] = {
+            "format": JSON_FORMAT, "format_version": 1,
+            "note": "saved here because the session database failed: "
+                    f"{self._failed}; `rocking import` this file to add it to a database",
+            "database": str(self.store.path), "database_session_id": self.session_id,
+            "session": session_to_json(self.snapshot(ended_at)),
+        }
+        stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(self._row.started_at))
+        name = f"rocking-session-{stamp}-{self.session_id}.json"
+        places = [self.store.path.parent, default_data_dir()]
+        if self.fallback_path is not None:
+            places.insert(0, self.fallback_path.parent)
+        for folder in places:
+            path = folder / name
+            if _write_private_json(path, doc):
+                if path != self.fallback_path:
+                    log.warning("session %d saved to %s instead of the database",
+                                self.session_id, path)
+                self.fallback_path = path
+                return
+        log.error("could not save session %d anywhere (tried %s)", self.session_id,
+                  ", ".join(str(p) for p in places))
+
+
+def _write_private_json(path: Path, doc: dict[str, Any]) -> bool:
+    """Write atomically with mode 0600; False if the folder is not writable."""
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(tmp, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(doc, fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        tmp.replace(path)
+    except OSError:
+        return False
+    return True
+
+
+def load_fallback(path: Path) -> SessionData:
+    """Read a fallback file written by the recorder; raise StoreError if it is not one."""
+    from sessions.store import session_from_json
+
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        if doc.get("format") != JSON_FORMAT:
+            raise ValueError("not a rocking session file")
+        return session_from_json(doc["session"])
+    except OSError as exc:
+        raise StoreError(f"cannot read {path}: {exc.strerror}") from exc
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise StoreError(f"{path} is not a rocking session file ({exc})") from exc
+
+
+__all__ = ["SessionMeta", "SessionRecorder", "load_fallback"]
