@@ -1,0 +1,55 @@
+"""Shared fixtures: the real-data folder (skipped with a reason when absent) and the real model's
+landmarks for every shared photograph, computed once per test session."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import cv2
+import pytest
+
+from pose import model_files
+from pose.record import PoseRecord
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+REALDATA_DIR = PROJECT_ROOT.parent / "shared" / "realdata"
+
+
+@pytest.fixture(scope="session")
+def realdata() -> Path:
+    """../shared/realdata (photos, labels.tsv, clips); skips when it is absent."""
+    if not (REALDATA_DIR / "images").is_dir():
+        pytest.skip(f"real data not available at {REALDATA_DIR} (team machines only)")
+    return REALDATA_DIR
+
+
+@pytest.fixture(scope="session")
+def photo_labels(realdata: Path) -> dict[str, str]:
+    """Label of each shared photograph (all_fours, rocked_back, limb_lifted, other, ambiguous)."""
+    with (realdata / "labels.tsv").open(newline="") as fh:
+        return {row["file"]: row["label"] for row in csv.DictReader(fh, delimiter="\t")}
+
+
+@pytest.fixture(scope="session")
+def pose_model() -> model_files.ModelBytes:
+    """The bundled full model, hash-checked."""
+    return model_files.resolve("full")
+
+
+@pytest.fixture(scope="session")
+def photo_records(realdata: Path, pose_model: model_files.ModelBytes) -> dict[str, PoseRecord]:
+    """The real estimator's record for every shared photograph, computed once per session.
+
+    Each photo gets a fresh landmarker (as `rocking analyze photo.jpg` does; about 80 ms each),
+    so VIDEO-mode tracking never carries over from one unrelated photo to the next.
+    """
+    from pose.estimator import PoseEstimator
+
+    records: dict[str, PoseRecord] = {}
+    for path in sorted((realdata / "images").glob("*.jpg")):
+        bgr = cv2.imread(str(path))
+        assert bgr is not None, path
+        with PoseEstimator(pose_model) as estimator:
+            records[path.name] = estimator.detect(0.0, bgr)
+    return records
