@@ -8,19 +8,14 @@ Use as a context manager::
 
 The converters read attributes only (``x``, ``y``, ``z``, ``visibility``), so tests can feed plain
 objects. MediaPipe's native layer writes INFO/WARNING lines straight to file descriptor 2 when a
-model loads, on the first detection and at close; those moments are captured and routed through
-``logging`` (errors at ERROR, the rest at DEBUG) so a terminal shows the tool's own messages only.
+model loads, on the first detections and at close; those moments are captured and routed through
+``logging`` (pose/native_output.py) so a terminal shows the tool's own messages only.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
-import re
-import sys
-import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from types import TracebackType
 from typing import Any, Protocol
 
@@ -28,6 +23,7 @@ import cv2
 import numpy as np
 
 from pose.model_files import ModelBytes
+from pose.native_output import native_stderr_to_log
 from pose.person_tracking import PersonFollower
 from pose.record import N_LANDMARKS, PoseRecord
 from pose.sources import Frame
@@ -35,7 +31,6 @@ from pose.sources import Frame
 log = logging.getLogger(__name__)
 
 MAX_PEOPLE = 2  # ask MediaPipe for this many, then follow one (see pose/person_tracking.py)
-_ERROR_LINE = re.compile(r"^\s*(?:[EF]\d{4}\s|(?:E|F|ERROR|FATAL)\s*:)|\bERROR\b|\bFATAL\b")
 
 
 class LandmarkLike(Protocol):
@@ -44,44 +39,6 @@ class LandmarkLike(Protocol):
     x: float
     y: float
     z: float
-
-
-def forward_native_lines(text: str, logger: logging.Logger = log) -> int:
-    """Log captured native output: error-looking lines at ERROR, others at DEBUG.
-
-    Returns how many lines were forwarded as errors.
-    """
-    errors = 0
-    for line in text.splitlines():
-        if not line.strip():
-            continue
-        if _ERROR_LINE.search(line):
-            logger.error("mediapipe: %s", line.strip())
-            errors += 1
-        else:
-            logger.debug("mediapipe: %s", line.strip())
-    return errors
-
-
-@contextlib.contextmanager
-def native_stderr_to_log(logger: logging.Logger = log) -> Iterator[None]:
-    """Capture everything written to fd 2 (by native code too) and pass it to ``logging``."""
-    sys.stderr.flush()
-    try:
-        saved = os.dup(2)
-    except OSError:  # no fd 2 at all: nothing to capture
-        yield
-        return
-    with tempfile.TemporaryFile() as sink:
-        os.dup2(sink.fileno(), 2)
-        try:
-            yield
-        finally:
-            sys.stderr.flush()
-            os.dup2(saved, 2)
-            os.close(saved)
-            sink.seek(0)
-            forward_native_lines(sink.read().decode("utf-8", errors="replace"), logger)
 
 
 def _coords(points: Sequence[Any], attrs: tuple[str, ...]) -> np.ndarray:
@@ -159,7 +116,7 @@ class PoseEstimator:
             min_pose_presence_confidence=presence,
             min_tracking_confidence=tracking,
         )
-        with native_stderr_to_log():
+        with native_stderr_to_log(log):
             self._landmarker = vision.PoseLandmarker.create_from_options(options)
         log.debug("pose landmarker ready (%s model, up to %d people)",
                   self.model.variant.name, self.max_people)
@@ -175,7 +132,7 @@ class PoseEstimator:
 
     def close(self) -> None:
         if self._landmarker is not None:
-            with native_stderr_to_log():
+            with native_stderr_to_log(log):
                 self._landmarker.close()
             self._landmarker = None
 
@@ -197,7 +154,7 @@ class PoseEstimator:
         if self._people_seen == 0:
             # The native layer logs once on the first detection and once on the first person
             # found; capture until then (cheap), then run bare.
-            with native_stderr_to_log():
+            with native_stderr_to_log(log):
                 result = self._landmarker.detect_for_video(image, ms)
         else:
             result = self._landmarker.detect_for_video(image, ms)

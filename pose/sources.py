@@ -19,6 +19,8 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from pose.native_output import native_stderr_to_log
+
 log = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"})
@@ -95,15 +97,17 @@ class VideoFileSource:
         self.path = Path(path)
         self.name = str(path)
         _require_file(self.path)
-        cap = self._open()
-        try:
-            ok, frame = cap.read()
-            if not ok or frame is None:
-                raise self._unreadable()
-            fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
-            count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
-        finally:
-            cap.release()
+        # FFmpeg prints its complaints ("moov atom not found") to fd 2; we raise our own error.
+        with native_stderr_to_log(log, logging.DEBUG):
+            cap = self._open()
+            try:
+                ok, frame = cap.read()
+                if not ok or frame is None:
+                    raise self._unreadable()
+                fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
+                count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+            finally:
+                cap.release()
         if not np.isfinite(fps) or fps <= 0 or fps > 1000:
             log.warning("%s does not state a usable frame rate; assuming %.0f fps",
                         self.path, FALLBACK_FPS)
@@ -155,14 +159,13 @@ class CameraSource:
         self.fps = FALLBACK_FPS
 
     def _open(self) -> cv2.VideoCapture:
-        previous = cv2.utils.logging.getLogLevel()
-        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)  # no WARN spam
-        try:
+        # OpenCV logs "Camera index out of range" to fd 2; we raise our own one-line error.
+        with native_stderr_to_log(log, logging.DEBUG):
             cap = cv2.VideoCapture(self.index)
-        finally:
-            cv2.utils.logging.setLogLevel(previous)
-        if not cap.isOpened():
-            cap.release()
+            opened = cap.isOpened()
+            if not opened:
+                cap.release()
+        if not opened:
             raise SourceError(f"no camera at index {self.index}")
         width, height = self.size
         if width and height:

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pose import estimator as est
+from pose import native_output
 from pose.estimator import PoseEstimator, record_from_landmarks, records_from_result
 from pose.model_files import ModelBytes
 from pose.person_tracking import PersonFollower, prominence
@@ -172,8 +172,8 @@ def test_follower_does_not_jump_to_someone_else_until_the_person_is_gone() -> No
 def test_native_lines_forward_only_errors_as_errors(
     text: str, errors: int, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.DEBUG, logger=est.log.name):
-        assert est.forward_native_lines(text) == errors
+    with caplog.at_level(logging.DEBUG, logger=native_output.log.name):
+        assert native_output.forward_native_lines(text) == errors
     assert sum(r.levelno == logging.ERROR for r in caplog.records) == errors
 
 
@@ -182,9 +182,10 @@ def test_native_stderr_capture_catches_fd2_writes(
 ) -> None:
     import os
 
-    with caplog.at_level(logging.DEBUG, logger=est.log.name), est.native_stderr_to_log():
+    capture = native_output.native_stderr_to_log()
+    with caplog.at_level(logging.DEBUG, logger=native_output.log.name), capture:
         os.write(2, b"WARNING: noisy native line\nE0000 00:00 1 x.cc:1] real failure\n")
     assert capfd.readouterr().err == ""
     levels = {r.getMessage(): r.levelno for r in caplog.records}
-    assert levels["mediapipe: WARNING: noisy native line"] == logging.DEBUG
-    assert levels["mediapipe: E0000 00:00 1 x.cc:1] real failure"] == logging.ERROR
+    assert levels["native: WARNING: noisy native line"] == logging.DEBUG
+    assert levels["native: E0000 00:00 1 x.cc:1] real failure"] == logging.ERROR
