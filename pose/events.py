@@ -60,6 +60,8 @@ class Rep:
     jerk: float
     forceful: bool
     partial: bool = False
+    pause_s: float = 0.0           # held at the deepest point between back_s and forward_s
+    peak_accel: float = 0.0        # depth units per second squared
 
 
 @dataclass(frozen=True)
@@ -98,3 +100,8 @@ class FrameAnalysis:
     rep: Rep | None = None         # a rep (or a partial) completed at this frame
     warnings: tuple[MovementWarning, ...] = ()       # warnings raised at this frame
     active: frozenset[WarningKind] = frozenset()     # warning conditions in force now
+    accel: float | None = None     # d(speed)/dt in depth units per second squared (smoothed)
+    rep_count: int = 0             # full reps counted so far
+    calibration_progress: float = 0.0   # 0..1 while holding the start position
+    side: str | None = None        # body side nearer the camera ("left" / "right")
+    view: str | None = None        # "side", "three_quarter" or "front_or_back"

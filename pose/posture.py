@@ -89,6 +89,7 @@ class PostureMeasures:
     in_frame: bool
     torso_tilt_deg: float
     thigh_deg: float            # near-side thigh from vertical, + = hips toward the heels
+    thigh_lr_deg: tuple[float, float]     # the same for (left, right)
     hand_heights: tuple[float, float]     # (left, right) above the floor line, torso units
     knee_heights: tuple[float, float]
     wrist_below_shoulder: tuple[float, float]
@@ -132,6 +133,7 @@ def measure(record: PoseRecord, side: Side | None = None) -> PostureMeasures | N
         in_frame=in_frame,
         torso_tilt_deg=torso_tilt_deg(px),
         thigh_deg=thigh_angle_deg(px, side, head),
+        thigh_lr_deg=(thigh_angle_deg(px, Side.LEFT, head), thigh_angle_deg(px, Side.RIGHT, head)),
         hand_heights=_pair((floor - px[wrists, 1]) / torso),
         knee_heights=_pair((floor - px[knees, 1]) / torso),
         wrist_below_shoulder=_pair(

@@ -1,0 +1,172 @@
+"""Movement warnings, raised the moment the movement shows them and cleared when it is right again.
+
+Units are the tool's own: **depth units** (1 = the thigh turned back 65 degrees about the knee
+from the person's calibrated start position, about as far as the heels) and seconds.
+
+Why the defaults (measured on the real rocking clips, ../shared/realdata/video): steady reps of
+4-6 s peak at 0.5-0.9 depth units/s, forceful ones (periods of 1.2-1.5 s) at 1.8-3.9. A smooth
+rep to depth 0.8 that takes 2 s, the shortest period the practitioner's advice calls slow enough,
+peaks at pi * 0.8 / 2 = 1.26 units/s: ``too_fast_speed`` = 1.3 sits there, near the geometric
+middle of 0.9 and 1.8. Its peak acceleration is 0.4 * (2 pi / 2 s)^2 = 3.9 units/s^2, while a
+steady 5 s rep peaks at 0.6; a rep that starts a phase at full speed (jerky) reaches 6 or more
+even when slow, so ``jerky_accel`` = 4.0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pose.events import MovementWarning, WarningKind
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Every threshold of the movement analysis, in named units; override any with ``replace``."""
+
+    # rocking depth signal
+    depth_unit_deg: float = 65.0           # thigh rotation (deg) that makes one depth unit
+    calibration_hold_s: float = 1.0        # hold the start position this long to calibrate
+    calibration_tolerance_deg: float = 4.0  # ... with the thigh angle within this range
+    recalibrate_after_s: float = 5.0       # a loss of position this long asks for a new hold
+    # rep counting
+    rep_enter_depth: float = 0.2           # a rep starts once past this depth ...
+    rep_return_depth: float = 0.1          # ... and is over once back within this depth
+    rep_min_dwell_s: float = 0.25          # time past each threshold before it counts
+    full_rep_depth: float = 0.5            # shallower reps are partial: reported, not counted
+    quiet_speed: float = 0.04              # depth units/s: slower than this is not moving
+    # force
+    too_fast_speed: float = 1.3            # depth units/s
+    jerky_accel: float = 6.0               # depth units/s^2
+    forceful_min_period_s: float = 2.0     # a counted rep quicker than this is forceful
+    # position
+    lost_position_s: float = 0.5           # out of position this long: lost_position
+    out_of_view_s: float = 0.5
+    wrong_view_s: float = 1.0
+    # clearing
+    clear_fraction: float = 0.8            # a speed warning clears below this share of its limit
+    clear_s: float = 2.0                   # ... once it stayed there this long
+
+
+DEFAULT_THRESHOLDS = Thresholds()
+
+MESSAGES: dict[WarningKind, str] = {
+    WarningKind.TOO_FAST: "Slow down: rock back on a long breath out.",
+    WarningKind.JERKY: "Smoothly: ease into and out of each rock, no bouncing.",
+    WarningKind.LOST_POSITION: "Position lost: hands and knees back on the floor.",
+    WarningKind.LIMB_LIFTED: "Keep both hands and both knees on the floor.",
+    WarningKind.OUT_OF_VIEW: "Move so your whole body is in the picture.",
+    WarningKind.WRONG_VIEW: "Turn side-on to the camera.",
+    WarningKind.TOO_DEEP: "Not so far back: stop before it strains.",
+}
+
+
+@dataclass(frozen=True)
+class AlertInputs:
+    """What one frame tells the alerts."""
+
+    t_s: float
+    calibrated: bool
+    in_position: bool
+    limb_lifted: bool
+    person: bool
+    out_of_view: bool
+    wrong_view: bool
+    speed: float | None
+    accel: float | None
+
+
+class _Condition:
+    """One warning condition: raised after ``raise_s`` of trouble, cleared after ``clear_s``."""
+
+    def __init__(self, raise_s: float, clear_s: float) -> None:
+        self.raise_s = raise_s
+        self.clear_s = clear_s
+        self.active = False
+        self._since: float | None = None
+
+    def reset(self) -> None:
+        self.active = False
+        self._since = None
+
+    def update(self, t_s: float, bad: bool, calm: bool) -> bool:
+        """Feed one frame; True when the warning is raised at this frame."""
+        if not self.active:
+            if bad:
+                self._since = t_s if self._since is None else self._since
+                if t_s - self._since >= self.raise_s:
+                    self.active, self._since = True, None
+                    return True
+            else:
+                self._since = None
+            return False
+        if calm:
+            self._since = t_s if self._since is None else self._since
+            if t_s - self._since >= self.clear_s:
+                self.active, self._since = False, None
+        else:
+            self._since = None
+        return False
+
+
+class AlertMonitor:
+    """All warning conditions of a stream, with hysteresis; ``update`` once a frame."""
+
+    def __init__(self, thresholds: Thresholds = Thresholds()) -> None:
+        th = self.thresholds = thresholds
+        self._conds: dict[WarningKind, _Condition] = {
+            WarningKind.TOO_FAST: _Condition(0.0, th.clear_s),
+            WarningKind.JERKY: _Condition(0.0, th.clear_s),
+            WarningKind.LOST_POSITION: _Condition(th.lost_position_s, 0.5),
+            WarningKind.LIMB_LIFTED: _Condition(th.lost_position_s, 0.5),
+            WarningKind.OUT_OF_VIEW: _Condition(th.out_of_view_s, 0.5),
+            WarningKind.WRONG_VIEW: _Condition(th.wrong_view_s, 0.5),
+        }
+
+    def reset(self) -> None:
+        for cond in self._conds.values():
+            cond.reset()
+
+    @property
+    def active(self) -> frozenset[WarningKind]:
+        """The warning conditions in force now."""
+        return frozenset(k for k, c in self._conds.items() if c.active)
+
+    def update(self, f: AlertInputs) -> tuple[MovementWarning, ...]:
+        """Feed one frame; returns the warnings raised at this frame."""
+        th = self.thresholds
+        speed = abs(f.speed) if f.speed is not None else None
+        accel = abs(f.accel) if f.accel is not None else None
+        moving = f.calibrated and f.in_position
+        checks: dict[WarningKind, tuple[bool, bool, float | None, float | None]] = {
+            WarningKind.TOO_FAST: (
+                moving and speed is not None and speed > th.too_fast_speed,
+                speed is None or speed < th.clear_fraction * th.too_fast_speed,
+                speed, th.too_fast_speed),
+            WarningKind.JERKY: (
+                moving and accel is not None and accel > th.jerky_accel,
+                accel is None or accel < th.clear_fraction * th.jerky_accel,
+                accel, th.jerky_accel),
+            WarningKind.LOST_POSITION: (
+                f.calibrated and not f.in_position and not f.limb_lifted,
+                f.in_position or f.limb_lifted, None, None),
+            WarningKind.LIMB_LIFTED: (f.limb_lifted, not f.limb_lifted, None, None),
+            WarningKind.OUT_OF_VIEW: (
+                f.out_of_view or (f.calibrated and not f.person),
+                not f.out_of_view and f.person, None, None),
+            WarningKind.WRONG_VIEW: (f.wrong_view, not f.wrong_view, None, None),
+        }
+        raised = []
+        for kind, (bad, calm, value, limit) in checks.items():
+            if self._conds[kind].update(f.t_s, bad, calm):
+                raised.append(MovementWarning(f.t_s, kind, _message(kind, value, limit),
+                                              value, limit))
+        return tuple(raised)
+
+
+def _message(kind: WarningKind, value: float | None, limit: float | None) -> str:
+    text = MESSAGES[kind]
+    if kind is WarningKind.TOO_FAST and value is not None and limit is not None:
+        return f"{text} ({value:.1f} depth/s, limit {limit:.1f})"
+    if kind is WarningKind.JERKY and value is not None and limit is not None:
+        return f"{text} ({value:.1f} depth/s², limit {limit:.1f})"
+    return text

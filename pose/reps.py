@@ -1,0 +1,147 @@
+"""Rep counting on the rocking depth: two thresholds, a minimum dwell, partial reps reported.
+
+A rep starts when the depth has stayed past ``rep_enter_depth`` for ``rep_min_dwell_s`` and is
+over once it has stayed back within ``rep_return_depth`` as long and the forward movement has
+stopped (or the next rep begins). Its start is the last moment the person was still before it,
+its end the first moment they were still after it, so holds between reps are not counted in its
+period. Reps that never reach ``full_rep_depth`` are reported as partial and not counted. Nothing
+is counted before calibration or while the position is lost: ``abandon()`` drops a rep in
+progress.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+from enum import Enum
+
+from pose.alerts import DEFAULT_THRESHOLDS, Thresholds
+from pose.events import Rep
+
+log = logging.getLogger(__name__)
+
+#: The peak of a rep is its plateau: depths within this much of the deepest point.
+PEAK_TOLERANCE = 0.01
+
+
+class _State(Enum):
+    REST = "rest"          # at the start position (or forward of it)
+    OUT = "out"            # past the enter threshold: rocking back or coming forward
+    RETURNING = "returning"  # back within the return threshold, waiting for the movement to stop
+
+
+@dataclass
+class _RepInProgress:
+    start_s: float
+    peak: float = -math.inf
+    first_peak_s: float = 0.0
+    first_peak_depth: float = -math.inf
+    last_peak_s: float = 0.0
+    peak_speed: float = 0.0
+    peak_accel: float = 0.0
+    returned_s: float | None = None     # when it came back within the return threshold
+
+
+class RepCounter:
+    """Counts reps from (time, depth, speed, accel) samples; ``update`` once a frame."""
+
+    def __init__(self, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> None:
+        self.th = thresholds
+        self.count = 0
+        self._n_reported = 0
+        self._state = _State.REST
+        self._rep: _RepInProgress | None = None
+        self._last_quiet_s: float | None = None
+        self._crossed_s: float | None = None     # when a threshold was first passed (dwell)
+
+    def reset(self) -> None:
+        self.count = self._n_reported = 0
+        self.abandon()
+
+    def abandon(self) -> None:
+        """Drop any rep in progress (position lost, person gone)."""
+        if self._rep is not None:
+            log.debug("rep from %.2f s abandoned", self._rep.start_s)
+        self._state = _State.REST
+        self._rep = None
+        self._last_quiet_s = None
+        self._crossed_s = None
+
+    @property
+    def in_rep(self) -> bool:
+        return self._rep is not None
+
+    def update(self, t_s: float, depth: float | None, speed: float | None,
+               accel: float | None) -> Rep | None:
+        """Feed one frame; returns a rep (full or partial) completed at this frame, if any."""
+        if depth is None or speed is None:
+            return None
+        th = self.th
+        quiet = abs(speed) <= th.quiet_speed
+        if self._state is _State.REST:
+            if quiet or speed < 0 or self._last_quiet_s is None:
+                self._last_quiet_s = t_s
+            if depth >= th.rep_enter_depth:
+                self._crossed_s = t_s if self._crossed_s is None else self._crossed_s
+                if t_s - self._crossed_s >= th.rep_min_dwell_s:
+                    self._rep = _RepInProgress(start_s=self._last_quiet_s)
+                    self._state, self._crossed_s = _State.OUT, None
+            else:
+                self._crossed_s = None
+            # a rep opened at this frame still needs its figures below
+        rep = self._rep
+        if rep is None:
+            return None
+        rep.peak_speed = max(rep.peak_speed, abs(speed))
+        if accel is not None and math.isfinite(accel):
+            rep.peak_accel = max(rep.peak_accel, abs(accel))
+        if depth > rep.peak:
+            rep.peak = depth
+            if rep.first_peak_depth < depth - PEAK_TOLERANCE:
+                rep.first_peak_s, rep.first_peak_depth = t_s, depth
+        if depth >= rep.peak - PEAK_TOLERANCE:
+            rep.last_peak_s = t_s
+        if self._state is _State.OUT:
+            if depth <= th.rep_return_depth:
+                self._crossed_s = t_s if self._crossed_s is None else self._crossed_s
+                if t_s - self._crossed_s >= th.rep_min_dwell_s * 0.4:
+                    self._state, rep.returned_s = _State.RETURNING, self._crossed_s
+                    self._crossed_s = None
+            else:
+                self._crossed_s = None
+        if self._state is _State.RETURNING:
+            if depth >= th.rep_enter_depth:   # went back out without stopping: same rep goes on
+                self._state, rep.returned_s = _State.OUT, None
+            elif speed >= -th.quiet_speed:    # the forward movement has stopped
+                return self._finish(t_s)
+        return None
+
+    def _finish(self, end_s: float) -> Rep:
+        rep = self._rep
+        assert rep is not None
+        th = self.th
+        period = max(end_s - rep.start_s, 1e-6)
+        back = max(rep.first_peak_s - rep.start_s, 0.0)
+        forward = max(end_s - rep.last_peak_s, 0.0)
+        # 1.0 for a smooth (cosine) rep; a phase started at full speed scores several times more
+        jerk = rep.peak_accel * period / (2.0 * math.pi * rep.peak_speed) \
+            if rep.peak_speed > 0 else 0.0
+        partial = rep.peak < th.full_rep_depth
+        forceful = (rep.peak_speed > th.too_fast_speed or rep.peak_accel > th.jerky_accel
+                    or (not partial and period < th.forceful_min_period_s))
+        if not partial:
+            self.count += 1
+        self._n_reported += 1
+        done = Rep(
+            index=self.count if not partial else -1,
+            start_s=rep.start_s, end_s=end_s, period_s=period, back_s=back, forward_s=forward,
+            depth=rep.peak, peak_speed=rep.peak_speed, jerk=jerk, forceful=forceful,
+            partial=partial, pause_s=max(rep.last_peak_s - rep.first_peak_s, 0.0),
+            peak_accel=rep.peak_accel,
+        )
+        self._state = _State.REST
+        self._rep = None
+        self._last_quiet_s = end_s
+        self._crossed_s = None
+        return done

@@ -1,0 +1,149 @@
+"""The rocking signal: how far back toward the heels the person is, one number a frame.
+
+Depth is the near-side thigh's rotation about the knee (the hip travelling back toward the heels),
+measured from the person's own start position, in units of ``depth_unit_deg`` (65 degrees by
+default, about as far as the heels): 0 at the start, about 1 near the heels, negative when rocked
+forward. An angle does not change with camera distance, and the head direction and the near side
+are read every frame, so either side may face the camera.
+
+The start angle is calibrated per body side from a still hold in the start position. The depth is
+smoothed by a One Euro filter (little lag when moving); speed and acceleration are derivatives of
+the smoothed signal, each low-passed once more.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+from pose.alerts import DEFAULT_THRESHOLDS, Thresholds
+from pose.filters import OneEuroFilter
+from pose.geometry import Side
+
+#: A gap without a usable frame longer than this restarts the smoothing.
+MAX_GAP_S = 0.5
+SPEED_CUTOFF_HZ = 3.0
+ACCEL_CUTOFF_HZ = 2.0
+
+
+@dataclass(frozen=True)
+class RockingSample:
+    """The rocking signal at one frame (None where it cannot be measured)."""
+
+    depth: float | None
+    speed: float | None     # depth units per second, + = rocking back
+    accel: float | None     # depth units per second squared
+    calibrated: bool
+    calibration_progress: float   # 0..1 while holding the start position
+
+
+class _LowPass:
+    """A first-order low-pass filter for an irregularly sampled scalar."""
+
+    def __init__(self, cutoff_hz: float) -> None:
+        self.tau = 1.0 / (2.0 * math.pi * cutoff_hz)
+        self.value: float | None = None
+
+    def __call__(self, x: float, dt: float) -> float:
+        if self.value is None:
+            self.value = x
+        else:
+            self.value += (x - self.value) * dt / (dt + self.tau)
+        return self.value
+
+
+class StartCalibration:
+    """The person's start position: the thigh angles of a still hold, per body side."""
+
+    def __init__(self, hold_s: float, tolerance_deg: float) -> None:
+        self.hold_s = hold_s
+        self.tolerance_deg = tolerance_deg
+        self.baseline: dict[Side, float] | None = None
+        self._window: deque[tuple[float, float, float]] = deque()
+
+    def reset(self) -> None:
+        self.baseline = None
+        self._window.clear()
+
+    def update(self, t_s: float, left_deg: float, right_deg: float, holding: bool) -> float:
+        """Feed one frame of a candidate hold; returns the progress (1.0 once calibrated)."""
+        if self.baseline is not None:
+            return 1.0
+        if not (holding and math.isfinite(left_deg) and math.isfinite(right_deg)):
+            self._window.clear()
+            return 0.0
+        w = self._window
+        w.append((t_s, left_deg, right_deg))
+        while w and t_s - w[0][0] > self.hold_s:
+            w.popleft()
+        arr = np.array(w)
+        spread = np.ptp(arr[:, 1:], axis=0)
+        if (spread > self.tolerance_deg).any():   # moving: the hold starts again here
+            while len(w) > 1:
+                w.popleft()
+            arr = np.array(w)
+        span = float(arr[-1, 0] - arr[0, 0])
+        if span >= self.hold_s * 0.95:
+            med = np.median(arr[:, 1:], axis=0)
+            self.baseline = {Side.LEFT: float(med[0]), Side.RIGHT: float(med[1])}
+            return 1.0
+        return min(span / self.hold_s, 1.0)
+
+
+class RockingTracker:
+    """Thigh angles in, smoothed depth, speed and acceleration out; ``update`` once a frame."""
+
+    def __init__(self, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> None:
+        self.thresholds = thresholds
+        self.calibration = StartCalibration(thresholds.calibration_hold_s,
+                                            thresholds.calibration_tolerance_deg)
+        self._smooth = OneEuroFilter(min_cutoff_hz=1.0, beta=2.0, d_cutoff_hz=1.0)
+        self._speed = _LowPass(SPEED_CUTOFF_HZ)
+        self._accel = _LowPass(ACCEL_CUTOFF_HZ)
+        self._last: tuple[float, float] | None = None     # (t, smoothed depth)
+        self._last_speed: tuple[float, float] | None = None
+
+    @property
+    def calibrated(self) -> bool:
+        return self.calibration.baseline is not None
+
+    def reset(self, keep_calibration: bool = False) -> None:
+        """Restart the smoothing (and, unless told otherwise, the calibration)."""
+        if not keep_calibration:
+            self.calibration.reset()
+        self._smooth.reset()
+        self._speed = _LowPass(SPEED_CUTOFF_HZ)
+        self._accel = _LowPass(ACCEL_CUTOFF_HZ)
+        self._last = self._last_speed = None
+
+    def update(self, t_s: float, angles_deg: tuple[float, float] | None, side: Side | None,
+               holding_start: bool) -> RockingSample:
+        """Feed one frame: (left, right) thigh angles (None when unmeasurable), the near side,
+        and whether the person is in the start position (so a still hold may calibrate)."""
+        if angles_deg is None or side is None:
+            progress = self.calibration.update(t_s, math.nan, math.nan, False)
+            return RockingSample(None, None, None, self.calibrated, progress)
+        progress = self.calibration.update(t_s, angles_deg[0], angles_deg[1], holding_start)
+        base = self.calibration.baseline
+        if base is None:
+            return RockingSample(None, None, None, False, progress)
+        raw = (angles_deg[0 if side is Side.LEFT else 1] - base[side]) \
+            / self.thresholds.depth_unit_deg
+        if not math.isfinite(raw):
+            return RockingSample(None, None, None, True, 1.0)
+        if self._last is not None and t_s - self._last[0] > MAX_GAP_S:
+            self.reset(keep_calibration=True)
+        depth = float(self._smooth(t_s, raw))
+        speed = accel = None
+        if self._last is not None and t_s > self._last[0]:
+            dt = t_s - self._last[0]
+            speed = self._speed((depth - self._last[1]) / dt, dt)
+            if self._last_speed is not None and t_s > self._last_speed[0]:
+                dts = t_s - self._last_speed[0]
+                accel = self._accel((speed - self._last_speed[1]) / dts, dts)
+            self._last_speed = (t_s, speed)
+        self._last = (t_s, depth)
+        return RockingSample(depth, speed, accel, True, 1.0)
