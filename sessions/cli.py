@@ -13,6 +13,7 @@ from sessions import __version__
 # Each module exposes register(subparsers) and sets a `func(args) -> int` default on its parser.
 COMMAND_MODULES: tuple[str, ...] = (
     "sessions.analyze_cmd",
+    "sessions.review_cmd",
 )
 
 

@@ -1,0 +1,134 @@
+"""Review plots, drawn with matplotlib's Agg backend (no display needed, no pyplot state).
+
+- :func:`session_figure`: rocking depth over time with rep spans, the pacer's target (when
+  recorded), posture faults and warning markers; below it, per-rep tempo bars (back + forward)
+  against the plan's tempo.
+- :func:`trend_figure`: reps, tempo and warnings per rep across sessions.
+- :func:`png_bytes` / :func:`save_png`: render a figure.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from datetime import datetime
+from pathlib import Path
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from pose.events import WarningKind
+from sessions.review import SessionPage, SessionSummary, iso, per_rep_warnings
+
+DPI = 100
+KIND_COLOURS = {
+    WarningKind.TOO_FAST: "#d62728", WarningKind.JERKY: "#ff7f0e",
+    WarningKind.LOST_POSITION: "#9467bd", WarningKind.LIMB_LIFTED: "#8c564b",
+    WarningKind.OUT_OF_VIEW: "#7f7f7f", WarningKind.WRONG_VIEW: "#bcbd22",
+    WarningKind.TOO_DEEP: "#e377c2",
+}
+BACK_COLOUR = "#1f77b4"
+FORWARD_COLOUR = "#9ecae1"
+
+
+def _nan(x: float | None) -> float:
+    return math.nan if x is None else float(x)
+
+
+def session_figure(page: SessionPage) -> Figure:
+    """Depth over time and per-rep tempo bars for one session."""
+    fig = Figure(figsize=(10, 6.5), dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    top, bottom = fig.subplots(2, 1, height_ratios=[2, 1])
+    s = page.summary
+    fig.suptitle(f"Session {s.id}: {iso(s.started_at)[:16].replace('T', ' ')} ({s.source}), "
+                 f"{s.rep_count} reps, {s.status}")
+
+    # depth over time
+    t = [x.t_s for x in page.samples]
+    top.plot(t, [_nan(x.depth) for x in page.samples], color="black", lw=1.5,
+             label="rocking depth")
+    if any(x.target is not None for x in page.samples):
+        top.plot(t, [_nan(x.target) for x in page.samples], color="#2ca02c", lw=1.2, ls="--",
+                 label="pacer target")
+    for i, rep in enumerate(page.reps):
+        colour = "#cccccc" if rep.partial else ("#fdd0a2" if rep.forceful else "#c6dbef")
+        top.axvspan(rep.start_s, rep.end_s, color=colour, alpha=0.6 if i % 2 else 0.35, lw=0)
+        top.axvline(rep.end_s, color="#6baed6", lw=0.6)
+    for p in page.posture_faults:
+        top.axvline(p.t_s, color="#9467bd", lw=0.8, ls=":")
+    seen: set[str] = set()
+    for w in page.warnings:
+        kind = str(w.kind)
+        top.plot([w.t_s], [1.12], marker="v", ms=9, ls="none",
+                 color=KIND_COLOURS.get(w.kind, "red"),
+                 label=f"warning: {kind.replace('_', ' ')}" if kind not in seen else None)
+        seen.add(kind)
+    top.set_ylim(-0.4, 1.25)
+    top.set_xlabel("time (s)")
+    top.set_ylabel("depth (0 start, 1 near heels)")
+    if not page.samples and not page.reps:
+        top.text(0.5, 0.5, "no movement recorded", ha="center", va="center",
+                 transform=top.transAxes)
+    top.legend(loc="lower right", fontsize=8, ncols=2)
+    top.grid(alpha=0.3)
+
+    # per-rep tempo bars
+    full = [r for r in page.reps if not r.partial]
+    x = list(range(1, len(full) + 1))
+    bottom.bar(x, [r.back_s for r in full], color=BACK_COLOUR, label="back (exhale)")
+    bottom.bar(x, [r.forward_s for r in full], bottom=[r.back_s for r in full],
+               color=FORWARD_COLOUR, label="forward (inhale)",
+               edgecolor=["#d62728" if r.forceful else "none" for r in full], linewidth=2)
+    target = page.row.meta.target_period_s
+    if target:
+        tol = page.row.meta.tempo_tolerance * target
+        bottom.axhspan(target - tol, target + tol, color="#2ca02c", alpha=0.15, lw=0)
+        bottom.axhline(target, color="#2ca02c", ls="--", lw=1.2, label=f"plan {target:g} s")
+    bottom.set_xlabel("rep (red outline: forceful)")
+    bottom.set_ylabel("seconds per rep")
+    if full:
+        bottom.set_xticks(x)
+    else:
+        bottom.text(0.5, 0.5, "no full reps", ha="center", va="center",
+                    transform=bottom.transAxes)
+    bottom.legend(loc="upper right", fontsize=8, ncols=3)
+    bottom.grid(axis="y", alpha=0.3)
+    return fig
+
+
+def trend_figure(sessions: list[SessionSummary]) -> Figure:
+    """Reps, median tempo and warnings per rep, session by session (oldest first)."""
+    ordered = sorted(sessions, key=lambda s: s.started_at)
+    fig = Figure(figsize=(10, 6.5), dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    a, b, c = fig.subplots(3, 1, sharex=True)
+    x = [datetime.fromtimestamp(s.started_at) for s in ordered]
+    a.bar(x, [s.rep_count for s in ordered], width=0.4, color=BACK_COLOUR)
+    a.set_ylabel("reps")
+    b.plot(x, [_nan(s.median_period_s) for s in ordered], marker="o", color="black",
+           label="median s per rep")
+    targets = [_nan(s.target_period_s) for s in ordered]
+    if any(not math.isnan(v) for v in targets):
+        b.plot(x, targets, ls="--", color="#2ca02c", label="plan")
+    b.set_ylabel("tempo (s)")
+    b.legend(fontsize=8)
+    c.plot(x, [_nan(per_rep_warnings(s)) for s in ordered], marker="s", color="#d62728")
+    c.set_ylabel("warnings per rep")
+    for ax in (a, b, c):
+        ax.grid(alpha=0.3)
+    fig.suptitle(f"{len(ordered)} sessions")
+    fig.autofmt_xdate()
+    return fig
+
+
+def png_bytes(fig: Figure) -> bytes:
+    """The figure as PNG bytes."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI)
+    return buf.getvalue()
+
+
+def save_png(fig: Figure, path: Path) -> None:
+    """Write the figure to a PNG file."""
+    path.write_bytes(png_bytes(fig))

@@ -1,0 +1,391 @@
+"""The history commands: `rocking review`, `export`, `delete` and `import`.
+
+    rocking review [ID] [--since DATE] [--until DATE] [--limit N] [--json]
+                   [--plot FILE.png] [--report FILE.html] [--db PATH]
+    rocking export [--format csv|json] [--table sessions|reps|warnings] [--samples]
+                   [--since DATE] [--until DATE] [--output FILE] [--db PATH]
+    rocking delete ID [--yes] [--db PATH]
+    rocking import FILE.json [--db PATH]     (a session saved to a fallback file)
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sessions.cli import UserError
+from sessions.store import (
+    SessionStore,
+    resolve_db_path,
+    session_to_json,
+)
+
+DEFAULT_LIMIT = 50
+
+
+def _when(text: str) -> float:
+    from sessions.review import parse_when
+
+    try:
+        return parse_when(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _positive(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of 1 or more, got {text!r}")
+    return n
+
+
+def _db_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", type=Path, default=None, metavar="PATH",
+                   help="session database (default: $ROCKING_DB or the user data folder)")
+
+
+def _range_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--since", type=_when, default=None, metavar="DATE",
+                   help="only sessions from this date (2026-11-01, today, 7d...)")
+    p.add_argument("--until", type=_when, default=None, metavar="DATE",
+                   help="only sessions before this date")
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the review, export, delete and import sub-commands."""
+    p = sub.add_parser("review", help="show saved sessions, one session, plots and reports",
+                       description="Show the saved sessions (newest first), or one session's "
+                       "reps, warnings and trends against earlier sessions.")
+    p.add_argument("id", type=int, nargs="?", default=None, metavar="ID",
+                   help="a session id (from the table) to show in detail")
+    _range_args(p)
+    p.add_argument("--limit", type=_positive, default=DEFAULT_LIMIT, metavar="N",
+                   help=f"at most N sessions in the table (default {DEFAULT_LIMIT})")
+    p.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    p.add_argument("--plot", type=Path, default=None, metavar="FILE.png",
+                   help="write a plot: the session's movement, or the trend over sessions")
+    p.add_argument("--report", type=Path, default=None, metavar="FILE.html",
+                   help="write a self-contained HTML report to send to a practitioner")
+    _db_arg(p)
+    p.set_defaults(func=run_review)
+
+    e = sub.add_parser("export", help="export saved sessions as CSV or JSON",
+                       description="Export sessions (all, or a date range) as CSV or JSON.")
+    e.add_argument("--format", choices=("csv", "json"), default="json")
+    e.add_argument("--table", choices=("sessions", "reps", "warnings"), default="sessions",
+                   help="CSV only: which table (default sessions)")
+    e.add_argument("--samples", action="store_true",
+                   help="JSON only: include the downsampled time series")
+    _range_args(e)
+    e.add_argument("--output", "-o", type=Path, default=None, metavar="FILE",
+                   help="write to FILE (default: standard output)")
+    _db_arg(e)
+    e.set_defaults(func=run_export)
+
+    d = sub.add_parser("delete", help="delete a saved session",
+                       description="Delete a session and everything recorded with it.")
+    d.add_argument("id", type=int, metavar="ID")
+    d.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    _db_arg(d)
+    d.set_defaults(func=run_delete)
+
+    i = sub.add_parser("import", help="add a session saved to a fallback JSON file",
+                       description="Add a session that was saved to a JSON file (because the "
+                       "database failed during it) to the session database.")
+    i.add_argument("file", type=Path, metavar="FILE.json")
+    _db_arg(i)
+    i.set_defaults(func=run_import)
+
+
+@contextmanager
+def _open(args: argparse.Namespace, *, create: bool = False) -> Iterator[SessionStore | None]:
+    """The store, or None when no database exists yet (nothing saved)."""
+    path = resolve_db_path(args.db)
+    if not create and not path.exists():
+        yield None
+        return
+    with SessionStore.open(path) as store:
+        yield store
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Write a file readable by its owner only (reports hold health data)."""
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+    except OSError as exc:
+        raise UserError(f"cannot write {path}: {exc.strerror}") from exc
+
+
+def _emit(text: str) -> None:
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+# --- review -------------------------------------------------------------------------------------
+def run_review(args: argparse.Namespace) -> int:
+    """`rocking review`."""
+    for opt, suffix in (("plot", ".png"), ("report", ".html")):
+        target = getattr(args, opt)
+        if target is not None and not target.parent.is_dir():
+            raise UserError(f"--{opt}: folder {target.parent} does not exist")
+        if target is not None and target.suffix.lower() != suffix:
+            raise UserError(f"--{opt} must name a {suffix} file, got {target}")
+    with _open(args) as store:
+        if args.id is not None:
+            return _review_one(args, store)
+        return _review_list(args, store)
+
+
+def _review_list(args: argparse.Namespace, store: SessionStore | None) -> int:
+    from sessions.review import summaries
+
+    rows = summaries(store, since=args.since, until=args.until,
+                     limit=args.limit) if store is not None else []
+    if args.plot is not None or args.report is not None:
+        if not rows:
+            raise UserError("no sessions to plot or report in that range")
+        from sessions.plots import png_bytes, trend_figure
+
+        png = png_bytes(trend_figure(rows))
+        if args.plot is not None:
+            _write_private(args.plot, png)
+        if args.report is not None:
+            from sessions.html_report import range_report
+
+            title = f"Rocking sessions, {_day(rows[-1].started_at)} to {_day(rows[0].started_at)}"
+            _write_private(args.report, range_report(rows, png, title).encode("utf-8"))
+    if args.json:
+        _emit(json.dumps({"sessions": [s.to_json() for s in rows]}, indent=1))
+        return 0
+    if not rows:
+        where = resolve_db_path(args.db)
+        print_line("No sessions saved yet" + (" in that range" if store is not None else "")
+                   + f" (database: {where}).")
+        return 0
+    _print_table(rows)
+    for opt in ("plot", "report"):
+        if getattr(args, opt) is not None:
+            print_line(f"wrote {getattr(args, opt)}")
+    return 0
+
+
+def _day(t: float) -> str:
+    from sessions.review import iso
+
+    return iso(t)[:10]
+
+
+def print_line(text: str) -> None:
+    """One line to standard output."""
+    sys.stdout.write(text + "\n")
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    # a pipe or file gets 120 columns, not rich's 80, so the tables are not squeezed
+    return Console(highlight=False, width=None if sys.stdout.isatty() else 120)
+
+
+def _print_table(rows: list[Any]) -> None:
+    from rich import box
+    from rich.table import Table
+
+    from sessions.review import fmt_num as _fmt
+    from sessions.review import fmt_pct as _pct
+    from sessions.review import fmt_when as _when
+
+    table = Table(title="Rocking sessions (newest first)", box=box.SIMPLE_HEAD,
+                  show_edge=False, pad_edge=False, padding=(0, 0))
+    for name in ("id", "started", "source", "time", "reps", "s/rep", "on\ntempo",
+                 "force-\nful", "warn-\nings", "ended"):
+        table.add_column(name, justify="left" if name in ("started", "source") else "right",
+                         no_wrap=True)
+    for s in rows:
+        table.add_row(str(s.id), _when(s.started_at), s.source, _fmt(s.duration_s, ".0f", " s"),
+                      str(s.rep_count) + (f"/{s.target_reps}" if s.target_reps else ""),
+                      _fmt(s.median_period_s, ".1f", " s"), _pct(s.on_tempo_share).replace(" ", ""),
+                      str(s.forceful_count), str(s.warning_count), s.status)
+    _console().print(table)
+    print_line("`rocking review ID` shows one session; --plot/--report write a plot or a report.")
+
+
+def _review_one(args: argparse.Namespace, store: SessionStore | None) -> int:
+    from sessions.review import session_page
+
+    page = session_page(store, args.id) if store is not None else None
+    if page is None:
+        raise UserError(f"no session {args.id} in {resolve_db_path(args.db)} "
+                        "(`rocking review` lists them)")
+    png = None
+    if args.plot is not None or args.report is not None:
+        from sessions.plots import png_bytes, session_figure
+
+        png = png_bytes(session_figure(page))
+        if args.plot is not None:
+            _write_private(args.plot, png)
+        if args.report is not None:
+            from sessions.html_report import session_report
+
+            _write_private(args.report, session_report(page, png).encode("utf-8"))
+    if args.json:
+        _emit(json.dumps({"session": page.to_json()}, indent=1))
+        return 0
+    _print_page(page)
+    for opt in ("plot", "report"):
+        if getattr(args, opt) is not None:
+            print_line(f"wrote {getattr(args, opt)}")
+    return 0
+
+
+def _print_page(page: Any) -> None:
+    from rich.table import Table
+
+    from sessions.review import fmt_num as _fmt
+    from sessions.review import fmt_pct as _pct
+    from sessions.review import fmt_when as _when
+    from sessions.review import on_tempo
+
+    s = page.summary
+    console = _console()
+    console.print(f"[bold]Session {s.id}[/bold]: {_when(s.started_at)}, {s.source} "
+                  f"{s.source_detail}, {_fmt(s.duration_s, '.0f', ' s')}, {s.status}")
+    console.print(f"{s.rep_count} reps" + (f" of {s.target_reps}" if s.target_reps else "")
+                  + f", median tempo {_fmt(s.median_period_s, '.1f', ' s')}"
+                  + (f" (plan {s.target_period_s:g} s, on tempo {_pct(s.on_tempo_share)})"
+                     if s.target_period_s else "")
+                  + f", {s.forceful_count} forceful, {s.warning_count} warnings")
+    if page.reps:
+        t = Table(title="Reps")
+        for name in ("rep", "at", "seconds", "back", "forward", "depth", "peak speed",
+                     "on tempo", ""):
+            t.add_column(name, justify="right")
+        for r in page.reps:
+            t.add_row(str(r.index + 1), _fmt(r.start_s, ".1f", " s"), _fmt(r.period_s, ".2f"),
+                      _fmt(r.back_s, ".2f"), _fmt(r.forward_s, ".2f"), _fmt(r.depth, ".2f"),
+                      _fmt(r.peak_speed, ".2f"), _fmt(on_tempo(r, page.row)),
+                      "partial" if r.partial else ("forceful" if r.forceful else ""))
+        console.print(t)
+    if page.warnings:
+        t = Table(title="Warnings")
+        for name in ("at", "kind", "message", "value", "limit"):
+            t.add_column(name)
+        for w in page.warnings:
+            t.add_row(_fmt(w.t_s, ".1f", " s"), str(w.kind), w.message, _fmt(w.value, ".2f"),
+                      _fmt(w.threshold, ".2f"))
+        console.print(t)
+    if page.trends and page.trends[0].n_before:
+        t = Table(title=f"Against the {page.trends[0].n_before} sessions before")
+        for name in ("figure", "this", "before", "change", ""):
+            t.add_column(name, justify="left" if name == "figure" else "right")
+        for tr in page.trends:
+            t.add_row(tr.name, _fmt(tr.value, ".2f"), _fmt(tr.before, ".2f"),
+                      _fmt(tr.change, "+.2f"), f"{tr.better} is better")
+        console.print(t)
+
+
+# --- export -------------------------------------------------------------------------------------
+CSV_COLUMNS: dict[str, tuple[str, ...]] = {
+    "sessions": ("id", "started_at", "duration_s", "source", "source_detail", "status",
+                 "rep_count", "partial_count", "forceful_count", "median_period_s",
+                 "on_tempo_share", "warning_count", "target_reps", "target_period_s"),
+    "reps": ("session_id", "index", "start_s", "end_s", "period_s", "back_s", "forward_s",
+             "depth", "peak_speed", "jerk", "forceful", "partial"),
+    "warnings": ("session_id", "t_s", "kind", "message", "value", "threshold"),
+}
+
+
+def run_export(args: argparse.Namespace) -> int:
+    """`rocking export`."""
+    from sessions.review import summaries
+
+    with _open(args) as store:
+        rows = summaries(store, since=args.since, until=args.until,
+                         oldest_first=True) if store is not None else []
+        if args.format == "json":
+            sessions = []
+            for s in rows:
+                data = store.load(s.id) if store is not None else None
+                if data is not None:
+                    sessions.append({**s.to_json(), **session_to_json(
+                        data, with_samples=args.samples), "started_at": s.to_json()["started_at"],
+                        "started_at_unix": data.session.started_at})
+            text = json.dumps({"sessions": sessions}, indent=1)
+        else:
+            text = _csv(args.table, rows, store)
+    data_bytes = text.encode("utf-8")
+    if args.output is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    else:
+        _write_private(args.output, data_bytes)
+        sys.stderr.write(f"wrote {len(rows)} sessions to {args.output}\n")
+    return 0
+
+
+def _csv(table: str, rows: list[Any], store: SessionStore | None) -> str:
+    from dataclasses import asdict
+
+    buf = io.StringIO()
+    cols = CSV_COLUMNS[table]
+    w = csv.DictWriter(buf, fieldnames=cols, extrasaction="ignore", lineterminator="\n")
+    w.writeheader()
+    getters: dict[str, Callable[[int], list[Any]]] = {}
+    if store is not None:
+        getters = {"reps": store.reps, "warnings": store.warnings}
+    for s in rows:
+        if table == "sessions":
+            w.writerow(s.to_json())
+            continue
+        for item in getters[table](s.id):
+            d = asdict(item)
+            if "kind" in d:
+                d["kind"] = str(d["kind"])
+            w.writerow({"session_id": s.id, **d})
+    return buf.getvalue()
+
+
+# --- delete and import --------------------------------------------------------------------------
+def run_delete(args: argparse.Namespace) -> int:
+    """`rocking delete ID`."""
+    with _open(args) as store:
+        row = store.session(args.id) if store is not None else None
+        if store is None or row is None:
+            raise UserError(f"no session {args.id} in {resolve_db_path(args.db)}")
+        if not args.yes:
+            if not sys.stdin.isatty():
+                raise UserError(f"not deleting session {args.id} without confirmation: "
+                                "run it in a terminal or add --yes")
+            from sessions.review import iso
+
+            answer = input(f"Delete session {args.id} ({iso(row.started_at)[:16]}, "
+                           f"{row.meta.source}) and everything recorded with it? [y/N] ")
+            if answer.strip().lower() not in ("y", "yes"):
+                print_line("Not deleted.")
+                return 1
+        store.delete_session(args.id)
+    print_line(f"Deleted session {args.id}.")
+    return 0
+
+
+def run_import(args: argparse.Namespace) -> int:
+    """`rocking import FILE`."""
+    from sessions.recorder import load_fallback
+
+    data = load_fallback(args.file)
+    with _open(args, create=True) as store:
+        assert store is not None
+        sid = store.import_session(data)
+    print_line(f"Imported {args.file} as session {sid} ({len(data.reps)} reps).")
+    return 0

@@ -1,0 +1,226 @@
+"""The history commands through the real console script, with --db in a temporary folder."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import json
+import re
+import struct
+import subprocess
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from pose.events import MovementWarning, Rep, Verdict, WarningKind
+from sessions.store import PostureEvent, Sample, SessionMeta, SessionStore
+
+ROCKING = Path(__file__).resolve().parents[1] / ".venv" / "bin" / "rocking"
+DAY = 86400.0
+T0 = 1_780_000_000.0  # 2026-05-28
+
+
+def run(*args: str, db: Path | None = None, stdin: str | None = None,
+        ok: bool = True) -> subprocess.CompletedProcess[str]:
+    cmd = [str(ROCKING), *args] + (["--db", str(db)] if db is not None else [])
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, input=stdin)
+    if ok:
+        assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def rep(i: int, period: float, forceful: bool = False, partial: bool = False) -> Rep:
+    start = 2.0 + 6.0 * i
+    return Rep(i, start, start + period, period, period * 0.6, period * 0.4, 0.8, 0.5, 0.1,
+               forceful, partial)
+
+
+def add_session(store: SessionStore, started: float, periods: list[float],
+                status: str = "completed", n_warnings: int = 0) -> int:
+    sid = store.start_session(SessionMeta(source="video", source_detail="clip.mp4",
+                                          target_reps=8, target_period_s=6.0,
+                                          target_back_s=3.5, target_forward_s=2.5,
+                                          started_at=started))
+    reps = [rep(i, p, forceful=p < 2.0) for i, p in enumerate(periods)]
+    reps.append(rep(len(periods), 1.0, partial=True))
+    warnings = [MovementWarning(3.0 + i, WarningKind.TOO_FAST, "Slow down", 2.5, 1.5)
+                for i in range(n_warnings)]
+    end = 2.0 + 6.0 * len(periods) + 2
+    samples = [Sample(t / 5, 0.5 + 0.4 * ((t % 30) / 30), 0.2, "back", "on_all_fours",
+                      0.5) for t in range(int(end * 5))]
+    store.append(sid, reps=reps, warnings=warnings, samples=samples,
+                 posture=[PostureEvent(0.0, Verdict.ON_ALL_FOURS),
+                          PostureEvent(4.0, Verdict.LIMB_LIFTED, {"wrist_lifted": True},
+                                       "a hand is lifted")])
+    if status != "running":
+        store.finish_session(sid, status, started + end)  # type: ignore[arg-type]
+    return sid
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    path = tmp_path / "history.db"
+    with SessionStore.open(path) as store:
+        add_session(store, T0, [6.0, 6.2, 5.0, 1.5], n_warnings=2)           # id 1
+        add_session(store, T0 + DAY, [6.0, 6.1, 6.0, 5.9, 6.3], "interrupted")  # id 2
+        add_session(store, T0 + 2 * DAY, [5.5, 6.0, 9.0], n_warnings=1)      # id 3
+    return path
+
+
+pytestmark = pytest.mark.skipif(not ROCKING.exists(), reason=f"console script {ROCKING} missing")
+
+
+def test_review_json_lists_sessions_newest_first(db: Path) -> None:
+    out = json.loads(run("review", "--json", db=db).stdout)
+    sessions = out["sessions"]
+    assert [s["id"] for s in sessions] == [3, 2, 1]
+    first = sessions[2]
+    assert {"id", "started_at", "source", "rep_count", "status"} <= set(first)
+    assert first["source"] == "video" and first["status"] == "completed"
+    assert first["rep_count"] == 4 and first["partial_count"] == 1
+    assert first["forceful_count"] == 1 and first["warning_count"] == 2
+    assert first["median_period_s"] == pytest.approx(5.5)
+    assert first["on_tempo_share"] == pytest.approx(0.75)  # 6.0, 6.2, 5.0 within 6 +- 1.2
+    assert sessions[1]["status"] == "interrupted"
+
+
+MIDWAY = datetime.fromtimestamp(T0 + 1.5 * DAY).isoformat(timespec="minutes")  # local time
+
+
+@pytest.mark.parametrize(("args", "ids"), [
+    (("--limit", "2"), [3, 2]),
+    (("--since", MIDWAY), [3]),
+    (("--until", MIDWAY), [2, 1]),
+    (("--since", MIDWAY, "--limit", "5"), [3]),
+])
+def test_review_filters(db: Path, args: tuple[str, ...], ids: list[int]) -> None:
+    sessions = json.loads(run("review", "--json", *args, db=db).stdout)["sessions"]
+    assert [s["id"] for s in sessions] == ids
+
+
+def test_review_one_session_json(db: Path) -> None:
+    page = json.loads(run("review", "3", "--json", db=db).stdout)["session"]
+    assert page["id"] == 3 and page["rep_count"] == 3
+    assert [r["period_s"] for r in page["reps"]] == [5.5, 6.0, 9.0, 1.0]
+    assert [r["on_tempo"] for r in page["reps"]] == [True, True, False, None]
+    assert page["warning_kinds"] == {"too_fast": 1}
+    assert page["posture_faults"][0]["verdict"] == "limb_lifted"
+    trends = {t["name"]: t for t in page["trends"]}
+    assert trends["reps"]["value"] == 3 and trends["reps"]["before"] == 4.5
+    assert trends["reps"]["n_before"] == 2
+
+
+def test_review_table_text(db: Path) -> None:
+    out = run("review", db=db).stdout
+    assert "Rocking sessions" in out and "interrupted" in out
+    one = run("review", "1", db=db).stdout
+    assert "Reps" in one and "Warnings" in one and "Slow down" in one
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert data[12:16] == b"IHDR"
+    width, height = struct.unpack(">II", data[16:24])
+    return int(width), int(height)
+
+
+@pytest.mark.parametrize("sid", ["1", None])
+def test_plot_is_a_sensible_png(db: Path, tmp_path: Path, sid: str | None) -> None:
+    out = tmp_path / "plot.png"
+    run("review", *([sid] if sid else []), "--plot", str(out), db=db)
+    data = out.read_bytes()
+    width, height = png_size(data)
+    assert 600 <= width <= 2000 and 400 <= height <= 1500
+    assert len(data) > 10_000  # there is something drawn, not a blank canvas
+    assert data.endswith(b"IEND\xaeB`\x82")
+
+
+def test_html_report_is_self_contained(db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    run("review", "1", "--report", str(out), db=db)
+    html = out.read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>")
+    assert '<table class="reps">' in html
+    rep_rows = re.search(r'<table class="reps">.*?</table>', html, re.S)
+    assert rep_rows is not None and rep_rows.group(0).count("<tr") == 1 + 5  # header + reps
+    assert "6.20" in rep_rows.group(0)
+    images = re.findall(r'<img [^>]*src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
+    assert images and all(png_size(base64.b64decode(i))[0] > 500 for i in images)
+    assert not re.search(r"https?://|<script|<link|@import|url\(", html, re.I)
+    assert "not medical advice" in html
+
+
+def test_range_report(db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "range.html"
+    run("review", "--report", str(out), db=db)
+    html = out.read_text(encoding="utf-8")
+    assert html.count("<tr") == 1 + 3 and "data:image/png;base64," in html
+    assert not re.search(r"https?://|<script|<link", html, re.I)
+
+
+@pytest.mark.parametrize("table", ["sessions", "reps", "warnings"])
+def test_export_csv(db: Path, table: str) -> None:
+    rows = list(csv.DictReader(io.StringIO(run("export", "--format", "csv", "--table", table,
+                                               db=db).stdout)))
+    expected = {"sessions": 3, "reps": 5 + 6 + 4, "warnings": 3}[table]
+    assert len(rows) == expected
+    if table == "reps":
+        assert {r["session_id"] for r in rows} == {"1", "2", "3"}
+
+
+def test_export_json_to_file(db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "all.json"
+    run("export", "--format", "json", "--samples", "--output", str(out), db=db)
+    doc = json.loads(out.read_text())
+    assert [s["id"] for s in doc["sessions"]] == [1, 2, 3]
+    assert len(doc["sessions"][0]["reps"]) == 5 and doc["sessions"][0]["samples"]
+
+
+def test_delete_asks_and_refuses_without_tty(db: Path) -> None:
+    proc = run("delete", "2", db=db, ok=False, stdin="")
+    assert proc.returncode != 0 and "--yes" in proc.stderr and "Traceback" not in proc.stderr
+    assert len(json.loads(run("review", "--json", db=db).stdout)["sessions"]) == 3
+    run("delete", "2", "--yes", db=db)
+    ids = [s["id"] for s in json.loads(run("review", "--json", db=db).stdout)["sessions"]]
+    assert ids == [3, 1]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("review", "99"), "no session 99"),
+    (("delete", "99", "--yes"), "no session 99"),
+    (("review", "--since", "last tuesday"), "cannot read the date"),
+    (("review", "--limit", "0"), "1 or more"),
+    (("review", "--plot", "/nonexistent/dir/p.png"), "does not exist"),
+])
+def test_bad_input_one_clear_line(db: Path, args: tuple[str, ...], message: str) -> None:
+    proc = run(*args, db=db, ok=False)
+    assert proc.returncode != 0
+    assert message in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_corrupt_db_clear_error(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.db"
+    bad.write_bytes(b"not sqlite at all" * 100)
+    before = bad.read_bytes()
+    proc = run("review", db=bad, ok=False)
+    assert proc.returncode != 0 and "not a rocking session database" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert bad.read_bytes() == before
+
+
+def test_no_database_yet(tmp_path: Path) -> None:
+    missing = tmp_path / "none.db"
+    assert json.loads(run("review", "--json", db=missing).stdout) == {"sessions": []}
+    assert "No sessions saved yet" in run("review", db=missing).stdout
+    assert not missing.exists()
+
+
+def test_env_var_selects_database(db: Path) -> None:
+    import os
+
+    env = {**os.environ, "ROCKING_DB": str(db)}
+    proc = subprocess.run([str(ROCKING), "review", "--json"], capture_output=True, text=True,
+                          env=env, timeout=120, check=True)
+    assert len(json.loads(proc.stdout)["sessions"]) == 3
