@@ -112,6 +112,8 @@ ALTER TABLE sessions ADD COLUMN owner_host TEXT;
 ALTER TABLE sessions ADD COLUMN owner_pid INTEGER;
 ALTER TABLE sessions ADD COLUMN owner_start TEXT;
 ALTER TABLE sessions ADD COLUMN heartbeat_at REAL;
+ALTER TABLE reps ADD COLUMN pause_s REAL NOT NULL DEFAULT 0;
+ALTER TABLE reps ADD COLUMN peak_accel REAL NOT NULL DEFAULT 0;
 CREATE INDEX sessions_started ON sessions(started_at);
 CREATE INDEX sessions_running ON sessions(status) WHERE status = 'running';
 DROP INDEX reps_session;
@@ -484,11 +486,11 @@ class SessionStore:
             if reps:
                 c.executemany(
                     "INSERT INTO reps (session_id, rep_index, start_s, end_s, period_s, back_s, "
-                    "forward_s, depth, peak_speed, jerk, forceful, partial) "
-                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                    "forward_s, depth, peak_speed, jerk, forceful, partial, pause_s, "
+                    "peak_accel) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     [(session_id, r.index, r.start_s, r.end_s, r.period_s, r.back_s,
                       r.forward_s, r.depth, r.peak_speed, r.jerk, int(r.forceful),
-                      int(r.partial)) for r in reps])
+                      int(r.partial), r.pause_s, r.peak_accel) for r in reps])
             if warnings:
                 c.executemany(
                     "INSERT INTO warnings (session_id, t_s, kind, message, value, threshold) "
@@ -564,11 +566,13 @@ class SessionStore:
         with self._errors():
             rows = self._conn.execute(
                 "SELECT rep_index, start_s, end_s, period_s, back_s, forward_s, depth, "
-                "peak_speed, jerk, forceful, partial FROM reps WHERE session_id = ? ORDER BY id",
+                "peak_speed, jerk, forceful, partial, pause_s, peak_accel FROM reps "
+                "WHERE session_id = ? ORDER BY id",
                 (session_id,)).fetchall()
         return [Rep(index=int(r[0]), start_s=r[1], end_s=r[2], period_s=r[3], back_s=r[4],
                     forward_s=r[5], depth=r[6], peak_speed=r[7], jerk=r[8],
-                    forceful=bool(r[9]), partial=bool(r[10])) for r in rows]
+                    forceful=bool(r[9]), partial=bool(r[10]), pause_s=r[11],
+                    peak_accel=r[12]) for r in rows]
 
     def warnings(self, session_id: int) -> list[MovementWarning]:
         """A session's warnings in time order."""
