@@ -14,6 +14,7 @@ from sessions import __version__
 COMMAND_MODULES: tuple[str, ...] = (
     "sessions.analyze_cmd",
     "sessions.review_cmd",
+    "sessions.live_cmd",
 )
 
 
@@ -45,6 +46,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     level = {0: logging.WARNING, 1: logging.INFO}.get(args.verbose, logging.DEBUG)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    if getattr(args, "func", None) is None and "sessions.live_cmd" in COMMAND_MODULES:
+        # plain `rocking` (top-level options only) runs the live session
+        args = parser.parse_args([*(sys.argv[1:] if argv is None else argv), "live"])
     func = getattr(args, "func", None)
     if func is None:
         parser.print_help()

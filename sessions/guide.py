@@ -134,6 +134,7 @@ class CoachView:
     summary: Summary | None = None
     sounds: tuple[Sound, ...] = ()
     counted_rep: Rep | None = None     # the rep counted at this frame (renumbered from 1)
+    new_warnings: tuple[MovementWarning, ...] = ()   # warnings taken in at this frame
 
 
 @dataclass(frozen=True)
@@ -268,6 +269,7 @@ class _State:
     end_reason: EndReason | None = None
     summary: Summary | None = None
     pending: list[Sound] = field(default_factory=list)
+    new_warnings: list[MovementWarning] = field(default_factory=list)
 
 
 class Coach:
@@ -441,6 +443,7 @@ class Coach:
             s.out_since_s = None
         for w in a.warnings:
             s.warnings.append(w)
+            s.new_warnings.append(w)
             self._raise(Banner(WARNING_TEXT.get(w.kind, w.message), w.kind, _detail(w)), t_s)
         if (lost and s.out_since_s is not None and t_s - s.out_since_s >= cfg.lost_s
                 and (s.banner is None or s.banner.banner.kind not in a.active)):
@@ -492,10 +495,12 @@ class Coach:
               counted: Rep | None) -> CoachView:
         s = self._s
         sounds, s.pending = tuple(s.pending), []
+        new_warnings, s.new_warnings = tuple(s.new_warnings), []
         base = CoachView(
             t_s=t_s, stage=s.stage, title="", reps=len(s.reps),
             target_reps=self.plan.target_reps, muted=s.muted, sounds=sounds,
-            active_s=s.active_s, counted_rep=counted, paused=s.paused,
+            active_s=s.active_s, counted_rep=counted, new_warnings=new_warnings,
+            paused=s.paused,
             posture=VERDICT_TEXT[a.posture.verdict] if a is not None else "")
         if s.stage is Stage.SAFETY:
             return replace(base, title="Before you start", instruction=" ".join(SAFETY_LINES))

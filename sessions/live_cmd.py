@@ -1,0 +1,325 @@
+"""The `rocking live` and `rocking demo` commands (plain `rocking` runs `live`).
+
+    rocking live [--camera N | --video FILE] [--target-reps N] [--tempo 4:3] [--minutes M]
+                 [--db PATH] [--no-audio] [--headless --out FILE.mp4] [--fullscreen]
+                 [--model lite|full|heavy|PATH]
+    rocking demo [--out FILE.mp4] [--db PATH] [--headless] [--no-audio]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import ctypes
+import ctypes.util
+import logging
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sessions.cli import UserError
+from sessions.live_loop import (
+    Display,
+    LoopResult,
+    VideoDisplay,
+    WindowDisplay,
+)
+from sessions.plan import DEFAULT_TARGET_DURATION_S, DEFAULT_TARGET_REPS, Plan, Tempo
+
+log = logging.getLogger(__name__)
+
+NO_DISPLAY = ("no display to show the session on{why}: run with --headless --out FILE.mp4 to "
+              "record the coached session to a video instead")
+
+
+# ---- displays ----------------------------------------------------------------------------------
+def display_problem() -> str | None:
+    """Why no window can be opened here, or None when one can (checked without Qt, which
+    aborts the whole process when it cannot reach the X server)."""
+    if sys.platform in ("win32", "darwin") or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    name = os.environ.get("DISPLAY", "")
+    if not name:
+        return " (DISPLAY is not set)"
+    for lib, opener, closer in (("X11", "XOpenDisplay", "XCloseDisplay"),):
+        path = ctypes.util.find_library(lib)
+        if path is None:
+            continue
+        try:
+            x11 = ctypes.CDLL(path)
+            getattr(x11, opener).restype = ctypes.c_void_p
+            handle = getattr(x11, opener)(name.encode())
+        except OSError:
+            continue
+        if not handle:
+            return f" (cannot connect to DISPLAY={name})"
+        getattr(x11, closer).argtypes = [ctypes.c_void_p]
+        getattr(x11, closer)(handle)
+        return None
+    return None    # cannot check; let the window try
+
+
+class TeeDisplay:
+    """A window that also records what it shows."""
+
+    interactive = True
+
+    def __init__(self, window: WindowDisplay, video: VideoDisplay) -> None:
+        self.window, self.video = window, video
+
+    def show(self, img: Any, present_s: float) -> None:
+        self.window.show(img, present_s)
+        self.video.show(img, present_s)
+
+    def poll_key(self, wait_ms: int) -> int | None:
+        return self.window.poll_key(wait_ms)
+
+    def closed(self) -> bool:
+        return self.window.closed()
+
+    def close(self) -> None:
+        self.window.close()
+        self.video.close()
+
+
+def open_display(headless: bool, out: Path | None, fullscreen: bool, fps: float) -> Display:
+    """The window, the video recording, or both; a UserError when neither is possible."""
+    if headless:
+        if out is None:
+            raise UserError("--headless needs --out FILE.mp4 (where to record the session)")
+        return VideoDisplay(out, fps)
+    problem = display_problem()
+    if problem is not None:
+        raise UserError(NO_DISPLAY.format(why=problem))
+    window = WindowDisplay(fullscreen=fullscreen)
+    return window if out is None else TeeDisplay(window, VideoDisplay(out, fps))
+
+
+# ---- argument types ----------------------------------------------------------------------------
+def _tempo(text: str) -> Tempo:
+    try:
+        return Tempo.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _reps(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 1 <= value <= 500:
+        raise argparse.ArgumentTypeError("must be 1 to 500")
+    return value
+
+
+def _minutes(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0.1 <= value <= 240:
+        raise argparse.ArgumentTypeError("must be 0.1 to 240 minutes")
+    return value
+
+
+def _camera(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"a camera index is a number (0, 1, ...), got {text!r}")
+    return int(text)
+
+
+def _mp4(text: str) -> Path:
+    path = Path(text).expanduser()
+    if path.suffix.lower() != ".mp4":
+        raise argparse.ArgumentTypeError(f"must end in .mp4: {text}")
+    if not path.parent.is_dir():
+        raise argparse.ArgumentTypeError(f"folder does not exist: {path.parent}")
+    return path
+
+
+# ---- reporting ---------------------------------------------------------------------------------
+def report(result: LoopResult, session_id: int | None, out: Path | None) -> int:
+    """Tell the person how it ended (stdout for what was saved, stderr for problems)."""
+    lines: list[str] = []
+    summary = result.summary_view.summary if result.summary_view is not None else None
+    if session_id is not None:
+        where = f"session {session_id} saved"
+        if result.fallback_path is not None:
+            where = f"session saved to {result.fallback_path} (the database failed)"
+        tempo = ""
+        if summary is not None and summary.median_period_s is not None:
+            tempo = f", median {summary.median_period_s:.1f} s a rep"
+        lines.append(f"{where} ({result.status}): {result.reps} reps{tempo}")
+        if summary is not None:
+            lines.append(f"  {summary.advice}")
+        lines.append(f"  see it with: rocking review {session_id}")
+    else:
+        lines.append("nothing saved: the session had not started")
+    if out is not None and result.ended_by != "not_started":
+        lines.append(f"annotated session recorded to {out}")
+    sys.stdout.write("\n".join(lines) + "\n")
+    log.info("%s", result.stats.line())
+    if result.error is not None:
+        from pose.sources import SourceError
+
+        if isinstance(result.error, SourceError | OSError):
+            raise UserError(str(result.error))
+        raise result.error
+    if result.ended_by == "camera_lost":
+        sys.stderr.write("rocking: the camera stopped giving frames; what was done is saved\n")
+        return 1
+    if result.ended_by == "ctrl_c":
+        sys.stderr.write("rocking: interrupted; what was done is saved\n")
+        return 130
+    return 0
+
+
+# ---- live --------------------------------------------------------------------------------------
+def live(args: argparse.Namespace) -> int:
+    """The `live` sub-command."""
+    from pose import model_files
+    from pose.analysis import MovementAnalyzer
+    from pose.estimator import PoseEstimator
+    from pose.model_files import ModelError
+    from pose.sources import CameraSource, FrameSource, SourceError, VideoFileSource
+    from sessions.guide import Coach
+    from sessions.live_loop import LatestFrameGrabber, SessionLoop
+    from sessions.skeleton import draw_skeleton
+    from sessions.store import SessionStore
+
+    plan = Plan(target_reps=args.target_reps, target_duration_s=args.minutes * 60.0,
+                tempo=args.tempo)
+    display_check(args)
+    try:
+        source: FrameSource = (VideoFileSource(args.video) if args.video is not None
+                               else CameraSource(args.camera))
+        model = model_files.resolve(args.model, show_progress=True)
+    except (SourceError, ModelError) as exc:
+        raise UserError(str(exc)) from exc
+    is_camera = args.video is None
+    feed = LatestFrameGrabber(source, live=is_camera, paced=not is_camera, gated=not is_camera)
+    with contextlib.ExitStack() as stack:
+        store = stack.enter_context(SessionStore.open(args.db))
+        estimator = stack.enter_context(PoseEstimator(model))
+        display = open_display(args.headless, args.out, args.fullscreen, source.fps)
+        stack.callback(display.close)
+        audio = make_audio(args.no_audio)
+        stack.callback(audio.close)
+        sid: list[int] = []
+        recorder = recorder_factory(
+            store, sid, source="camera" if is_camera else "video",
+            detail=str(args.camera) if is_camera else str(args.video), plan=plan,
+            model=model.variant.name)
+        loop = SessionLoop(
+            feed=feed, estimate=estimator.process, analyzer=MovementAnalyzer(),
+            coach=Coach(plan, coach_settings(display)), display=display,
+            start_recording=recorder, audio=audio, draw_pose=draw_skeleton,
+            canvas_size=(1280, 720))
+        result = loop.run()
+        return report(result, sid[0] if sid else None, args.out)
+
+
+def display_check(args: argparse.Namespace) -> None:
+    """Fail early, before any model loads, when the session could not be shown or recorded."""
+    if args.headless and args.out is None:
+        raise UserError("--headless needs --out FILE.mp4 (where to record the session)")
+    if not args.headless:
+        problem = display_problem()
+        if problem is not None:
+            raise UserError(NO_DISPLAY.format(why=problem))
+
+
+def coach_settings(display: Display) -> Any:
+    """Recorded sessions leave the summary by themselves; windows wait for a key."""
+    from sessions.guide import CoachSettings
+
+    return CoachSettings(summary_hold_s=None if display.interactive else 4.0)
+
+
+def make_audio(disabled: bool) -> Any:
+    from sessions.audio import AudioPlayer
+
+    return AudioPlayer(enabled=not disabled)
+
+
+def recorder_factory(store: Any, sid: list[int], *, source: str, detail: str, plan: Plan,
+                     model: str, settings: dict[str, Any] | None = None) -> Callable[[], Any]:
+    """Starts the stored session when the person leaves the safety screen."""
+    from sessions.recorder import SessionRecorder
+    from sessions.store import SessionMeta
+
+    def start() -> SessionRecorder:
+        meta = SessionMeta(
+            source=source,  # type: ignore[arg-type]
+            source_detail=detail, target_reps=plan.target_reps,
+            target_period_s=plan.tempo.period_s, target_back_s=plan.tempo.back_s,
+            target_forward_s=plan.tempo.forward_s,
+            settings={"target_duration_s": plan.target_duration_s, **(settings or {})},
+            model_variant=model)
+        sid.append(store.start_session(meta))
+        return SessionRecorder(store, sid[0])
+
+    return start
+
+
+# ---- demo --------------------------------------------------------------------------------------
+def demo(args: argparse.Namespace) -> int:
+    """The `demo` sub-command: a whole coached session of a simulated body, no camera."""
+    from sessions.demo import run_demo
+
+    return run_demo(args)
+
+
+# ---- registration ------------------------------------------------------------------------------
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", type=Path, default=None, metavar="PATH",
+                   help="session database (default: $ROCKING_DB or the user data folder)")
+    p.add_argument("--no-audio", action="store_true", help="no sounds")
+    p.add_argument("--headless", action="store_true",
+                   help="no window: record the coached session to --out instead")
+    p.add_argument("--out", type=_mp4, default=None, metavar="FILE.mp4",
+                   help="record the annotated session to this video")
+
+
+def add_live_arguments(p: argparse.ArgumentParser) -> None:
+    """The options of `live` (also accepted by plain `rocking`)."""
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--camera", type=_camera, default=0, metavar="N",
+                     help="webcam index (default: %(default)s)")
+    src.add_argument("--video", type=Path, default=None, metavar="FILE",
+                     help="coach a recording as if it were live")
+    p.add_argument("--target-reps", type=_reps, default=DEFAULT_TARGET_REPS, metavar="N",
+                   help="end after this many reps (default: %(default)s)")
+    p.add_argument("--minutes", type=_minutes, default=DEFAULT_TARGET_DURATION_S / 60,
+                   metavar="M", help="end after this many minutes of rocking "
+                   "(default: %(default)g)")
+    p.add_argument("--tempo", type=_tempo, default=Tempo(), metavar="BACK:FORWARD",
+                   help="seconds rocking back (breathing out) and coming forward (breathing "
+                   "in), e.g. 4:3, or one number for the seconds a rep (default: 4:3)")
+    _common(p)
+    p.add_argument("--fullscreen", action="store_true", help="fill the screen")
+    p.add_argument("--model", type=str, default="full", metavar="lite|full|heavy|PATH",
+                   help="pose model: full is bundled; lite and heavy download on first use "
+                   "(default: %(default)s)")
+
+
+def register(subparsers: Any) -> None:
+    """Add `live` and `demo` to the `rocking` command line."""
+    p = subparsers.add_parser(
+        "live", help="coach a rocking session through the webcam (the default command)",
+        description="Coach one rocking session through the webcam: a safety screen, set-up "
+        "help, a start-position check, then a pacer, rep count and warnings, and a summary. "
+        "Keys: space pause/resume, q or Esc end and save, m mute. Every session is saved.")
+    add_live_arguments(p)
+    p.set_defaults(func=live)
+    d = subparsers.add_parser(
+        "demo", help="watch a whole coached session of a simulated body (no camera)",
+        description="A coached session with no camera: a simulated body sets up, calibrates, "
+        "rocks steadily, then too fast (setting off the warnings), and the summary. It is "
+        "saved as a demo session that `rocking review` shows. With no display it records to "
+        "a video file and prints where.")
+    _common(d)
+    d.set_defaults(func=demo)
