@@ -17,7 +17,7 @@ from pathlib import Path
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from pose.events import WarningKind
+from pose.events import Rep, WarningKind
 from sessions.review import SessionPage, SessionSummary, iso, per_rep_warnings
 
 DPI = 100
@@ -27,12 +27,17 @@ KIND_COLOURS = {
     WarningKind.OUT_OF_VIEW: "#7f7f7f", WarningKind.WRONG_VIEW: "#bcbd22",
     WarningKind.TOO_DEEP: "#e377c2",
 }
+MAX_BARS = 120  # more reps than this: tempo as lines, not bars
 BACK_COLOUR = "#1f77b4"
 FORWARD_COLOUR = "#9ecae1"
 
 
 def _nan(x: float | None) -> float:
     return math.nan if x is None else float(x)
+
+
+def _rep_kind(rep: Rep) -> str:
+    return "partial" if rep.partial else ("forceful" if rep.forceful else "steady")
 
 
 def session_figure(page: SessionPage) -> Figure:
@@ -51,19 +56,26 @@ def session_figure(page: SessionPage) -> Figure:
     if any(x.target is not None for x in page.samples):
         top.plot(t, [_nan(x.target) for x in page.samples], color="#2ca02c", lw=1.2, ls="--",
                  label="pacer target")
-    for i, rep in enumerate(page.reps):
-        colour = "#cccccc" if rep.partial else ("#fdd0a2" if rep.forceful else "#c6dbef")
-        top.axvspan(rep.start_s, rep.end_s, color=colour, alpha=0.6 if i % 2 else 0.35, lw=0)
-        top.axvline(rep.end_s, color="#6baed6", lw=0.6)
-    for p in page.posture_faults:
-        top.axvline(p.t_s, color="#9467bd", lw=0.8, ls=":")
-    seen: set[str] = set()
+    # rep spans and ends as two collections (a patch per rep is slow for an hour's session)
+    for kind, colour in (("steady", "#c6dbef"), ("forceful", "#fdd0a2"), ("partial", "#cccccc")):
+        spans = [(r.start_s, r.end_s - r.start_s) for r in page.reps
+                 if _rep_kind(r) == kind]
+        if spans:
+            top.broken_barh(spans, (-0.4, 1.65), facecolors=colour, alpha=0.5, lw=0,
+                            label=f"{kind} rep" if kind != "steady" else "rep")
+    if page.reps:
+        top.vlines([r.end_s for r in page.reps], -0.4, 1.25, color="#6baed6", lw=0.6)
+    faults = page.posture_faults
+    if faults:
+        top.vlines([p.t_s for p in faults], -0.4, 1.25, color="#9467bd", lw=0.8, ls=":",
+                   label="position lost")
+    by_kind: dict[WarningKind, list[float]] = {}
     for w in page.warnings:
-        kind = str(w.kind)
-        top.plot([w.t_s], [1.12], marker="v", ms=9, ls="none",
-                 color=KIND_COLOURS.get(w.kind, "red"),
-                 label=f"warning: {kind.replace('_', ' ')}" if kind not in seen else None)
-        seen.add(kind)
+        by_kind.setdefault(w.kind, []).append(w.t_s)
+    for kind, times in by_kind.items():
+        top.plot(times, [1.12] * len(times), marker="v", ms=9, ls="none",
+                 color=KIND_COLOURS.get(kind, "red"),
+                 label=f"warning: {str(kind).replace('_', ' ')}")
     top.set_ylim(-0.4, 1.25)
     top.set_xlabel("time (s)")
     top.set_ylabel("depth (0 start, 1 near heels)")
@@ -73,21 +85,28 @@ def session_figure(page: SessionPage) -> Figure:
     top.legend(loc="lower right", fontsize=8, ncols=2)
     top.grid(alpha=0.3)
 
-    # per-rep tempo bars
+    # per-rep tempo bars (a line for sessions with very many reps)
     full = [r for r in page.reps if not r.partial]
     x = list(range(1, len(full) + 1))
-    bottom.bar(x, [r.back_s for r in full], color=BACK_COLOUR, label="back (exhale)")
-    bottom.bar(x, [r.forward_s for r in full], bottom=[r.back_s for r in full],
-               color=FORWARD_COLOUR, label="forward (inhale)",
-               edgecolor=["#d62728" if r.forceful else "none" for r in full], linewidth=2)
+    if len(full) <= MAX_BARS:
+        bottom.bar(x, [r.back_s for r in full], color=BACK_COLOUR, label="back (exhale)")
+        bottom.bar(x, [r.forward_s for r in full], bottom=[r.back_s for r in full],
+                   color=FORWARD_COLOUR, label="forward (inhale)",
+                   edgecolor=["#d62728" if r.forceful else "none" for r in full], linewidth=2)
+    else:
+        bottom.plot(x, [r.period_s for r in full], color="black", lw=0.8, label="rep")
+        bottom.plot(x, [r.back_s for r in full], color=BACK_COLOUR, lw=0.8,
+                    label="back (exhale)")
+        fx = [i for i, r in zip(x, full, strict=True) if r.forceful]
+        bottom.plot(fx, [full[i - 1].period_s for i in fx], "o", color="#d62728", ms=3)
     target = page.row.meta.target_period_s
     if target:
         tol = page.row.meta.tempo_tolerance * target
         bottom.axhspan(target - tol, target + tol, color="#2ca02c", alpha=0.15, lw=0)
         bottom.axhline(target, color="#2ca02c", ls="--", lw=1.2, label=f"plan {target:g} s")
-    bottom.set_xlabel("rep (red outline: forceful)")
+    bottom.set_xlabel("rep (red: forceful)")
     bottom.set_ylabel("seconds per rep")
-    if full:
+    if full and len(full) <= 30:
         bottom.set_xticks(x)
     else:
         bottom.text(0.5, 0.5, "no full reps", ha="center", va="center",

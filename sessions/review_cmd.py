@@ -192,34 +192,32 @@ def print_line(text: str) -> None:
     sys.stdout.write(text + "\n")
 
 
-def _console() -> Any:
-    from rich.console import Console
+def text_table(title: str, headers: list[str], rows: list[list[str]],
+               left: tuple[int, ...] = ()) -> str:
+    """A plain fixed-width table (fast for thousands of rows, and easy to grep or paste)."""
+    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
 
-    # a pipe or file gets 120 columns, not rich's 80, so the tables are not squeezed
-    return Console(highlight=False, width=None if sys.stdout.isatty() else 120)
+    def line(cells: list[str]) -> str:
+        return "  ".join(c.ljust(w) if i in left else c.rjust(w)
+                         for i, (c, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
+
+    rule = "  ".join("-" * w for w in widths).rstrip()
+    return "\n".join([title, line(headers), rule, *(line(r) for r in rows)]) + "\n"
 
 
 def _print_table(rows: list[Any]) -> None:
-    from rich import box
-    from rich.table import Table
+    from sessions.review import fmt_num, fmt_pct, fmt_when
 
-    from sessions.review import fmt_num as _fmt
-    from sessions.review import fmt_pct as _pct
-    from sessions.review import fmt_when as _when
-
-    table = Table(title="Rocking sessions (newest first)", box=box.SIMPLE_HEAD,
-                  show_edge=False, pad_edge=False, padding=(0, 0))
-    for name in ("id", "started", "source", "time", "reps", "s/rep", "on\ntempo",
-                 "force-\nful", "warn-\nings", "ended"):
-        table.add_column(name, justify="left" if name in ("started", "source") else "right",
-                         no_wrap=True)
-    for s in rows:
-        table.add_row(str(s.id), _when(s.started_at), s.source, _fmt(s.duration_s, ".0f", " s"),
-                      str(s.rep_count) + (f"/{s.target_reps}" if s.target_reps else ""),
-                      _fmt(s.median_period_s, ".1f", " s"), _pct(s.on_tempo_share).replace(" ", ""),
-                      str(s.forceful_count), str(s.warning_count), s.status)
-    _console().print(table)
-    print_line("`rocking review ID` shows one session; --plot/--report write a plot or a report.")
+    body = [[str(s.id), fmt_when(s.started_at), s.source, fmt_num(s.duration_s, ".0f", " s"),
+             str(s.rep_count) + (f"/{s.target_reps}" if s.target_reps else ""),
+             fmt_num(s.median_period_s, ".1f", " s"), fmt_pct(s.on_tempo_share),
+             str(s.forceful_count), str(s.warning_count), s.status] for s in rows]
+    sys.stdout.write(text_table(
+        "Rocking sessions (newest first)",
+        ["id", "started", "source", "time", "reps", "s/rep", "on tempo", "forceful",
+         "warnings", "ended"], body, left=(1, 2, 9)))
+    print_line("\n`rocking review ID` shows one session; --plot/--report write a plot or "
+               "a report.")
 
 
 def _review_one(args: argparse.Namespace, store: SessionStore | None) -> int:
@@ -251,49 +249,38 @@ def _review_one(args: argparse.Namespace, store: SessionStore | None) -> int:
 
 
 def _print_page(page: Any) -> None:
-    from rich.table import Table
-
-    from sessions.review import fmt_num as _fmt
-    from sessions.review import fmt_pct as _pct
-    from sessions.review import fmt_when as _when
-    from sessions.review import on_tempo
+    from sessions.review import fmt_num, fmt_pct, fmt_when, on_tempo
 
     s = page.summary
-    console = _console()
-    console.print(f"[bold]Session {s.id}[/bold]: {_when(s.started_at)}, {s.source} "
-                  f"{s.source_detail}, {_fmt(s.duration_s, '.0f', ' s')}, {s.status}")
-    console.print(f"{s.rep_count} reps" + (f" of {s.target_reps}" if s.target_reps else "")
-                  + f", median tempo {_fmt(s.median_period_s, '.1f', ' s')}"
-                  + (f" (plan {s.target_period_s:g} s, on tempo {_pct(s.on_tempo_share)})"
-                     if s.target_period_s else "")
-                  + f", {s.forceful_count} forceful, {s.warning_count} warnings")
+    out = [f"Session {s.id}: {fmt_when(s.started_at)}, {s.source} {s.source_detail}".rstrip()
+           + f", {fmt_num(s.duration_s, '.0f', ' s')}, {s.status}",
+           f"{s.rep_count} reps" + (f" of {s.target_reps}" if s.target_reps else "")
+           + f", median tempo {fmt_num(s.median_period_s, '.1f', ' s')}"
+           + (f" (plan {s.target_period_s:g} s, on tempo {fmt_pct(s.on_tempo_share)})"
+              if s.target_period_s else "")
+           + f", {s.forceful_count} forceful, {s.warning_count} warnings", ""]
     if page.reps:
-        t = Table(title="Reps")
-        for name in ("rep", "at", "seconds", "back", "forward", "depth", "peak speed",
-                     "on tempo", ""):
-            t.add_column(name, justify="right")
-        for r in page.reps:
-            t.add_row(str(r.index + 1), _fmt(r.start_s, ".1f", " s"), _fmt(r.period_s, ".2f"),
-                      _fmt(r.back_s, ".2f"), _fmt(r.forward_s, ".2f"), _fmt(r.depth, ".2f"),
-                      _fmt(r.peak_speed, ".2f"), _fmt(on_tempo(r, page.row)),
-                      "partial" if r.partial else ("forceful" if r.forceful else ""))
-        console.print(t)
+        out.append(text_table(
+            "Reps", ["rep", "at (s)", "seconds", "back", "forward", "depth", "peak speed",
+                     "on tempo", ""],
+            [[str(r.index + 1), fmt_num(r.start_s), fmt_num(r.period_s, ".2f"),
+              fmt_num(r.back_s, ".2f"), fmt_num(r.forward_s, ".2f"), fmt_num(r.depth, ".2f"),
+              fmt_num(r.peak_speed, ".2f"), fmt_num(on_tempo(r, page.row)),
+              "partial" if r.partial else ("forceful" if r.forceful else "")]
+             for r in page.reps], left=(8,)))
     if page.warnings:
-        t = Table(title="Warnings")
-        for name in ("at", "kind", "message", "value", "limit"):
-            t.add_column(name)
-        for w in page.warnings:
-            t.add_row(_fmt(w.t_s, ".1f", " s"), str(w.kind), w.message, _fmt(w.value, ".2f"),
-                      _fmt(w.threshold, ".2f"))
-        console.print(t)
+        out.append(text_table(
+            "Warnings", ["at (s)", "kind", "message", "value", "limit"],
+            [[fmt_num(w.t_s), str(w.kind), w.message, fmt_num(w.value, ".2f"),
+              fmt_num(w.threshold, ".2f")] for w in page.warnings], left=(1, 2)))
     if page.trends and page.trends[0].n_before:
-        t = Table(title=f"Against the {page.trends[0].n_before} sessions before")
-        for name in ("figure", "this", "before", "change", ""):
-            t.add_column(name, justify="left" if name == "figure" else "right")
-        for tr in page.trends:
-            t.add_row(tr.name, _fmt(tr.value, ".2f"), _fmt(tr.before, ".2f"),
-                      _fmt(tr.change, "+.2f"), f"{tr.better} is better")
-        console.print(t)
+        out.append(text_table(
+            f"Against the {page.trends[0].n_before} sessions before",
+            ["figure", "this", "before", "change", ""],
+            [[t.name, fmt_num(t.value, ".2f"), fmt_num(t.before, ".2f"),
+              fmt_num(t.change, "+.2f"), f"{t.better} is better"] for t in page.trends],
+            left=(0, 4)))
+    sys.stdout.write("\n".join(out))
 
 
 # --- export -------------------------------------------------------------------------------------

@@ -112,8 +112,6 @@ ALTER TABLE sessions ADD COLUMN owner_host TEXT;
 ALTER TABLE sessions ADD COLUMN owner_pid INTEGER;
 ALTER TABLE sessions ADD COLUMN owner_start TEXT;
 ALTER TABLE sessions ADD COLUMN heartbeat_at REAL;
-ALTER TABLE reps ADD COLUMN pause_s REAL NOT NULL DEFAULT 0;
-ALTER TABLE reps ADD COLUMN peak_accel REAL NOT NULL DEFAULT 0;
 CREATE INDEX sessions_started ON sessions(started_at);
 CREATE INDEX sessions_running ON sessions(status) WHERE status = 'running';
 DROP INDEX reps_session;
@@ -142,7 +140,12 @@ CREATE TABLE samples (
 ) WITHOUT ROWID;
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2)
+_V3 = """
+ALTER TABLE reps ADD COLUMN pause_s REAL NOT NULL DEFAULT 0;
+ALTER TABLE reps ADD COLUMN peak_accel REAL NOT NULL DEFAULT 0;
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
