@@ -195,6 +195,44 @@ class SessionRecorder:
                   ", ".join(str(p) for p in places))
 
 
+class StoreObserver:
+    """Saves a `rocking analyze` run: an observer of its frame loop (sessions.analyze_cmd).
+
+    Opens the store at once (so a bad database fails before any frame is processed) and starts
+    the session at the first analysed frame; use as a context manager, which finishes the
+    session "completed" on a normal exit and "interrupted" on an exception or Ctrl-C.
+    """
+
+    def __init__(self, db: str | os.PathLike[str] | None, meta: SessionMeta) -> None:
+        self.meta = meta
+        self.store = SessionStore.open(db)
+        self.recorder: SessionRecorder | None = None
+
+    def observe(self, step: Any) -> None:
+        """Take one frame's step; only its ``analysis`` (a FrameAnalysis) is used."""
+        fa = getattr(step, "analysis", None)
+        if fa is None:
+            return
+        if self.recorder is None:
+            self.recorder = SessionRecorder(self.store, self.store.start_session(self.meta))
+        self.recorder.update(fa)
+
+    def report_fields(self) -> dict[str, Any]:
+        """The report's ``session_id`` (None when nothing was analysed, so nothing saved)."""
+        return {"session_id": self.recorder.session_id if self.recorder is not None else None}
+
+    def __enter__(self) -> StoreObserver:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        try:
+            if self.recorder is not None:
+                self.recorder.finish("completed" if exc_type is None else "interrupted")
+        finally:
+            self.store.close()
+
+
 def _write_private_json(path: Path, doc: dict[str, Any]) -> bool:
     """Write atomically with mode 0600; False if the folder is not writable."""
     tmp = path.with_name(path.name + ".tmp")
@@ -226,4 +264,4 @@ def load_fallback(path: Path) -> SessionData:
         raise StoreError(f"{path} is not a rocking session file ({exc})") from exc
 
 
-__all__ = ["SessionMeta", "SessionRecorder", "load_fallback"]
+__all__ = ["SessionMeta", "SessionRecorder", "StoreObserver", "load_fallback"]

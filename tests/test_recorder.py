@@ -6,6 +6,8 @@ import itertools
 import sqlite3
 import stat
 from collections.abc import Iterator
+from contextlib import nullcontext
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -169,3 +171,39 @@ def test_load_fallback_refuses_other_json(tmp_path: Path) -> None:
 def test_unknown_session_refused(tmp_path: Path) -> None:
     with SessionStore.open(tmp_path / "s.db") as store, pytest.raises(ValueError):
         SessionRecorder(store, 42)
+
+
+class _Step:
+    def __init__(self, analysis: FrameAnalysis | None) -> None:
+        self.analysis = analysis
+
+
+@pytest.mark.parametrize(("fail", "status"), [(False, "completed"), (True, "interrupted")])
+def test_store_observer_saves_an_analyze_run(tmp_path: Path, fail: bool, status: str) -> None:
+    from sessions.recorder import StoreObserver
+
+    db = tmp_path / "s.db"
+    meta = SessionMeta(source="video", source_detail="clip.mp4", model_variant="full")
+    raises = pytest.raises(KeyboardInterrupt) if fail else nullcontext()
+    with raises, StoreObserver(db, meta) as obs:
+        obs.observe(_Step(None))  # frames before the analysis starts are skipped
+        for fa in stream(11.0):
+            obs.observe(_Step(fa))
+        if fail:
+            raise KeyboardInterrupt
+    sid = obs.report_fields()["session_id"]
+    with SessionStore.open(db) as store:
+        row = store.session(sid)
+        assert row is not None and row.status == status
+        assert row.meta == replace(meta, started_at=row.started_at)
+        assert len(store.reps(sid)) == 2
+
+
+def test_store_observer_without_frames_saves_nothing(tmp_path: Path) -> None:
+    from sessions.recorder import StoreObserver
+
+    with StoreObserver(tmp_path / "s.db", SessionMeta(source="image")) as obs:
+        obs.observe(_Step(None))
+    assert obs.report_fields() == {"session_id": None}
+    with SessionStore.open(tmp_path / "s.db") as store:
+        assert store.sessions() == []
