@@ -403,7 +403,8 @@ class SessionStore:
                 for statement in _split_sql(MIGRATIONS[step]):
                     conn.execute(statement)
                 conn.execute(f"PRAGMA user_version = {step + 1}")
-            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            if app_id != APPLICATION_ID:
+                conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             self.recovered = self._recover_interrupted()
         for suffix in ("-wal", "-shm"):
             side = self.path.with_name(self.path.name + suffix)
