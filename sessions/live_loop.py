@@ -439,7 +439,7 @@ class SessionLoop:
             waited += step
             if waited >= max_s - 1e-9:
                 self.coach.command(Command.CONTINUE)
-            if self.feed.error is not None:
+            if stage is Stage.SAFETY and self.feed.error is not None:
                 raise self.feed.error
 
     def _frame(self, cap: Captured, recorder: Recorder | None) -> CoachView:

@@ -269,14 +269,14 @@ class CoachOverlay:
             return round(x0 + (x1 - x0) * float(np.clip(depth, -0.15, 1.15) + 0.15) / 1.3)
 
         cy = (y0 + y1) // 2
-        r = (y1 - y0) // 2
+        r = max(2, (y1 - y0) // 2)
         tx = x_of(pacer.target)
         cv2.line(img, (tx, y0 - round(10 * u)), (tx, y1 + round(10 * u)), TARGET_COLOUR,
                  max(3, round(6 * u)))
         if pacer.actual is not None and np.isfinite(pacer.actual):
             ax = x_of(pacer.actual)
             cv2.circle(img, (ax, cy), r, BLACK, cv2.FILLED, cv2.LINE_AA)
-            cv2.circle(img, (ax, cy), r - max(2, round(3 * u)), ACTUAL_COLOUR, cv2.FILLED,
+            cv2.circle(img, (ax, cy), max(1, r - max(2, round(3 * u))), ACTUAL_COLOUR, cv2.FILLED,
                        cv2.LINE_AA)
         fitted = fit_text(pacer.cue, w - 2 * m, 1.2 * u, 1)
         (tw, th), _ = cv2.getTextSize(fitted.lines[0], FONT, fitted.scale, fitted.thickness)

@@ -143,3 +143,11 @@ def test_fit_text_wraps_and_shrinks_to_width(max_w: int) -> None:
         (tw, _), _ = cv2.getTextSize(line, cv2.FONT_HERSHEY_DUPLEX, fitted.scale,
                                      fitted.thickness)
         assert tw <= max_w
+
+
+@pytest.mark.parametrize(("h", "w"), [(48, 64), (120, 90), (1080, 1920), (2160, 3840)])
+@pytest.mark.parametrize("name", sorted(VIEWS))
+def test_any_frame_size_draws_without_error(name: str, h: int, w: int) -> None:
+    img = grey(h, w)
+    CoachOverlay().draw(img, VIEWS[name])
+    assert img.shape == (h, w, 3)
