@@ -295,8 +295,9 @@ CSV_COLUMNS: dict[str, tuple[str, ...]] = {
 
 
 def run_export(args: argparse.Namespace) -> int:
-    """`rocking export`."""
-    from sessions.review import summaries
+    """`rocking export`: JSON (sessions with reps, warnings, posture changes; --samples adds
+    the series) or CSV (one table). Times are local ISO 8601, with unix seconds beside them."""
+    from sessions.review import iso, summaries
 
     with _open(args) as store:
         rows = summaries(store, since=args.since, until=args.until,
@@ -306,9 +307,11 @@ def run_export(args: argparse.Namespace) -> int:
             for s in rows:
                 data = store.load(s.id) if store is not None else None
                 if data is not None:
-                    sessions.append({**s.to_json(), **session_to_json(
-                        data, with_samples=args.samples), "started_at": s.to_json()["started_at"],
-                        "started_at_unix": data.session.started_at})
+                    row = data.session
+                    sessions.append({
+                        **session_to_json(data, with_samples=args.samples), **s.to_json(),
+                        "started_at_unix": row.started_at, "ended_at_unix": row.ended_at,
+                        "ended_at": iso(row.ended_at) if row.ended_at is not None else None})
             text = json.dumps({"sessions": sessions}, indent=1)
         else:
             text = _csv(args.table, rows, store)
