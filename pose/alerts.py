@@ -26,7 +26,7 @@ class Thresholds:
     # rocking depth signal
     depth_unit_deg: float = 65.0           # thigh rotation (deg) that makes one depth unit
     calibration_hold_s: float = 1.0        # hold the start position this long to calibrate
-    calibration_tolerance_deg: float = 4.0  # ... with the thigh angle within this range
+    calibration_tolerance_deg: float = 2.5  # ... the thigh angle's spread (SD) within this
     recalibrate_after_s: float = 5.0       # a loss of position this long asks for a new hold
     # rep counting
     rep_enter_depth: float = 0.2           # a rep starts once past this depth ...
@@ -37,6 +37,7 @@ class Thresholds:
     # force
     too_fast_speed: float = 1.3            # depth units/s
     jerky_accel: float = 6.0               # depth units/s^2
+    jerky_evenness: float = 1.3            # phase mean/peak speed against a smooth phase's
     forceful_min_period_s: float = 2.0     # a counted rep quicker than this is forceful
     # position
     lost_position_s: float = 0.5           # out of position this long: lost_position
@@ -73,6 +74,7 @@ class AlertInputs:
     wrong_view: bool
     speed: float | None
     accel: float | None
+    back_evenness: float | None = None     # set on the frame a back phase ends
 
 
 class _Condition:
@@ -137,15 +139,17 @@ class AlertMonitor:
         speed = abs(f.speed) if f.speed is not None else None
         accel = abs(f.accel) if f.accel is not None else None
         moving = f.calibrated and f.in_position
+        uneven = f.back_evenness is not None and f.back_evenness > th.jerky_evenness
         checks: dict[WarningKind, tuple[bool, bool, float | None, float | None]] = {
             WarningKind.TOO_FAST: (
                 moving and speed is not None and speed > th.too_fast_speed,
                 speed is None or speed < th.clear_fraction * th.too_fast_speed,
                 speed, th.too_fast_speed),
             WarningKind.JERKY: (
-                moving and accel is not None and accel > th.jerky_accel,
-                accel is None or accel < th.clear_fraction * th.jerky_accel,
-                accel, th.jerky_accel),
+                moving and ((accel is not None and accel > th.jerky_accel) or uneven),
+                (accel is None or accel < th.clear_fraction * th.jerky_accel) and not uneven,
+                f.back_evenness if uneven else accel,
+                th.jerky_evenness if uneven else th.jerky_accel),
             WarningKind.LOST_POSITION: (
                 f.calibrated and not f.in_position and not f.limb_lifted,
                 f.in_position or f.limb_lifted, None, None),
@@ -155,18 +159,18 @@ class AlertMonitor:
                 not f.out_of_view and f.person, None, None),
             WarningKind.WRONG_VIEW: (f.wrong_view, not f.wrong_view, None, None),
         }
+        units = {WarningKind.TOO_FAST: "depth/s",
+                 WarningKind.JERKY: "evenness" if uneven else "depth/s²"}
         raised = []
         for kind, (bad, calm, value, limit) in checks.items():
             if self._conds[kind].update(f.t_s, bad, calm):
-                raised.append(MovementWarning(f.t_s, kind, _message(kind, value, limit),
-                                              value, limit))
+                raised.append(MovementWarning(
+                    f.t_s, kind, _message(kind, value, limit, units.get(kind, "")), value, limit))
         return tuple(raised)
 
 
-def _message(kind: WarningKind, value: float | None, limit: float | None) -> str:
+def _message(kind: WarningKind, value: float | None, limit: float | None, unit: str) -> str:
     text = MESSAGES[kind]
-    if kind is WarningKind.TOO_FAST and value is not None and limit is not None:
-        return f"{text} ({value:.1f} depth/s, limit {limit:.1f})"
-    if kind is WarningKind.JERKY and value is not None and limit is not None:
-        return f"{text} ({value:.1f} depth/s², limit {limit:.1f})"
-    return text
+    if value is None or limit is None:
+        return text
+    return f"{text} ({value:.2f} {unit}, limit {limit:.2f})".replace(" )", ")")

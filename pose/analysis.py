@@ -60,7 +60,8 @@ class MovementAnalyzer:
 
         sample = self.rocking.update(
             t, m.thigh_lr_deg if m is not None else None, self.posture.side,
-            holding_start=verdict is Verdict.ON_ALL_FOURS)
+            holding_start=verdict is Verdict.ON_ALL_FOURS,
+            yaw_deg=m.yaw_deg if m is not None else 0.0)
         rep: Rep | None = None
         if sample.calibrated and in_position:
             rep = self.reps.update(t, sample.depth, sample.speed, sample.accel)
@@ -73,7 +74,8 @@ class MovementAnalyzer:
             person=verdict is not Verdict.NO_PERSON,
             out_of_view=bool(posture.faults.get("out_of_view")),
             wrong_view=bool(posture.faults.get("wrong_view")),
-            speed=sample.speed, accel=sample.accel))
+            speed=sample.speed, accel=sample.accel,
+            back_evenness=self.reps.back_phase_evenness))
         return FrameAnalysis(
             t_s=t, posture=posture, phase=self._phase(verdict, sample.calibrated, sample.speed),
             calibrated=sample.calibrated, depth=sample.depth, speed=sample.speed, rep=rep,
@@ -82,6 +84,10 @@ class MovementAnalyzer:
             side=self.posture.side.value if self.posture.side else None,
             view=m.view.value if m is not None else None,
         )
+
+    def finish(self) -> Rep | None:
+        """Call at the end of a stream: a rep that was already back at the start is counted."""
+        return self.reps.flush()
 
     @staticmethod
     def _phase(verdict: Verdict, calibrated: bool, speed: float | None) -> Phase:

@@ -7,6 +7,7 @@ the person is from the camera.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -64,6 +65,11 @@ KEY_LANDMARKS: tuple[int, ...] = (
 # from the front or behind foreshortens the torso, so the ratio passes 1.
 THREE_QUARTER_MIN_WIDTH_RATIO = 0.3
 FRONT_MIN_WIDTH_RATIO = 1.0
+# ... and on the body's yaw from the world landmarks (side photos 0-12 degrees, three-quarter 28)
+THREE_QUARTER_MIN_YAW_DEG = 22.0
+FRONT_MIN_YAW_DEG = 60.0
+#: Beyond this yaw the side-on thigh angle is no longer recovered (the view is from the front).
+MAX_UNPROJECT_YAW_DEG = 65.0
 
 
 def midpoint(px: FloatArray, a: int, b: int) -> FloatArray:
@@ -120,12 +126,15 @@ def width_ratio(px: FloatArray) -> float:
     return float((sw + hw) / 2.0 / torso) if torso > 0 else float("inf")
 
 
-def detect_view(px: FloatArray) -> View:
-    """Side, three-quarter, or front/back view, from how wide the body looks against its length."""
+def detect_view(px: FloatArray, yaw_deg: float = float("nan")) -> View:
+    """Side, three-quarter, or front/back view: from the body's yaw when the world landmarks give
+    it, and from how wide the body looks against its length in the image."""
     r = width_ratio(px)
-    if not r < FRONT_MIN_WIDTH_RATIO:  # also catches NaN / a zero-length torso
+    if not r < FRONT_MIN_WIDTH_RATIO or yaw_deg >= FRONT_MIN_YAW_DEG:  # NaN ratio: front
         return View.FRONT_OR_BACK
-    return View.THREE_QUARTER if r >= THREE_QUARTER_MIN_WIDTH_RATIO else View.SIDE
+    if r >= THREE_QUARTER_MIN_WIDTH_RATIO or yaw_deg >= THREE_QUARTER_MIN_YAW_DEG:
+        return View.THREE_QUARTER
+    return View.SIDE
 
 
 def near_side_score(record: PoseRecord) -> float:
@@ -177,3 +186,24 @@ class NearSideSelector:
         else:
             self._against = 0
         return self.side
+
+
+
+def body_yaw_deg(world: FloatArray) -> float:
+    """How far the body's fore-aft line is turned from the image plane, from the 3-D world
+    landmarks: 0 seen exactly side-on, 45 three-quarter, 90 from the front or behind (NaN when
+    unknown). MediaPipe's world axes follow the camera (x right, y down, z away)."""
+    fwd = midpoint(world, Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER) - midpoint(
+        world, Landmark.LEFT_HIP, Landmark.RIGHT_HIP)
+    n = float(np.hypot(fwd[0], fwd[2]))
+    if not n > 1e-9:
+        return float("nan")
+    return float(np.degrees(np.arccos(min(abs(float(fwd[0])) / n, 1.0))))
+
+
+def unproject_thigh_deg(image_deg: float, yaw_deg: float) -> float:
+    """The thigh angle in the body's own plane from its angle in the image and the body's yaw:
+    a turned body shows the fore-aft part of the thigh shortened by cos(yaw)."""
+    c = max(math.cos(math.radians(min(max(yaw_deg, 0.0), MAX_UNPROJECT_YAW_DEG))), 1e-6)
+    r = math.radians(image_deg)
+    return math.degrees(math.atan2(math.sin(r) / c, math.cos(r)))

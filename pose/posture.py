@@ -22,6 +22,7 @@ from pose.geometry import (
     NearSideSelector,
     Side,
     View,
+    body_yaw_deg,
     detect_view,
     head_direction,
     joint_angle_deg,
@@ -89,7 +90,8 @@ class PostureMeasures:
     in_frame: bool
     torso_tilt_deg: float
     thigh_deg: float            # near-side thigh from vertical, + = hips toward the heels
-    thigh_lr_deg: tuple[float, float]     # the same for (left, right)
+    thigh_lr_deg: tuple[float, float]     # the same for (left, right), as seen in the image
+    yaw_deg: float              # body turned from side-on (world landmarks), NaN if unknown
     hand_heights: tuple[float, float]     # (left, right) above the floor line, torso units
     knee_heights: tuple[float, float]
     wrist_below_shoulder: tuple[float, float]
@@ -126,14 +128,16 @@ def measure(record: PoseRecord, side: Side | None = None) -> PostureMeasures | N
         for lim in (lim_l, lim_r)
     )
     near = LIMBS[side]
+    yaw = body_yaw_deg(record.world) if np.isfinite(record.world).all() else float("nan")
     return PostureMeasures(
         side=side,
-        view=detect_view(px),
+        view=detect_view(px, yaw),
         width_ratio=width_ratio(px),
         in_frame=in_frame,
         torso_tilt_deg=torso_tilt_deg(px),
         thigh_deg=thigh_angle_deg(px, side, head),
         thigh_lr_deg=(thigh_angle_deg(px, Side.LEFT, head), thigh_angle_deg(px, Side.RIGHT, head)),
+        yaw_deg=yaw,
         hand_heights=_pair((floor - px[wrists, 1]) / torso),
         knee_heights=_pair((floor - px[knees, 1]) / torso),
         wrist_below_shoulder=_pair(

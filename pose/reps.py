@@ -23,6 +23,16 @@ log = logging.getLogger(__name__)
 
 #: The peak of a rep is its plateau: depths within this much of the deepest point.
 PEAK_TOLERANCE = 0.01
+#: Mean over peak speed of a phase that eases in and out like a cosine: 2 / pi.
+SMOOTH_EVENNESS = 2.0 / math.pi
+
+
+def evenness(distance: float, duration_s: float, peak_speed: float) -> float | None:
+    """How even a phase's speed is, relative to a smooth (cosine) phase: 1.0 smooth, about
+    1.5 when it starts and stops at full speed (jerky); None when too short to say."""
+    if duration_s <= 0 or peak_speed <= 0 or distance <= 0:
+        return None
+    return (distance / duration_s) / peak_speed / SMOOTH_EVENNESS
 
 
 class _State(Enum):
@@ -41,6 +51,10 @@ class _RepInProgress:
     peak_speed: float = 0.0
     peak_accel: float = 0.0
     returned_s: float | None = None     # when it came back within the return threshold
+    start_depth: float = 0.0
+    back_speed: float = 0.0             # fastest rocking back
+    forward_speed: float = 0.0          # fastest coming forward
+    back_evenness: float | None = None  # known once the back phase is over
 
 
 class RepCounter:
@@ -53,7 +67,12 @@ class RepCounter:
         self._state = _State.REST
         self._rep: _RepInProgress | None = None
         self._last_quiet_s: float | None = None
+        self._last_quiet_depth = 0.0
         self._crossed_s: float | None = None     # when a threshold was first passed (dwell)
+        self._last_t: float | None = None
+        self._end_depth = 0.0
+        #: Set on the frame a rep's back phase ends: how even its speed was (see ``evenness``).
+        self.back_phase_evenness: float | None = None
 
     def reset(self) -> None:
         self.count = self._n_reported = 0
@@ -75,17 +94,20 @@ class RepCounter:
     def update(self, t_s: float, depth: float | None, speed: float | None,
                accel: float | None) -> Rep | None:
         """Feed one frame; returns a rep (full or partial) completed at this frame, if any."""
+        self.back_phase_evenness = None
         if depth is None or speed is None:
             return None
+        self._last_t = t_s
         th = self.th
         quiet = abs(speed) <= th.quiet_speed
         if self._state is _State.REST:
             if quiet or speed < 0 or self._last_quiet_s is None:
-                self._last_quiet_s = t_s
+                self._last_quiet_s, self._last_quiet_depth = t_s, depth
             if depth >= th.rep_enter_depth:
                 self._crossed_s = t_s if self._crossed_s is None else self._crossed_s
                 if t_s - self._crossed_s >= th.rep_min_dwell_s:
-                    self._rep = _RepInProgress(start_s=self._last_quiet_s)
+                    self._rep = _RepInProgress(start_s=self._last_quiet_s,
+                                               start_depth=self._last_quiet_depth)
                     self._state, self._crossed_s = _State.OUT, None
             else:
                 self._crossed_s = None
@@ -94,6 +116,14 @@ class RepCounter:
         if rep is None:
             return None
         rep.peak_speed = max(rep.peak_speed, abs(speed))
+        rep.back_speed = max(rep.back_speed, speed)
+        rep.forward_speed = max(rep.forward_speed, -speed)
+        if rep.back_evenness is None and rep.peak > -math.inf and speed < -th.quiet_speed:
+            travel = rep.first_peak_depth - rep.start_depth
+            rep.back_evenness = evenness(travel, rep.first_peak_s - rep.start_s,
+                                         rep.back_speed) or 0.0
+            if travel >= th.full_rep_depth:   # too shallow a phase says little about its shape
+                self.back_phase_evenness = rep.back_evenness
         if accel is not None and math.isfinite(accel):
             rep.peak_accel = max(rep.peak_accel, abs(accel))
         if depth > rep.peak:
@@ -114,7 +144,14 @@ class RepCounter:
             if depth >= th.rep_enter_depth:   # went back out without stopping: same rep goes on
                 self._state, rep.returned_s = _State.OUT, None
             elif speed >= -th.quiet_speed:    # the forward movement has stopped
+                self._end_depth = depth
                 return self._finish(t_s)
+        return None
+
+    def flush(self) -> Rep | None:
+        """End of the stream: a rep already back at the start position is finished now."""
+        if self._state is _State.RETURNING and self._last_t is not None:
+            return self._finish(self._last_t)
         return None
 
     def _finish(self, end_s: float) -> Rep:
@@ -124,11 +161,11 @@ class RepCounter:
         period = max(end_s - rep.start_s, 1e-6)
         back = max(rep.first_peak_s - rep.start_s, 0.0)
         forward = max(end_s - rep.last_peak_s, 0.0)
-        # 1.0 for a smooth (cosine) rep; a phase started at full speed scores several times more
-        jerk = rep.peak_accel * period / (2.0 * math.pi * rep.peak_speed) \
-            if rep.peak_speed > 0 else 0.0
+        fwd_even = evenness(rep.peak - self._end_depth, forward, rep.forward_speed)
+        jerk = max(rep.back_evenness or 0.0, fwd_even or 0.0)
         partial = rep.peak < th.full_rep_depth
         forceful = (rep.peak_speed > th.too_fast_speed or rep.peak_accel > th.jerky_accel
+                    or jerk > th.jerky_evenness
                     or (not partial and period < th.forceful_min_period_s))
         if not partial:
             self.count += 1

@@ -21,12 +21,16 @@ import numpy as np
 
 from pose.alerts import DEFAULT_THRESHOLDS, Thresholds
 from pose.filters import OneEuroFilter
-from pose.geometry import Side
+from pose.geometry import Side, unproject_thigh_deg
 
 #: A gap without a usable frame longer than this restarts the smoothing.
 MAX_GAP_S = 0.5
-SPEED_CUTOFF_HZ = 3.0
-ACCEL_CUTOFF_HZ = 2.0
+SPEED_CUTOFF_HZ = 2.0
+#: The body's yaw changes only when the person or camera moves: smooth it hard.
+YAW_CUTOFF_HZ = 0.3
+#: Acceleration is reported only once the filters have settled after a (re)start.
+WARM_UP_S = 0.5
+ACCEL_CUTOFF_HZ = 1.5
 
 
 @dataclass(frozen=True)
@@ -43,9 +47,9 @@ class RockingSample:
 class _LowPass:
     """A first-order low-pass filter for an irregularly sampled scalar."""
 
-    def __init__(self, cutoff_hz: float) -> None:
+    def __init__(self, cutoff_hz: float, initial: float | None = None) -> None:
         self.tau = 1.0 / (2.0 * math.pi * cutoff_hz)
-        self.value: float | None = None
+        self.value: float | None = initial
 
     def __call__(self, x: float, dt: float) -> float:
         if self.value is None:
@@ -56,41 +60,52 @@ class _LowPass:
 
 
 class StartCalibration:
-    """The person's start position: the thigh angles of a still hold, per body side."""
+    """The person's start position: the thigh angles of a still hold, per body side.
+
+    Still means: over the last ``hold_s`` the (lightly smoothed) angles' standard deviation stays
+    within ``tolerance_deg`` and the two halves of the window agree within it (no slow creep).
+    Frames without a measurement (dropped) neither break nor extend the hold.
+    """
 
     def __init__(self, hold_s: float, tolerance_deg: float) -> None:
         self.hold_s = hold_s
         self.tolerance_deg = tolerance_deg
         self.baseline: dict[Side, float] | None = None
         self._window: deque[tuple[float, float, float]] = deque()
+        # landmark jitter is not movement: judge stillness on lightly smoothed angles
+        self._smooth = OneEuroFilter(min_cutoff_hz=2.0, beta=0.0)
 
     def reset(self) -> None:
         self.baseline = None
         self._window.clear()
+        self._smooth.reset()
 
     def update(self, t_s: float, left_deg: float, right_deg: float, holding: bool) -> float:
         """Feed one frame of a candidate hold; returns the progress (1.0 once calibrated)."""
         if self.baseline is not None:
             return 1.0
-        if not (holding and math.isfinite(left_deg) and math.isfinite(right_deg)):
+        if not holding:
             self._window.clear()
+            self._smooth.reset()
             return 0.0
         w = self._window
-        w.append((t_s, left_deg, right_deg))
+        if not (math.isfinite(left_deg) and math.isfinite(right_deg)):   # a dropped frame
+            return min((w[-1][0] - w[0][0]) / self.hold_s, 0.99) if w else 0.0
+        left_deg, right_deg = self._smooth(t_s, [left_deg, right_deg])
+        w.append((t_s, float(left_deg), float(right_deg)))
         while w and t_s - w[0][0] > self.hold_s:
             w.popleft()
-        arr = np.array(w)
-        spread = np.ptp(arr[:, 1:], axis=0)
-        if (spread > self.tolerance_deg).any():   # moving: the hold starts again here
-            while len(w) > 1:
-                w.popleft()
-            arr = np.array(w)
-        span = float(arr[-1, 0] - arr[0, 0])
-        if span >= self.hold_s * 0.95:
-            med = np.median(arr[:, 1:], axis=0)
+        span = w[-1][0] - w[0][0]
+        if span < self.hold_s * 0.9 or len(w) < 5:
+            return min(span / self.hold_s, 0.99)
+        arr = np.array(w)[:, 1:]
+        half = len(arr) // 2
+        drift = np.abs(arr[:half].mean(axis=0) - arr[half:].mean(axis=0))
+        if (arr.std(axis=0) <= self.tolerance_deg).all() and (drift <= self.tolerance_deg).all():
+            med = np.median(arr, axis=0)
             self.baseline = {Side.LEFT: float(med[0]), Side.RIGHT: float(med[1])}
             return 1.0
-        return min(span / self.hold_s, 1.0)
+        return 0.9
 
 
 class RockingTracker:
@@ -100,10 +115,13 @@ class RockingTracker:
         self.thresholds = thresholds
         self.calibration = StartCalibration(thresholds.calibration_hold_s,
                                             thresholds.calibration_tolerance_deg)
-        self._smooth = OneEuroFilter(min_cutoff_hz=1.0, beta=2.0, d_cutoff_hz=1.0)
-        self._speed = _LowPass(SPEED_CUTOFF_HZ)
-        self._accel = _LowPass(ACCEL_CUTOFF_HZ)
+        self._smooth = OneEuroFilter(min_cutoff_hz=1.0, beta=0.5, d_cutoff_hz=1.0)
+        self._speed = _LowPass(SPEED_CUTOFF_HZ, 0.0)
+        self._accel = _LowPass(ACCEL_CUTOFF_HZ, 0.0)
+        self._yaw = _LowPass(YAW_CUTOFF_HZ)
+        self._yaw_t: float | None = None
         self._last: tuple[float, float] | None = None     # (t, smoothed depth)
+        self._started_s = 0.0
         self._last_speed: tuple[float, float] | None = None
 
     @property
@@ -115,16 +133,26 @@ class RockingTracker:
         if not keep_calibration:
             self.calibration.reset()
         self._smooth.reset()
-        self._speed = _LowPass(SPEED_CUTOFF_HZ)
-        self._accel = _LowPass(ACCEL_CUTOFF_HZ)
+        self._speed = _LowPass(SPEED_CUTOFF_HZ, 0.0)
+        self._accel = _LowPass(ACCEL_CUTOFF_HZ, 0.0)
         self._last = self._last_speed = None
 
     def update(self, t_s: float, angles_deg: tuple[float, float] | None, side: Side | None,
-               holding_start: bool) -> RockingSample:
-        """Feed one frame: (left, right) thigh angles (None when unmeasurable), the near side,
-        and whether the person is in the start position (so a still hold may calibrate)."""
+               holding_start: bool, yaw_deg: float = 0.0) -> RockingSample:
+        """Feed one frame: (left, right) thigh angles in the image (None when unmeasurable), the
+        near side, whether the person is in the start position (so a still hold may calibrate)
+        and the body's yaw from side-on (the angles are corrected for it)."""
+        if angles_deg is not None and math.isfinite(yaw_deg):
+            dt = t_s - self._yaw_t if self._yaw_t is not None else 1.0
+            yaw = self._yaw(yaw_deg, max(dt, 1e-3))
+            self._yaw_t = t_s
+        else:
+            yaw = self._yaw.value or 0.0
+        if angles_deg is not None:
+            angles_deg = (unproject_thigh_deg(angles_deg[0], yaw),
+                          unproject_thigh_deg(angles_deg[1], yaw))
         if angles_deg is None or side is None:
-            progress = self.calibration.update(t_s, math.nan, math.nan, False)
+            progress = self.calibration.update(t_s, math.nan, math.nan, holding_start)
             return RockingSample(None, None, None, self.calibrated, progress)
         progress = self.calibration.update(t_s, angles_deg[0], angles_deg[1], holding_start)
         base = self.calibration.baseline
@@ -136,12 +164,15 @@ class RockingTracker:
             return RockingSample(None, None, None, True, 1.0)
         if self._last is not None and t_s - self._last[0] > MAX_GAP_S:
             self.reset(keep_calibration=True)
+        if self._last is None:
+            self._started_s = t_s
         depth = float(self._smooth(t_s, raw))
         speed = accel = None
         if self._last is not None and t_s > self._last[0]:
             dt = t_s - self._last[0]
             speed = self._speed((depth - self._last[1]) / dt, dt)
-            if self._last_speed is not None and t_s > self._last_speed[0]:
+            if (self._last_speed is not None and t_s > self._last_speed[0]
+                    and t_s - self._started_s >= WARM_UP_S):
                 dts = t_s - self._last_speed[0]
                 accel = self._accel((speed - self._last_speed[1]) / dts, dts)
             self._last_speed = (t_s, speed)
