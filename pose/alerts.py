@@ -33,7 +33,7 @@ class Thresholds:
     rep_return_depth: float = 0.1          # ... and is over once back within this depth
     rep_min_dwell_s: float = 0.25          # time past each threshold before it counts
     full_rep_depth: float = 0.5            # shallower reps are partial: reported, not counted
-    quiet_speed: float = 0.04              # depth units/s: slower than this is not moving
+    quiet_speed: float = 0.02              # depth units/s: slower than this is not moving
     # force
     too_fast_speed: float = 1.3            # depth units/s
     jerky_accel: float = 6.0               # depth units/s^2

@@ -43,11 +43,6 @@ class OneEuroFilter:
         self._x = self._dx = None
         self._t = None
 
-    @property
-    def derivative(self) -> FloatArray | None:
-        """The filtered rate of change (units per second) after the last update, if any."""
-        return None if self._dx is None else self._dx.copy()
-
     def __call__(self, t_s: float, value: ArrayLike) -> FloatArray:
         """Filter one sample taken at ``t_s`` seconds; returns the smoothed value (a new array)."""
         x = np.array(value, dtype=np.float64)

@@ -23,6 +23,10 @@ log = logging.getLogger(__name__)
 
 #: The peak of a rep is its plateau: depths within this much of the deepest point.
 PEAK_TOLERANCE = 0.01
+#: A still spell (depth within +-HOLD_BAND) this long before a rep is a hold: the rep starts
+#: when the hold ends; without one it starts at the lowest point since the last rep.
+HOLD_S = 1.0
+HOLD_BAND = 0.025
 #: Mean over peak speed of a phase that eases in and out like a cosine: 2 / pi.
 SMOOTH_EVENNESS = 2.0 / math.pi
 
@@ -68,6 +72,9 @@ class RepCounter:
         self._rep: _RepInProgress | None = None
         self._last_quiet_s: float | None = None
         self._last_quiet_depth = 0.0
+        self._band: tuple[float, float] | None = None     # (since, depth) of a still spell
+        self._held = False
+        self._trough: tuple[float, float] | None = None   # lowest point since the last rep
         self._crossed_s: float | None = None     # when a threshold was first passed (dwell)
         self._last_t: float | None = None
         self._end_depth = 0.0
@@ -84,7 +91,8 @@ class RepCounter:
             log.debug("rep from %.2f s abandoned", self._rep.start_s)
         self._state = _State.REST
         self._rep = None
-        self._last_quiet_s = None
+        self._last_quiet_s = self._band = self._trough = None
+        self._held = False
         self._crossed_s = None
 
     @property
@@ -101,13 +109,22 @@ class RepCounter:
         th = self.th
         quiet = abs(speed) <= th.quiet_speed
         if self._state is _State.REST:
-            if quiet or speed < 0 or self._last_quiet_s is None:
+            if quiet or speed < 0:
                 self._last_quiet_s, self._last_quiet_depth = t_s, depth
+            # a hold: the depth stays within a narrow band (robust to landmark jitter)
+            if self._band is None or abs(depth - self._band[1]) > HOLD_BAND:
+                self._band = (t_s, depth)
+            elif t_s - self._band[0] >= HOLD_S:
+                self._held = True
+            if self._trough is None or depth <= self._trough[1]:
+                self._trough = (t_s, depth)
             if depth >= th.rep_enter_depth:
                 self._crossed_s = t_s if self._crossed_s is None else self._crossed_s
                 if t_s - self._crossed_s >= th.rep_min_dwell_s:
-                    self._rep = _RepInProgress(start_s=self._last_quiet_s,
-                                               start_depth=self._last_quiet_depth)
+                    # after a hold the rep starts when the hold ends; otherwise at the trough
+                    start = (self._last_quiet_s, self._last_quiet_depth) \
+                        if self._held and self._last_quiet_s is not None else self._trough
+                    self._rep = _RepInProgress(start_s=start[0], start_depth=start[1])
                     self._state, self._crossed_s = _State.OUT, None
             else:
                 self._crossed_s = None
@@ -179,6 +196,8 @@ class RepCounter:
         )
         self._state = _State.REST
         self._rep = None
-        self._last_quiet_s = end_s
+        self._last_quiet_s, self._last_quiet_depth = end_s, self._end_depth
+        self._band, self._held = None, False
+        self._trough = (end_s, self._end_depth)
         self._crossed_s = None
         return done
