@@ -1,12 +1,169 @@
-"""The demo: a simulated body coached through a whole session, drawn as a labelled stick figure."""
+"""The demo: a simulated body coached through a whole session, drawn as a labelled stick figure.
+
+The body (``pose.simulate``) steps into view, gets down on hands and knees and holds still until
+the coach has calibrated and counted down; then it rocks in time with the pacer, rocks too fast
+for a stretch (setting off the warnings), settles again, and the session ends at its target.
+Nothing here pretends to be a camera image: the figure is drawn plainly and labelled SIMULATED.
+"""
 
 from __future__ import annotations
 
 import argparse
+import logging
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
 
-from sessions.cli import UserError
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from pose import simulate as sim
+from pose.record import PoseRecord
+from pose.sources import Frame
+from sessions.guide import Coach, CoachSettings, Stage
+from sessions.plan import Plan, Tempo
+from sessions.skeleton import draw_skeleton
+
+log = logging.getLogger(__name__)
+
+WIDTH, HEIGHT, FPS = 1280, 720, 30.0
+DEMO_TEMPO = Tempo(4.0, 3.0)
+DEMO_TARGET_REPS = 8
+BACK_SHARE = DEMO_TEMPO.back_s / DEMO_TEMPO.period_s
+
+# Before rocking: out of view, then down onto hands and knees, then still (as long as needed).
+SETUP_PLAN = sim.Plan(steps=(sim.Away(2.0), sim.GetIntoPosition(3.0), sim.Hold(60.0)),
+                      width=WIDTH, height=HEIGHT, noise=0.003)
+# From the end of the countdown: steady with the pacer, too fast, then steady to the target.
+ROCKING_PLAN = sim.Plan(
+    steps=(sim.Rock(3, period_s=DEMO_TEMPO.period_s, depth=0.8, back_share=BACK_SHARE),
+           sim.Rock(3, period_s=1.6, depth=0.85, back_share=0.5),
+           sim.Hold(2.0),
+           sim.Rock(3, period_s=DEMO_TEMPO.period_s, depth=0.8, back_share=BACK_SHARE),
+           sim.Hold(10.0)),
+    width=WIDTH, height=HEIGHT, noise=0.003)
+
+BGRImage = NDArray[np.uint8]
+# Drawing: the simulated camera puts the floor near the bottom; show the figure larger, higher.
+DISPLAY_ZOOM, SIM_FLOOR_Y, SHOWN_FLOOR_Y = 1.1, 0.93, 0.76
+
+
+class SimulatedBody:
+    """Frames of the simulated body that follow the coach: it holds the start position until
+    the countdown ends, then rocks. ``estimate`` gives each frame's record (no pose model)."""
+
+    def __init__(self, coach: Coach, paced: bool = False, seed: int = 0) -> None:
+        self.coach = coach
+        self.paced = paced
+        self.seed = seed
+        self._records: dict[int, PoseRecord] = {}
+
+    def _records_stream(self) -> Iterator[PoseRecord]:
+        t_last = 0.0
+        for rec, _ in sim.iter_records(SETUP_PLAN, FPS, self.seed):
+            t_last = rec.t_s
+            yield rec
+            if self.coach.stage is not Stage.SETUP and self.coach.stage not in (
+                    Stage.SAFETY, Stage.START_POSITION, Stage.COUNTDOWN):
+                break
+        offset = t_last + 1.0 / FPS
+        for rec, _ in sim.iter_records(ROCKING_PLAN, FPS, self.seed + 1):
+            if self.coach.stage in (Stage.SUMMARY, Stage.DONE):
+                return
+            yield PoseRecord(rec.t_s + offset, rec.width, rec.height, rec.image,
+                             rec.visibility, rec.world)
+
+    def frames(self) -> Iterator[Frame]:
+        """Rendered frames, in real time when ``paced`` (a window), else as fast as possible."""
+        start = time.monotonic()
+        for i, rec in enumerate(self._records_stream()):
+            self._records = {i: rec}
+            if self.paced:
+                delay = start + rec.t_s - time.monotonic()
+                if delay > 0:
+                    time.sleep(delay)
+            yield Frame(i, rec.t_s, render_body(rec))
+
+    def estimate(self, frame: Frame) -> PoseRecord:
+        """The record the frame was drawn from."""
+        return self._records[frame.index]
+
+
+def _for_display(record: PoseRecord) -> PoseRecord:
+    """The figure enlarged and lifted clear of the pacer bar (drawing only; the analysis sees
+    the record as simulated)."""
+    image = record.image.copy()
+    image[:, 0] = (image[:, 0] - 0.5) * DISPLAY_ZOOM + 0.5
+    image[:, 1] = (image[:, 1] - SIM_FLOOR_Y) * DISPLAY_ZOOM + SHOWN_FLOOR_Y
+    return PoseRecord(record.t_s, record.width, record.height, image, record.visibility,
+                      record.world)
+
+
+def render_body(record: PoseRecord, label: str = "SIMULATED") -> BGRImage:
+    """The record as a plain stick figure on a plain background, labelled."""
+    record = _for_display(record)
+    w, h = record.width, record.height
+    img = np.empty((h, w, 3), np.uint8)
+    img[:] = (58, 50, 44)                                  # plain dark slate
+    if record.has_person:
+        px = record.pixels()
+        floor = np.nanmax(px[[15, 16, 25, 26, 27, 28, 29, 30, 31, 32], 1])
+        if np.isfinite(floor):
+            y = min(h - 1, round(floor) + max(4, h // 90))
+            img[y:] = (74, 66, 58)
+            cv2.line(img, (0, y), (w - 1, y), (120, 110, 100), max(1, h // 240))
+        draw_skeleton(img, record)
+    scale = h / 480.0
+    th = max(1, round(2 * scale))
+    (tw, _), _ = cv2.getTextSize(label, cv2.FONT_HERSHEY_DUPLEX, 0.8 * scale, th)
+    x, y = w - tw - round(14 * scale), round(h * 0.58)
+    cv2.putText(img, label, (x, y), cv2.FONT_HERSHEY_DUPLEX, 0.8 * scale, (150, 150, 150), th,
+                cv2.LINE_AA)
+    return img
+
+
+def default_out() -> Path:
+    """Where a display-less demo goes when no --out is given."""
+    from sessions.store import default_data_dir
+
+    folder = default_data_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / "rocking-demo.mp4"
 
 
 def run_demo(args: argparse.Namespace) -> int:
     """Run the demo session (see `rocking demo --help`)."""
-    raise UserError("the demo needs pose.simulate, which is not in this build yet")
+    from pose.analysis import MovementAnalyzer
+    from sessions.live_cmd import (
+        display_problem,
+        make_audio,
+        open_display,
+        recorder_factory,
+        report,
+    )
+    from sessions.live_loop import DirectFeed, LoopSettings, SessionLoop
+    from sessions.store import SessionStore
+
+    headless = args.headless
+    if not headless and display_problem() is not None:
+        headless = True
+        sys.stderr.write("rocking: no display here, so the demo is recorded to a video\n")
+    out = args.out if args.out is not None or not headless else default_out()
+    plan = Plan(target_reps=DEMO_TARGET_REPS, target_duration_s=5 * 60.0, tempo=DEMO_TEMPO)
+    coach = Coach(plan, CoachSettings(summary_hold_s=None))
+    body = SimulatedBody(coach, paced=not headless)
+    with SessionStore.open(args.db) as store:
+        display = open_display(headless, out, fullscreen=False, fps=FPS)
+        sid: list[int] = []
+        loop = SessionLoop(
+            feed=DirectFeed(body.frames()), estimate=body.estimate,
+            analyzer=MovementAnalyzer(), coach=coach, display=display,
+            start_recording=recorder_factory(store, sid, source="demo", detail="simulated",
+                                             plan=plan, model="none (simulated body)"),
+            audio=make_audio(args.no_audio or headless), canvas_size=(WIDTH, HEIGHT),
+            settings=LoopSettings(safety_s=4.0, summary_s=6.0, out_fps=FPS,
+                                  auto_continue=True))
+        result = loop.run()
+        return report(result, sid[0] if sid else None, out)

@@ -234,7 +234,7 @@ def advice_for(reps: list[Rep], warnings: list[MovementWarning], reason: EndReas
     kinds = Counter(w.kind for w in warnings)
     if reason is EndReason.INTERRUPTED:
         return "Session saved. Rest now, and stop if pain increases."
-    if kinds[WarningKind.TOO_FAST] + kinds[WarningKind.JERKY] >= 2:
+    if kinds[WarningKind.TOO_FAST] + kinds[WarningKind.JERKY] >= 1:
         return "Slower next time: follow the pacer, a long breath out as you rock back."
     if kinds[WarningKind.LOST_POSITION] + kinds[WarningKind.LIMB_LIFTED] >= 2:
         return "Keep both hands and knees planted; rock only as far as is comfortable."
@@ -541,6 +541,9 @@ def _median(xs: list[float]) -> float | None:
 
 
 def _detail(w: MovementWarning) -> str:
+    """The figure behind a warning: the analysis's own "(1.35 depth/s, limit 1.30)" if given."""
+    if w.message.endswith(")") and "(" in w.message:
+        return w.message[w.message.rindex("(") + 1:-1]
     if w.value is None:
         return ""
     if w.threshold is None:

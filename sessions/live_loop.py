@@ -371,6 +371,7 @@ class LoopSettings:
     summary_s: float = 5.0       # non-interactive: how long the summary is recorded
     summary_max_s: float = 120.0  # interactive: the summary closes by itself after this
     stall_s: float = 3.0         # a camera giving no frame this long is lost
+    auto_continue: bool = False  # leave the safety and summary screens by themselves (demo)
     out_fps: float = 30.0
 
 
@@ -479,8 +480,8 @@ class SessionLoop:
         start = self.clock()
         try:
             self.feed.start()
-            self._still_screen(Stage.SAFETY, self.settings.safety_s
-                               if not self.display.interactive else float("inf"))
+            auto = self.settings.auto_continue or not self.display.interactive
+            self._still_screen(Stage.SAFETY, self.settings.safety_s if auto else float("inf"))
             if self.coach.stage is Stage.DONE or self.display.closed():
                 return self._result("window_closed" if self.display.closed() else "not_started",
                                     None, None)
@@ -511,8 +512,9 @@ class SessionLoop:
         summary = self.coach.update(self._last_t, None)
         try:
             if ended_by not in ("window_closed", "ctrl_c") and self.coach.stage is Stage.SUMMARY:
-                self._still_screen(Stage.SUMMARY, self.settings.summary_max_s
-                                   if self.display.interactive else self.settings.summary_s)
+                auto = self.settings.auto_continue or not self.display.interactive
+                self._still_screen(Stage.SUMMARY, self.settings.summary_s if auto
+                                   else self.settings.summary_max_s)
         except KeyboardInterrupt:
             pass
         finally:

@@ -164,7 +164,8 @@ def test_warning_banner_raised_at_once_and_cleared_when_right_again() -> None:
     warn = MovementWarning(d.t, WarningKind.TOO_FAST, "too fast", 1.9, 1.2)
     view = d.frame(warnings=(warn,), active=frozenset({WarningKind.TOO_FAST}))
     assert view.banner is not None and view.banner.kind is WarningKind.TOO_FAST
-    assert "1.90" in view.banner.detail and Sound.WARNING in view.sounds
+    assert view.banner.detail == "1.90 (limit 1.20)" and Sound.WARNING in view.sounds
+    assert view.new_warnings == (warn,)
     # still too fast for 3 s: the banner stays, the sound is not repeated every frame
     d.run(3.0, active=frozenset({WarningKind.TOO_FAST}))
     shown = d.views[-90:]
@@ -174,6 +175,22 @@ def test_warning_banner_raised_at_once_and_cleared_when_right_again() -> None:
     assert view.banner is None
     assert d.views[-15].banner is None
     assert [w.kind for w in d.coach.warnings] == [WarningKind.TOO_FAST]
+
+
+@pytest.mark.parametrize(
+    ("message", "value", "threshold", "detail"),
+    [("Slow down. (1.35 depth/s, limit 1.30)", 1.35, 1.3, "1.35 depth/s, limit 1.30"),
+     ("Slow down", 1.35, None, "1.35"), ("Slow down", None, None, "")],
+)
+def test_banner_shows_the_figure_behind_the_warning(message: str, value: float | None,
+                                                    threshold: float | None,
+                                                    detail: str) -> None:
+    d = Driver(Plan(target_reps=10))
+    d.to_rocking()
+    warn = MovementWarning(d.t, WarningKind.TOO_FAST, message, value, threshold)
+    view = d.frame(warnings=(warn,))
+    assert view.banner is not None and view.banner.detail == detail
+    assert view.banner.text == "Slow down"
 
 
 def test_a_one_frame_warning_stays_readable_then_clears() -> None:
@@ -346,6 +363,7 @@ def test_setup_cues(verdict: Verdict, faults: dict[str, bool], active: frozenset
     ("kinds", "reps", "reason", "starts"),
     [
         ((WarningKind.TOO_FAST, WarningKind.JERKY), 5, EndReason.TARGET_REPS, "Slower next time"),
+        ((WarningKind.JERKY,), 8, EndReason.TARGET_REPS, "Slower next time"),
         ((WarningKind.LOST_POSITION,) * 2, 5, EndReason.USER, "Keep both hands"),
         ((), 0, EndReason.USER, "No reps counted"),
         ((), 8, EndReason.TARGET_REPS, "Well done"),
