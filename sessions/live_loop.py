@@ -232,7 +232,8 @@ class WindowDisplay:
 
     def __init__(self, name: str = "rocking", fullscreen: bool = False) -> None:
         self.name = name
-        cv2.namedWindow(name, cv2.WINDOW_NORMAL)
+        # GUI_NORMAL: no Qt toolbar or status bar, only the picture; KEEPRATIO when resized
+        cv2.namedWindow(name, cv2.WINDOW_NORMAL | cv2.WINDOW_KEEPRATIO | cv2.WINDOW_GUI_NORMAL)
         if fullscreen:
             cv2.setWindowProperty(name, cv2.WND_PROP_FULLSCREEN, cv2.WINDOW_FULLSCREEN)
         self._shown = False
