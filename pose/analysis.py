@@ -74,8 +74,7 @@ class MovementAnalyzer:
             person=verdict is not Verdict.NO_PERSON,
             out_of_view=bool(posture.faults.get("out_of_view")),
             wrong_view=bool(posture.faults.get("wrong_view")),
-            speed=sample.speed, accel=sample.accel,
-            back_evenness=self.reps.back_phase_evenness))
+            speed=sample.speed, accel=sample.accel))
         return FrameAnalysis(
             t_s=t, posture=posture, phase=self._phase(verdict, sample.calibrated, sample.speed),
             calibrated=sample.calibrated, depth=sample.depth, speed=sample.speed, rep=rep,

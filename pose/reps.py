@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import logging
 import math
+from collections import deque
 from dataclasses import dataclass
 from enum import Enum
+
+import numpy as np
 
 from pose.alerts import DEFAULT_THRESHOLDS, Thresholds
 from pose.events import Rep
@@ -27,16 +30,26 @@ PEAK_TOLERANCE = 0.01
 #: when the hold ends; without one it starts at the lowest point since the last rep.
 HOLD_S = 1.0
 HOLD_BAND = 0.025
-#: Mean over peak speed of a phase that eases in and out like a cosine: 2 / pi.
-SMOOTH_EVENNESS = 2.0 / math.pi
+#: A phase's typical speed is its 80th percentile (a maximum would follow the jitter).
+SPEED_PERCENTILE = 80.0
+#: The opening share of a phase whose speed tells a smooth start from an abrupt one.
+ONSET_SHARE = 0.15
+#: Recent speeds kept (a minute at 30 fps): enough for any phase, bounded for long holds.
+MAX_SAMPLES = 1800
 
 
-def evenness(distance: float, duration_s: float, peak_speed: float) -> float | None:
-    """How even a phase's speed is, relative to a smooth (cosine) phase: 1.0 smooth, about
-    1.5 when it starts and stops at full speed (jerky); None when too short to say."""
-    if duration_s <= 0 or peak_speed <= 0 or distance <= 0:
+def onset(speeds: list[float]) -> float | None:
+    """How abruptly a phase started: mean speed over its first ``ONSET_SHARE`` against its typical
+    speed. A smooth (cosine) phase scores about 0.2-0.4, one that starts at full speed 0.8-1.0;
+    None when the phase is too short to say. ``speeds`` are in the phase's direction."""
+    if len(speeds) < 6:
         return None
-    return (distance / duration_s) / peak_speed / SMOOTH_EVENNESS
+    arr = np.clip(np.asarray(speeds, dtype=np.float64), 0.0, None)
+    typical = float(np.percentile(arr, SPEED_PERCENTILE))
+    if typical <= 0:
+        return None
+    k = max(2, round(ONSET_SHARE * len(arr)))
+    return float(arr[:k].mean()) / typical
 
 
 class _State(Enum):
@@ -56,9 +69,7 @@ class _RepInProgress:
     peak_accel: float = 0.0
     returned_s: float | None = None     # when it came back within the return threshold
     start_depth: float = 0.0
-    back_speed: float = 0.0             # fastest rocking back
-    forward_speed: float = 0.0          # fastest coming forward
-    back_evenness: float | None = None  # known once the back phase is over
+    back_onset: float | None = None     # known once the back phase is over
 
 
 class RepCounter:
@@ -78,8 +89,7 @@ class RepCounter:
         self._crossed_s: float | None = None     # when a threshold was first passed (dwell)
         self._last_t: float | None = None
         self._end_depth = 0.0
-        #: Set on the frame a rep's back phase ends: how even its speed was (see ``evenness``).
-        self.back_phase_evenness: float | None = None
+        self._recent: deque[tuple[float, float]] = deque(maxlen=MAX_SAMPLES)
 
     def reset(self) -> None:
         self.count = self._n_reported = 0
@@ -102,10 +112,10 @@ class RepCounter:
     def update(self, t_s: float, depth: float | None, speed: float | None,
                accel: float | None) -> Rep | None:
         """Feed one frame; returns a rep (full or partial) completed at this frame, if any."""
-        self.back_phase_evenness = None
         if depth is None or speed is None:
             return None
         self._last_t = t_s
+        self._recent.append((t_s, speed))
         th = self.th
         quiet = abs(speed) <= th.quiet_speed
         if self._state is _State.REST:
@@ -133,14 +143,8 @@ class RepCounter:
         if rep is None:
             return None
         rep.peak_speed = max(rep.peak_speed, abs(speed))
-        rep.back_speed = max(rep.back_speed, speed)
-        rep.forward_speed = max(rep.forward_speed, -speed)
-        if rep.back_evenness is None and rep.peak > -math.inf and speed < -th.quiet_speed:
-            travel = rep.first_peak_depth - rep.start_depth
-            rep.back_evenness = evenness(travel, rep.first_peak_s - rep.start_s,
-                                         rep.back_speed) or 0.0
-            if travel >= th.full_rep_depth:   # too shallow a phase says little about its shape
-                self.back_phase_evenness = rep.back_evenness
+        if rep.back_onset is None and speed < -th.quiet_speed:   # the back phase is over
+            rep.back_onset = onset(self._speeds(rep.start_s, rep.first_peak_s, 1.0)) or 0.0
         if accel is not None and math.isfinite(accel):
             rep.peak_accel = max(rep.peak_accel, abs(accel))
         if depth > rep.peak:
@@ -165,6 +169,10 @@ class RepCounter:
                 return self._finish(t_s)
         return None
 
+    def _speeds(self, start_s: float, end_s: float, sign: float) -> list[float]:
+        """Recent speeds between two times, in a phase's direction (+1 back, -1 forward)."""
+        return [sign * v for t, v in self._recent if start_s <= t <= end_s]
+
     def flush(self) -> Rep | None:
         """End of the stream: a rep already back at the start position is finished now."""
         if self._state is _State.RETURNING and self._last_t is not None:
@@ -178,11 +186,10 @@ class RepCounter:
         period = max(end_s - rep.start_s, 1e-6)
         back = max(rep.first_peak_s - rep.start_s, 0.0)
         forward = max(end_s - rep.last_peak_s, 0.0)
-        fwd_even = evenness(rep.peak - self._end_depth, forward, rep.forward_speed)
-        jerk = max(rep.back_evenness or 0.0, fwd_even or 0.0)
+        fwd_onset = onset(self._speeds(rep.last_peak_s, end_s, -1.0))
+        jerk = max(rep.back_onset or 0.0, fwd_onset or 0.0)
         partial = rep.peak < th.full_rep_depth
         forceful = (rep.peak_speed > th.too_fast_speed or rep.peak_accel > th.jerky_accel
-                    or jerk > th.jerky_evenness
                     or (not partial and period < th.forceful_min_period_s))
         if not partial:
             self.count += 1

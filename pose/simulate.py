@@ -54,7 +54,8 @@ class Rock:
 
     ``back_share`` is the part of the moving time spent rocking back (breath-led: about 0.6-0.7),
     ``pause_s`` a hold at the back, ``forward`` an overshoot past the start position,
-    ``profile`` "cosine" (eases in and out) or "jerky" (every phase starts at full speed),
+    ``profile`` "cosine" (eases in and out) or "jerky" (every phase starts at full speed and
+    eases out, as in the shared clips' generator),
     ``jitter`` a random +- share of period and depth per rep.
     """
 
@@ -178,7 +179,9 @@ class _Frame:
 
 def _ease(u: float, profile: Profile) -> float:
     u = min(max(u, 0.0), 1.0)
-    return u if profile == "jerky" else (1.0 - math.cos(math.pi * u)) / 2.0
+    if profile == "jerky":   # starts at full speed, stops gently
+        return math.sin(math.pi * u / 2.0)
+    return (1.0 - math.cos(math.pi * u)) / 2.0
 
 
 def _timeline(plan: Plan, fps: float, rng: np.random.Generator
