@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
@@ -25,6 +26,12 @@ from pose.sources import Frame
 from sessions.guide import Coach, CoachSettings, Stage
 from sessions.plan import Plan, Tempo
 from sessions.skeleton import draw_skeleton
+
+if TYPE_CHECKING:
+    from sessions.audio import AudioPlayer
+    from sessions.live_loop import Display, SessionLoop
+    from sessions.overlay import CoachOverlay
+    from sessions.store import SessionStore
 
 log = logging.getLogger(__name__)
 
@@ -133,17 +140,30 @@ def default_out() -> Path:
     return folder / "rocking-demo.mp4"
 
 
+def demo_loop(display: Display, store: SessionStore | None, sid: list[int], *,
+              paced: bool, audio: AudioPlayer | None = None,
+              overlay: CoachOverlay | None = None) -> SessionLoop:
+    """The demo session's loop: the simulated body, the real analysis, coach and overlay,
+    saved as a ``demo`` session in ``store`` (its id appended to ``sid``)."""
+    from pose.analysis import MovementAnalyzer
+    from sessions.live_cmd import recorder_factory
+    from sessions.live_loop import DirectFeed, LoopSettings, SessionLoop
+
+    plan = Plan(target_reps=DEMO_TARGET_REPS, target_duration_s=5 * 60.0, tempo=DEMO_TEMPO)
+    coach = Coach(plan, CoachSettings(summary_hold_s=None))
+    body = SimulatedBody(coach, paced=paced)
+    recording = (recorder_factory(store, sid, source="demo", detail="simulated", plan=plan,
+                                  model="none (simulated body)") if store is not None else None)
+    return SessionLoop(
+        feed=DirectFeed(body.frames()), estimate=body.estimate, analyzer=MovementAnalyzer(),
+        coach=coach, display=display, start_recording=recording, audio=audio,
+        overlay=overlay, canvas_size=(WIDTH, HEIGHT),
+        settings=LoopSettings(safety_s=4.0, summary_s=6.0, out_fps=FPS, auto_continue=True))
+
+
 def run_demo(args: argparse.Namespace) -> int:
     """Run the demo session (see `rocking demo --help`)."""
-    from pose.analysis import MovementAnalyzer
-    from sessions.live_cmd import (
-        display_problem,
-        make_audio,
-        open_display,
-        recorder_factory,
-        report,
-    )
-    from sessions.live_loop import DirectFeed, LoopSettings, SessionLoop
+    from sessions.live_cmd import display_problem, make_audio, open_display, report
     from sessions.store import SessionStore
 
     headless = args.headless
@@ -151,19 +171,10 @@ def run_demo(args: argparse.Namespace) -> int:
         headless = True
         sys.stderr.write("rocking: no display here, so the demo is recorded to a video\n")
     out = args.out if args.out is not None or not headless else default_out()
-    plan = Plan(target_reps=DEMO_TARGET_REPS, target_duration_s=5 * 60.0, tempo=DEMO_TEMPO)
-    coach = Coach(plan, CoachSettings(summary_hold_s=None))
-    body = SimulatedBody(coach, paced=not headless)
     with SessionStore.open(args.db) as store:
         display = open_display(headless, out, fullscreen=False, fps=FPS)
         sid: list[int] = []
-        loop = SessionLoop(
-            feed=DirectFeed(body.frames()), estimate=body.estimate,
-            analyzer=MovementAnalyzer(), coach=coach, display=display,
-            start_recording=recorder_factory(store, sid, source="demo", detail="simulated",
-                                             plan=plan, model="none (simulated body)"),
-            audio=make_audio(args.no_audio or headless), canvas_size=(WIDTH, HEIGHT),
-            settings=LoopSettings(safety_s=4.0, summary_s=6.0, out_fps=FPS,
-                                  auto_continue=True))
+        loop = demo_loop(display, store, sid, paced=not headless,
+                         audio=make_audio(args.no_audio or headless))
         result = loop.run()
         return report(result, sid[0] if sid else None, out)

@@ -1,0 +1,89 @@
+"""Make the README's screenshots with the tool itself: run the demo session (no camera, nothing
+saved) and keep the frame a little after the first "too fast" warning, and the summary.
+
+    .venv/bin/python scripts/make_screenshots.py [--out docs]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from pose.events import WarningKind  # noqa: E402
+from sessions.demo import demo_loop  # noqa: E402
+from sessions.guide import CoachView, Stage  # noqa: E402
+from sessions.overlay import CoachOverlay, TextBox  # noqa: E402
+
+WARNING_DELAY_FRAMES = 12     # a moment after the banner appears: the pacer has moved on
+
+
+class RememberingOverlay(CoachOverlay):
+    """Draws as usual and remembers the view it drew last."""
+
+    last: CoachView | None = None
+
+    def draw(self, img: np.ndarray, view: CoachView) -> list[TextBox]:
+        self.last = view
+        return super().draw(img, view)
+
+
+class ScreenshotDisplay:
+    """Keeps the two pictures the README shows; shows nothing."""
+
+    interactive = False
+
+    def __init__(self, overlay: RememberingOverlay) -> None:
+        self.overlay = overlay
+        self.warning: np.ndarray | None = None
+        self.summary: np.ndarray | None = None
+        self._since_warning: int | None = None
+
+    def show(self, img: np.ndarray, present_s: float) -> None:
+        view = self.overlay.last
+        if view is None:
+            return
+        if self.warning is None and view.banner is not None and (
+                view.banner.kind is WarningKind.TOO_FAST or self._since_warning is not None):
+            self._since_warning = (self._since_warning or 0) + 1
+            if self._since_warning >= WARNING_DELAY_FRAMES:
+                self.warning = img.copy()
+        if self.summary is None and view.stage is Stage.SUMMARY:
+            self.summary = img.copy()
+
+    def poll_key(self, wait_ms: int) -> int | None:
+        return None
+
+    def closed(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        pass
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs", help="folder for the PNGs")
+    args = parser.parse_args()
+    overlay = RememberingOverlay()
+    display = ScreenshotDisplay(overlay)
+    result = demo_loop(display, None, [], paced=False, overlay=overlay).run()
+    if display.warning is None or display.summary is None:
+        print(f"the demo did not show both screens (ended by {result.ended_by})", file=sys.stderr)
+        return 1
+    args.out.mkdir(parents=True, exist_ok=True)
+    for name, img in (("warning", display.warning), ("summary", display.summary)):
+        path = args.out / f"{name}.png"
+        cv2.imwrite(str(path), img, [cv2.IMWRITE_PNG_COMPRESSION, 9])
+        print(f"wrote {path} ({img.shape[1]}x{img.shape[0]})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
