@@ -511,6 +511,8 @@ class Coach:
             items = checklist(a) if a is not None else ()
             if a is not None and a.phase is Phase.CALIBRATING:
                 text = "Hold still: measuring your start position"
+                if 0.0 < a.calibration_progress < 1.0:
+                    text += f" ({a.calibration_progress:.0%})"
             elif items and all(i.ok for i in items):
                 text = "Good. Hold still"
             else:

@@ -131,6 +131,12 @@ def _camera(text: str) -> int:
     return int(text)
 
 
+def _people(text: str) -> int:
+    if text not in ("1", "2", "3"):
+        raise argparse.ArgumentTypeError("must be 1, 2 or 3")
+    return int(text)
+
+
 def _mp4(text: str) -> Path:
     path = Path(text).expanduser()
     if path.suffix.lower() != ".mp4":
@@ -203,7 +209,7 @@ def live(args: argparse.Namespace) -> int:
     feed = LatestFrameGrabber(source, live=is_camera, paced=not is_camera, gated=not is_camera)
     with contextlib.ExitStack() as stack:
         store = stack.enter_context(SessionStore.open(args.db))
-        estimator = stack.enter_context(PoseEstimator(model))
+        estimator = stack.enter_context(PoseEstimator(model, max_people=args.people))
         display = open_display(args.headless, args.out, args.fullscreen, source.fps)
         stack.callback(display.close)
         audio = make_audio(args.no_audio)
@@ -304,6 +310,9 @@ def add_live_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", type=str, default="full", metavar="lite|full|heavy|PATH",
                    help="pose model: full is bundled; lite and heavy download on first use "
                    "(default: %(default)s)")
+    p.add_argument("--people", type=_people, default=1, metavar="N",
+                   help="how many people the model looks for, following the most visible one; "
+                   "1 is fastest, which matters live (default: %(default)s)")
 
 
 def register(subparsers: Any) -> None:
