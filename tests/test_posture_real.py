@@ -1,0 +1,96 @@
+"""The posture check on the real photographs (../shared/realdata/images, labels.tsv), using the
+real pose model. Reports accuracy per label and per photo source (each source is a different set
+of people and cameras, none of which the thresholds were fitted to one by one)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pytest
+
+from pose.events import Verdict
+from pose.posture import PostureTracker, classify
+from pose.record import PoseRecord
+
+pytestmark = pytest.mark.slow
+
+EXPECTED: dict[str, Verdict] = {
+    "all_fours": Verdict.ON_ALL_FOURS,
+    "rocked_back": Verdict.ROCKED_BACK,
+    "limb_lifted": Verdict.LIMB_LIFTED,
+    "other": Verdict.NOT_ON_ALL_FOURS,
+}
+MIN_ACCURACY = 0.95
+
+
+def _source(name: str) -> str:
+    return name.split("_")[1]
+
+
+def _score(records: dict[str, PoseRecord], labels: dict[str, str]
+           ) -> tuple[dict[str, list[bool]], dict[str, list[bool]], list[str]]:
+    by_label: dict[str, list[bool]] = defaultdict(list)
+    by_source: dict[str, list[bool]] = defaultdict(list)
+    wrong = []
+    for name, label in sorted(labels.items()):
+        if label not in EXPECTED:
+            continue
+        got = classify(records[name]).verdict
+        ok = got is EXPECTED[label]
+        by_label[label].append(ok)
+        by_source[_source(name)].append(ok)
+        if not ok:
+            wrong.append(f"{name}: {label} -> {got.value}")
+    return by_label, by_source, wrong
+
+
+def test_every_photo_has_a_label_and_a_person(photo_records: dict[str, PoseRecord],
+                                              photo_labels: dict[str, str]) -> None:
+    assert set(photo_records) == set(photo_labels)
+    assert all(r.has_person for r in photo_records.values())
+
+
+def test_scored_labels_at_least_95_percent(photo_records: dict[str, PoseRecord],
+                                           photo_labels: dict[str, str]) -> None:
+    by_label, by_source, wrong = _score(photo_records, photo_labels)
+    every = [ok for oks in by_label.values() for ok in oks]
+    report = ", ".join(f"{k} {sum(v)}/{len(v)}" for k, v in sorted(by_label.items()))
+    print(f"\nposture accuracy per label: {report}; overall {sum(every)}/{len(every)}")
+    print("per source: " + ", ".join(f"{k} {sum(v)}/{len(v)}"
+                                     for k, v in sorted(by_source.items())))
+    assert sum(every) / len(every) >= MIN_ACCURACY, wrong
+    for label, oks in by_label.items():
+        assert sum(oks) / len(oks) >= MIN_ACCURACY, (label, wrong)
+
+
+@pytest.mark.parametrize("source", ["prozhekt", "fitinsight", "strete", "bourbon"])
+def test_each_photo_source_on_its_own(source: str, photo_records: dict[str, PoseRecord],
+                                      photo_labels: dict[str, str]) -> None:
+    """Held-out view: the accuracy on each source's people alone must hold too."""
+    labels = {k: v for k, v in photo_labels.items() if _source(k) == source}
+    _, by_source, wrong = _score(photo_records, labels)
+    oks = by_source[source]
+    assert oks and sum(oks) / len(oks) >= 0.9, wrong
+
+
+def test_a_still_photo_as_a_stream_never_flickers(photo_records: dict[str, PoseRecord],
+                                                  photo_labels: dict[str, str]) -> None:
+    """The same frame fed 30 times (steady footage) keeps one verdict, the single-image one."""
+    for name, label in photo_labels.items():
+        if label not in EXPECTED:
+            continue
+        rec = photo_records[name]
+        tracker = PostureTracker()
+        verdicts = {tracker.update(PoseRecord(i / 30, rec.width, rec.height, rec.image,
+                                              rec.visibility, rec.world)).verdict
+                    for i in range(30)}
+        assert verdicts == {classify(rec).verdict}, name
+
+
+def test_faults_come_with_a_message(photo_records: dict[str, PoseRecord],
+                                    photo_labels: dict[str, str]) -> None:
+    for name, label in photo_labels.items():
+        result = classify(photo_records[name])
+        assert result.message
+        if label == "other":
+            assert any(result.faults.values()), name
