@@ -84,8 +84,9 @@ def build(db: Path, n_sessions: int, n_samples: int, seed: int = 1) -> int:
     return long_id
 
 
-def recorder_cost(db: Path, seconds: float = 600.0, fps: float = 30.0) -> tuple[float, float]:
-    """Mean and worst per-frame cost of SessionRecorder.update over a simulated session."""
+def recorder_cost(db: Path, seconds: float = 600.0,
+                  fps: float = 30.0) -> tuple[float, float, float]:
+    """Mean, 99.9th percentile and worst per-frame cost of SessionRecorder.update."""
     with SessionStore.open(db) as store:
         sid = store.start_session(SessionMeta(source="demo"))
         rec = SessionRecorder(store, sid)
@@ -102,7 +103,8 @@ def recorder_cost(db: Path, seconds: float = 600.0, fps: float = 30.0) -> tuple[
             costs.append(time.perf_counter() - t0)
         rec.finish("completed")
         store.delete_session(sid)
-    return statistics.fmean(costs), max(costs)
+    costs.sort()
+    return statistics.fmean(costs), costs[int(len(costs) * 0.999)], costs[-1]
 
 
 def main() -> int:
@@ -141,9 +143,9 @@ def main() -> int:
         for label, secs, budgeted in results:
             verdict = ("ok" if secs < BUDGET_S else "OVER BUDGET") if budgeted else ""
             print(f"{label:<45} {secs * 1000:8.1f} ms  {verdict}")
-        mean, worst = recorder_cost(db)
+        mean, p999, worst = recorder_cost(db)
         print(f"{'recorder.update per frame (10 min, 30 fps)':<45} {mean * 1e6:8.1f} us mean, "
-              f"{worst * 1000:.2f} ms worst (a commit)")
+              f"{p999 * 1000:.2f} ms 99.9th percentile, {worst * 1000:.2f} ms worst")
         over = [label for label, secs, b in results if b and secs >= BUDGET_S]
     return 1 if over else 0
 
