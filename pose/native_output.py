@@ -40,25 +40,63 @@ def forward_native_lines(
     return errors
 
 
-@contextlib.contextmanager
-def native_stderr_to_log(
-    logger: logging.Logger = log, error_level: int = logging.ERROR
-) -> Iterator[None]:
-    """Capture everything written to fd 2 (by native code too) and pass it to ``logging``."""
-    sys.stderr.flush()
-    try:
-        saved = os.dup(2)
-    except OSError:  # no fd 2 at all: nothing to capture
-        yield
-        return
-    with tempfile.TemporaryFile() as sink:
-        os.dup2(sink.fileno(), 2)
+class NativeStderrCapture:
+    """Points fd 2 at one temporary file around each ``capture()`` block; cheap enough to wrap
+    every call of a frame loop (a few system calls). Forwards what was caught to ``logging``
+    when the buffer grows past ``flush_bytes`` and on ``close()``."""
+
+    def __init__(self, logger: logging.Logger = log, error_level: int = logging.ERROR,
+                 flush_bytes: int = 1 << 16) -> None:
+        self.logger = logger
+        self.error_level = error_level
+        self.flush_bytes = flush_bytes
+        self._sink = tempfile.TemporaryFile()  # noqa: SIM115 (closed in close())
+
+    @contextlib.contextmanager
+    def capture(self) -> Iterator[None]:
+        sys.stderr.flush()
+        try:
+            saved = os.dup(2)
+        except OSError:  # no fd 2 at all: nothing to capture
+            yield
+            return
+        os.dup2(self._sink.fileno(), 2)
         try:
             yield
         finally:
             sys.stderr.flush()
             os.dup2(saved, 2)
             os.close(saved)
-            sink.seek(0)
-            forward_native_lines(sink.read().decode("utf-8", errors="replace"), logger,
-                                 error_level)
+            if self._sink.tell() >= self.flush_bytes:
+                self.forward()
+
+    def forward(self) -> None:
+        """Log what was caught so far and empty the buffer."""
+        size = self._sink.tell()
+        if size == 0:
+            return
+        self._sink.seek(0)
+        text = self._sink.read(size).decode("utf-8", errors="replace")
+        self._sink.seek(0)
+        self._sink.truncate()
+        forward_native_lines(text, self.logger, self.error_level)
+
+    def close(self) -> None:
+        if not self._sink.closed:
+            self.forward()
+            self._sink.close()
+
+    def __enter__(self) -> NativeStderrCapture:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@contextlib.contextmanager
+def native_stderr_to_log(
+    logger: logging.Logger = log, error_level: int = logging.ERROR
+) -> Iterator[None]:
+    """Capture everything written to fd 2 (by native code too) in this block, then log it."""
+    with NativeStderrCapture(logger, error_level) as sink, sink.capture():
+        yield

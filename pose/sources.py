@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from pose.native_output import native_stderr_to_log
+from pose.native_output import NativeStderrCapture, native_stderr_to_log
 
 log = logging.getLogger(__name__)
 
@@ -128,17 +128,22 @@ class VideoFileSource:
         return cap
 
     def __iter__(self) -> Generator[Frame, None, None]:
-        cap = self._open()
+        # FFmpeg complains on fd 2 about damaged frames ("overread 8"); keep that in the log.
+        noise = NativeStderrCapture(log, logging.DEBUG)
+        with noise.capture():
+            cap = self._open()
         index = 0
         try:
             while True:
-                ok, frame = cap.read()
+                with noise.capture():
+                    ok, frame = cap.read()
                 if not ok or frame is None:
                     break
                 yield Frame(index, index / self.fps, np.asarray(frame, dtype=np.uint8))
                 index += 1
         finally:
             cap.release()
+            noise.close()
         if index == 0:
             raise self._unreadable()
         if self.frame_count is not None and index < self.frame_count - 1:

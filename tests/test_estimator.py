@@ -189,3 +189,21 @@ def test_native_stderr_capture_catches_fd2_writes(
     levels = {r.getMessage(): r.levelno for r in caplog.records}
     assert levels["native: WARNING: noisy native line"] == logging.DEBUG
     assert levels["native: E0000 00:00 1 x.cc:1] real failure"] == logging.ERROR
+
+
+def test_reusable_capture_flushes_when_full_and_on_close(
+    caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+) -> None:
+    import os
+
+    with caplog.at_level(logging.DEBUG, logger=native_output.log.name):
+        sink = native_output.NativeStderrCapture(flush_bytes=100)
+        for i in range(5):
+            with sink.capture():
+                os.write(2, f"W0000 line {i} {'x' * 40}\n".encode())
+        forwarded_before_close = len(caplog.records)
+        sink.close()
+    assert 0 < forwarded_before_close < 5  # flushed once the buffer passed 100 bytes
+    assert [r.getMessage()[:20] for r in caplog.records] == [
+        f"native: W0000 line {i}" for i in range(5)]
+    assert capfd.readouterr().err == ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import cv2
@@ -108,3 +109,24 @@ def test_no_camera_at_index_is_a_clear_error() -> None:
     assert isinstance(source, CameraSource)
     with pytest.raises(SourceError, match="no camera at index 57"):
         next(iter(source))
+
+
+def test_video_cut_mid_stream_gives_the_readable_frames_and_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """An AVI (index at the end) cut in half still decodes its first half: analysed, with one
+    warning, and FFmpeg's own complaints kept off the terminal."""
+    path = tmp_path / "full.avi"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), 10.0, (160, 120))
+    rng = np.random.default_rng(0)
+    for _ in range(40):
+        writer.write(rng.integers(0, 255, (120, 160, 3), dtype=np.uint8))
+    writer.release()
+    cut = tmp_path / "cut.avi"
+    data = path.read_bytes()
+    cut.write_bytes(data[: len(data) // 2 + 1234])
+    with caplog.at_level(logging.WARNING, logger="pose.sources"):
+        frames = list(open_source(cut))
+    assert 5 <= len(frames) < 40
+    assert any("truncated" in r.getMessage() for r in caplog.records)
+    assert capfd.readouterr().err == ""
