@@ -167,7 +167,6 @@ def report(result: LoopResult, session_id: int | None, out: Path | None) -> int:
     if out is not None and result.ended_by != "not_started":
         lines.append(f"annotated session recorded to {out}")
     sys.stdout.write("\n".join(lines) + "\n")
-    log.info("%s", result.stats.line())
     if result.error is not None:
         from pose.sources import SourceError
 
