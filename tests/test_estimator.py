@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pose import native_output
 from pose.estimator import PoseEstimator, record_from_landmarks, records_from_result
 from pose.model_files import ModelBytes
 from pose.person_tracking import PersonFollower, prominence
 from pose.record import N_LANDMARKS, Landmark, PoseRecord
-
-pytestmark = pytest.mark.slow
 
 
 @dataclass
@@ -39,12 +40,14 @@ def person(cx: float, cy: float, size: float, vis: float = 0.9) -> list[Point]:
     return [Point(cx + dx, cy + dy, 0.0, vis) for dx, dy in offsets]
 
 
+@pytest.mark.slow
 def test_every_shared_photo_yields_a_person(photo_records: dict[str, PoseRecord]) -> None:
     missing = [name for name, rec in photo_records.items() if not rec.has_person]
     assert len(photo_records) >= 40
     assert missing == []
 
 
+@pytest.mark.slow
 def test_tabletop_photo_has_wrists_below_shoulders_and_knees_below_hips(
     photo_records: dict[str, PoseRecord],
 ) -> None:
@@ -59,6 +62,7 @@ def test_tabletop_photo_has_wrists_below_shoulders_and_knees_below_hips(
     assert torso > 0.1 * rec.width  # a person, not a speck
 
 
+@pytest.mark.slow
 def test_records_carry_world_landmarks_and_frame_size(
     photo_records: dict[str, PoseRecord],
 ) -> None:
@@ -69,6 +73,7 @@ def test_records_carry_world_landmarks_and_frame_size(
     assert (rec.width, rec.height) == (1405, 683)
 
 
+@pytest.mark.slow
 def test_blank_frames_give_empty_records_with_increasing_times(pose_model: ModelBytes) -> None:
     with PoseEstimator(pose_model) as estimator:
         records = [estimator.detect(t, np.zeros((240, 320, 3), np.uint8)) for t in (0.0, 0.0, 0.5)]
@@ -77,6 +82,7 @@ def test_blank_frames_give_empty_records_with_increasing_times(pose_model: Model
     assert (records[0].width, records[0].height) == (320, 240)
 
 
+@pytest.mark.slow
 def test_model_load_writes_nothing_to_the_terminal(
     pose_model: ModelBytes, capfd: pytest.CaptureFixture[str], realdata: Path
 ) -> None:
@@ -207,3 +213,14 @@ def test_reusable_capture_flushes_when_full_and_on_close(
     assert [r.getMessage()[:20] for r in caplog.records] == [
         f"native: W0000 line {i}" for i in range(5)]
     assert capfd.readouterr().err == ""
+
+
+@given(st.lists(st.floats(min_value=0.0, max_value=1e5, allow_nan=False), min_size=1,
+                max_size=50))
+def test_detector_timestamps_always_increase(times: list[float]) -> None:
+    """Whatever the frame times (repeats, jitter, going back), MediaPipe gets increasing ms."""
+    model = ModelBytes(None, Path("unused"), b"")  # type: ignore[arg-type]
+    estimator = PoseEstimator(model)  # not entered: no model is loaded
+    stamps = [estimator._timestamp_ms(t) for t in times]
+    assert all(b > a for a, b in itertools.pairwise(stamps))
+    assert stamps[0] == round(times[0] * 1000)
