@@ -1,0 +1,83 @@
+"""The demo: the simulated body follows the coach, is drawn as a labelled stick figure, and the
+whole demo runs (with no display) to a saved session that `rocking review` shows."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from pose import simulate as sim
+from sessions.demo import FPS, SETUP_PLAN, SimulatedBody, render_body
+from sessions.guide import Stage
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def rocking(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    script = Path(sys.executable).with_name("rocking")
+    return subprocess.run([str(script), *args], capture_output=True, text=True, timeout=300,
+                          cwd=ROOT, env={**os.environ, **(env or {})})
+
+
+def test_stick_figure_is_drawn_and_labelled() -> None:
+    records = [rec for rec, _ in sim.iter_records(SETUP_PLAN, FPS)]
+    away, kneeling = records[0], records[int(6 * FPS)]
+    assert not away.has_person and kneeling.has_person
+    empty, body = render_body(away), render_body(kneeling)
+    assert body.shape == (kneeling.height, kneeling.width, 3)
+    label_rows = slice(int(body.shape[0] * 0.5), int(body.shape[0] * 0.6))
+    assert (empty[label_rows] > 120).any(), "the SIMULATED label is drawn even with nobody"
+    figure = np.abs(body.astype(int) - empty.astype(int)).sum(axis=-1) > 60
+    assert figure.sum() > 2000, "the figure is drawn"
+
+
+class StageOnly:
+    """All the body reads of the coach: its stage."""
+
+    stage = Stage.SETUP
+
+
+def test_body_holds_still_until_the_coach_counts_down() -> None:
+    coach = StageOnly()
+    body = SimulatedBody(coach)  # type: ignore[arg-type]
+    frames = body.frames()
+    for _ in range(int(20 * FPS)):             # never told to start: it keeps holding
+        frame = next(frames)
+    held = body.estimate(frame)
+    assert held.has_person and frame.t_s == pytest.approx(20 - 1 / FPS, abs=0.05)
+    coach.stage = Stage.ROCKING                # the countdown ended
+    later = [body.estimate(next(frames)) for _ in range(int(2 * FPS))]
+    hips = np.array([r.image[23, 0] for r in later])
+    assert np.ptp(hips) > 0.02, "it started rocking"
+    assert all(b.t_s > a.t_s for a, b in itertools.pairwise(later))
+
+
+@pytest.mark.slow
+def test_demo_without_a_display_records_and_saves(tmp_path: Path) -> None:
+    out, db = tmp_path / "demo.mp4", tmp_path / "s.db"
+    proc = rocking("demo", "--out", str(out), "--db", str(db), env={"DISPLAY": ""})
+    assert proc.returncode == 0, proc.stderr
+    assert "no display here, so the demo is recorded to a video" in proc.stderr
+    assert f"annotated session recorded to {out}" in proc.stdout
+    cap = cv2.VideoCapture(str(out))
+    frames, fps = int(cap.get(cv2.CAP_PROP_FRAME_COUNT)), cap.get(cv2.CAP_PROP_FPS)
+    cap.release()
+    assert fps == pytest.approx(FPS) and 30 < frames / fps < 120
+    review = rocking("review", "--json", "--db", str(db))
+    assert review.returncode == 0, review.stderr
+    sessions = json.loads(review.stdout)["sessions"]
+    assert len(sessions) == 1
+    demo = sessions[0]
+    assert demo["source"] == "demo" and demo["status"] == "completed"
+    assert demo["rep_count"] == 8
+    detail = json.loads(rocking("review", str(demo["id"]), "--json", "--db", str(db)).stdout)
+    kinds = {w["kind"] for w in detail["session"]["warnings"]}
+    assert kinds & {"too_fast", "jerky"}, "the too-fast stretch set off a warning"
