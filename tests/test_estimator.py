@@ -224,3 +224,30 @@ def test_detector_timestamps_always_increase(times: list[float]) -> None:
     stamps = [estimator._timestamp_ms(t) for t in times]
     assert all(b > a for a, b in itertools.pairwise(stamps))
     assert stamps[0] == round(times[0] * 1000)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("flip", [False, True], ids=["big_on_right", "big_on_left"])
+def test_two_people_in_view_follows_the_larger_one(
+    realdata: Path, pose_model: ModelBytes, flip: bool
+) -> None:
+    """Two real photos side by side on one canvas: a small person and a large one."""
+    import cv2
+
+    def fit(name: str, height: int) -> np.ndarray:
+        img = cv2.imread(str(realdata / "images" / name))
+        assert img is not None
+        return cv2.resize(img, (round(height * img.shape[1] / img.shape[0]), height))
+
+    small, big = fit("q_prozhekt_tabletop_side.jpg", 300), fit("q_prozhekt_tabletop2_side.jpg", 450)
+    canvas = np.full((480, small.shape[1] + big.shape[1] + 40, 3), 255, np.uint8)
+    canvas[170:470, : small.shape[1]] = small
+    canvas[20:470, small.shape[1] + 40:] = big
+    if flip:
+        canvas = np.ascontiguousarray(canvas[:, ::-1])
+    with PoseEstimator(pose_model, max_people=2) as estimator:
+        records = [estimator.detect(t, canvas) for t in (0.0, 0.1, 0.2)]
+    big_is_right = not flip
+    for rec in records:
+        centre_x = float(np.nanmean(rec.image[:, 0]))
+        assert (centre_x > 0.5) is big_is_right
