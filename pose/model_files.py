@@ -214,9 +214,14 @@ def rich_download_progress(variant: ModelVariant) -> Iterator[ProgressHook]:
         TransferSpeedColumn,
     )
 
+    console = Console(stderr=True)
+    if not console.is_terminal:  # no bar in logs and pipes
+        log.info("downloading %s", variant.url)
+        yield lambda n: None
+        return
     columns = (TextColumn(f"downloading {variant.filename}"), BarColumn(), DownloadColumn(),
                TransferSpeedColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+    with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task("download", total=variant.size)
         yield lambda n: bar.advance(task, n)
 

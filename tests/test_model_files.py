@@ -151,3 +151,9 @@ def test_official_addresses_follow_the_published_pattern() -> None:
         "https://storage.googleapis.com/mediapipe-models/pose_landmarker/"
         "pose_landmarker_heavy/float16/1/pose_landmarker_heavy.task"
     )
+
+
+def test_download_with_the_progress_bar_hook(tmp_path: Path) -> None:
+    with model_files.rich_download_progress(TINY) as hook:
+        path = model_files.download(TINY, tmp_path, fake_opener(PAYLOAD), progress=hook)
+    assert path.read_bytes() == PAYLOAD
