@@ -12,7 +12,7 @@ import argparse
 import contextlib
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -43,6 +43,15 @@ class FrameObserver(Protocol):
     def observe(self, step: Step) -> None: ...
 
     def report_fields(self) -> dict[str, Any]: ...
+
+
+class Estimator(Protocol):
+    """Frames to pose records (pose.estimator.PoseEstimator; a fake in tests)."""
+
+    def process(self, frame: Frame) -> PoseRecord: ...
+
+
+ProgressHook = Callable[[int], None]  # called with the number of frames done
 
 
 class PoseCounter:
@@ -128,9 +137,9 @@ def build_observers(args: argparse.Namespace, source: FrameSource,
 
 def run_pipeline(
     source: FrameSource,
-    estimator: Any,
+    estimator: Estimator,
     observers: Sequence[FrameObserver],
-    progress: Any = None,
+    progress: ProgressHook | None = None,
 ) -> PoseCounter:
     """Estimate every frame and pass it through the observers; returns the frame counts."""
     counter = PoseCounter()
@@ -145,7 +154,7 @@ def run_pipeline(
 
 
 @contextlib.contextmanager
-def progress_bar(source: FrameSource, enabled: bool) -> Any:
+def progress_bar(source: FrameSource, enabled: bool) -> Iterator[ProgressHook | None]:
     """A rich progress bar on stderr for videos; yields an ``update(frames_done)`` callable."""
     if not enabled or source.is_still:
         yield None
