@@ -37,35 +37,43 @@ class ClipRun:
         return frame_range[0] / fps, frame_range[1] / fps
 
 
+class ClipCache:
+    """The real estimator's records per clip, computed on first use, kept for the session."""
+
+    def __init__(self, folder: Path, model: model_files.ModelBytes) -> None:
+        self.folder = folder
+        self.model = model
+        self._records: dict[str, list[PoseRecord]] = {}
+
+    def get(self, name: str) -> list[PoseRecord] | None:
+        from pose.estimator import PoseEstimator
+        from pose.sources import VideoFileSource
+
+        path = self.folder / f"{name}.mp4"
+        if name not in self._records and path.exists():
+            with PoseEstimator(self.model, max_people=1) as estimator:   # one person per clip
+                self._records[name] = [estimator.process(f) for f in VideoFileSource(path)]
+        return self._records.get(name)
+
+
 @pytest.fixture(scope="session")
-def clip_records(realdata: Path, pose_model: model_files.ModelBytes
-                 ) -> dict[str, list[PoseRecord]]:
-    """The real estimator's records for every clip, computed once per test session."""
-    from pose.estimator import PoseEstimator
-    from pose.sources import VideoFileSource
-
-    out: dict[str, list[PoseRecord]] = {}
-    for name in CLIPS:
-        path = realdata / "video" / f"{name}.mp4"
-        if not path.exists():
-            continue
-        with PoseEstimator(pose_model, max_people=1) as estimator:   # one person per clip
-            out[name] = [estimator.process(frame) for frame in VideoFileSource(path)]
-    return out
+def clip_records(realdata: Path, pose_model: model_files.ModelBytes) -> ClipCache:
+    return ClipCache(realdata / "video", pose_model)
 
 
-def _run(name: str, realdata: Path, clip_records: dict[str, list[PoseRecord]]) -> ClipRun:
-    if name not in clip_records:
+def _run(name: str, realdata: Path, clip_records: ClipCache) -> ClipRun:
+    records = clip_records.get(name)
+    if records is None:
         pytest.skip(f"clip {name} not in {realdata / 'video'}")
     truth = json.loads((realdata / "video" / f"{name}.json").read_text())
     analyzer = MovementAnalyzer()
-    frames = [analyzer.update(r) for r in clip_records[name]]
+    frames = [analyzer.update(r) for r in records]
     return ClipRun(truth, frames, summarize(frames))
 
 
 @pytest.mark.parametrize("name", CLIPS)
 def test_rep_count_matches_the_truth(name: str, realdata: Path,
-                                     clip_records: dict[str, list[PoseRecord]]) -> None:
+                                     clip_records: ClipCache) -> None:
     run = _run(name, realdata, clip_records)
     assert run.summary["rep_count"] == run.truth["expected_full_reps"]
     n_partial = run.truth["reps_by_label"].get("partial", 0)
@@ -74,7 +82,7 @@ def test_rep_count_matches_the_truth(name: str, realdata: Path,
 
 @pytest.mark.parametrize("name", CLIPS)
 def test_forceful_reps_match_the_forceful_segments(
-        name: str, realdata: Path, clip_records: dict[str, list[PoseRecord]]) -> None:
+        name: str, realdata: Path, clip_records: ClipCache) -> None:
     run = _run(name, realdata, clip_records)
     ranges = [run.truth_seconds(r) for r in run.truth["forceful_frame_ranges"]]
     flagged = [r for r in run.reps if r.forceful]
@@ -91,7 +99,7 @@ def test_forceful_reps_match_the_forceful_segments(
 
 @pytest.mark.parametrize("name", CLIPS)
 def test_rep_timing_and_depth_follow_the_truth(
-        name: str, realdata: Path, clip_records: dict[str, list[PoseRecord]]) -> None:
+        name: str, realdata: Path, clip_records: ClipCache) -> None:
     run = _run(name, realdata, clip_records)
     fps = float(run.truth["fps"])
     full_truth = [r for r in run.truth["reps"] if r["is_full"]]
@@ -104,7 +112,7 @@ def test_rep_timing_and_depth_follow_the_truth(
 
 
 def test_breath_led_reps_show_the_long_exhale(realdata: Path,
-                                              clip_records: dict[str, list[PoseRecord]]) -> None:
+                                              clip_records: ClipCache) -> None:
     run = _run("rock08_breathing_forceful_prozhekt2", realdata, clip_records)
     slow = [r for r in run.reps if not r.forceful]
     assert len(slow) == 5
@@ -113,7 +121,7 @@ def test_breath_led_reps_show_the_long_exhale(realdata: Path,
 
 @pytest.mark.parametrize("name", CLIPS)
 def test_in_position_and_calibrated_during_the_opening_hold(
-        name: str, realdata: Path, clip_records: dict[str, list[PoseRecord]]) -> None:
+        name: str, realdata: Path, clip_records: ClipCache) -> None:
     run = _run(name, realdata, clip_records)
     assert run.summary["on_all_fours_fraction"] > 0.95
     first_rep = run.truth["reps"][0]["start_frame"] / float(run.truth["fps"])
