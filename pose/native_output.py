@@ -14,6 +14,7 @@ import os
 import re
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,12 @@ class NativeStderrCapture:
 
     @contextlib.contextmanager
     def capture(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            # fd 2 belongs to the whole process: redirecting it from a worker thread (the live
+            # loop reads frames on one) would swallow what other threads write meanwhile, and
+            # two overlapping captures can leave fd 2 pointing at a temporary file for good.
+            yield
+            return
         sys.stderr.flush()
         try:
             saved = os.dup(2)
