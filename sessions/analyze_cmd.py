@@ -132,7 +132,19 @@ def build_observers(args: argparse.Namespace, source: FrameSource,
     observers: list[FrameObserver] = []
     if args.out is not None:
         observers.append(stack.enter_context(SkeletonWriter(args.out, source.fps)))
+    if not args.no_save:  # keep last: it saves the analysis the observers above filled in
+        observers.append(stack.enter_context(store_observer(args, source)))
     return observers
+
+
+def store_observer(args: argparse.Namespace, source: FrameSource) -> Any:
+    """Saves the run in the session history (opened now, so a bad database fails early)."""
+    from sessions.recorder import StoreObserver
+    from sessions.store import SessionMeta
+
+    meta = SessionMeta(source="image" if source.is_still else "video",
+                       source_detail=str(Path(args.path).resolve()), model_variant=args.model)
+    return StoreObserver(args.db, meta)
 
 
 def run_pipeline(
@@ -241,5 +253,9 @@ def register(subparsers: Any) -> None:
                         help="how many people to look for, following the most visible one; "
                         "1 is faster (default: %(default)s)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    parser.add_argument("--no-save", action="store_true",
+                        help="do not save the run in the session history")
+    parser.add_argument("--db", type=Path, default=None, metavar="PATH",
+                        help="session database (default: $ROCKING_DB or the user data folder)")
     parser.set_defaults(func=analyze)
 

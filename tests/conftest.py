@@ -4,6 +4,8 @@ landmarks for every shared photograph, computed once per test session."""
 from __future__ import annotations
 
 import csv
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
@@ -14,6 +16,20 @@ from pose.record import PoseRecord
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 REALDATA_DIR = PROJECT_ROOT.parent / "shared" / "realdata"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_session_history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Point ROCKING_DB at a temporary file, so no test (nor any console script a test starts)
+    writes to the real session history in the user data folder."""
+    path = tmp_path_factory.mktemp("history") / "sessions.db"
+    old = os.environ.get("ROCKING_DB")
+    os.environ["ROCKING_DB"] = str(path)
+    yield path
+    if old is None:
+        os.environ.pop("ROCKING_DB", None)
+    else:
+        os.environ["ROCKING_DB"] = old
 
 
 @pytest.fixture(scope="session")
