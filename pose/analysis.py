@@ -153,28 +153,51 @@ class SummaryBuilder:
             posture = {"verdict": dominant, "faults": dict(sorted(self.faults.items())),
                        "verdict_frames": dict(self.verdicts)}
         full = [r for r in self.reps if not r.partial]
-        th = self.thresholds
         return {
             "on_all_fours_fraction": round(self.in_position / self.frames, 4)
             if self.frames else 0.0,
             "posture": posture,
             "rep_count": len(full),
-            "forceful_rep_count": sum(r.forceful for r in full),
             "reps": [rep_to_dict(r) for r in full],
-            "partial_reps": [rep_to_dict(r) for r in self.reps if r.partial],
             "warnings": self.warnings,
-            "movement_units": {
-                "depth": f"thigh rotation from the start position / {th.depth_unit_deg:g} deg",
-                "too_fast_speed": th.too_fast_speed, "jerky_accel": th.jerky_accel,
-                "forceful_min_period_s": th.forceful_min_period_s,
-                "full_rep_depth": th.full_rep_depth},
+        }
+
+    def extras(self) -> dict[str, Any]:
+        """Figures beyond the report contract: partial reps, forceful count, thresholds."""
+        th = self.thresholds
+        return {
+            "forceful_rep_count": sum(r.forceful for r in self.reps if not r.partial),
+            "partial_reps": [rep_to_dict(r) for r in self.reps if r.partial],
+            "thresholds": {
+                "depth_unit": f"thigh rotation from the start position / {th.depth_unit_deg:g} deg",
+                **{k: v for k, v in asdict(th).items() if isinstance(v, float)}},
         }
 
 
 def summarize(results: Iterable[FrameAnalysis], thresholds: Thresholds = DEFAULT_THRESHOLDS,
-              single_image: bool | None = None) -> dict[str, Any]:
-    """The report's movement fields from a stream's per-frame results."""
+              single_image: bool | None = None, extras: bool = False) -> dict[str, Any]:
+    """The report's movement fields from a stream's per-frame results (``extras`` adds the
+    figures beyond the report contract, see ``SummaryBuilder.extras``)."""
     builder = SummaryBuilder(thresholds)
     for fa in results:
         builder.add(fa)
-    return builder.result(single_image)
+    out = builder.result(single_image)
+    return {**out, **builder.extras()} if extras else out
+
+
+class MovementObserver:
+    """The movement analysis as a per-frame observer of a pipeline (``rocking analyze``): it
+    reads ``step.record``, sets ``step.analysis`` for the observers after it, and reports the
+    movement fields of the JSON report at the end."""
+
+    def __init__(self, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> None:
+        self.analyzer = MovementAnalyzer(thresholds)
+        self.summary = SummaryBuilder(thresholds)
+
+    def observe(self, step: Any) -> None:
+        fa = self.analyzer.update(step.record)
+        step.analysis = fa
+        self.summary.add(fa)
+
+    def report_fields(self) -> dict[str, Any]:
+        return self.summary.result()

@@ -111,3 +111,29 @@ def test_a_person_leaving_and_returning_counts_nothing(leave_at: float, back_aft
                                        if leave_at <= rec.t_s < leave_at + back_after else rec))
     assert analyzer.finish() is None
     assert summarize(results)["rep_count"] == 0
+
+
+def test_report_fields_fit_the_analyze_contract() -> None:
+    """The observer's fields are exactly the movement keys of `rocking analyze`'s report."""
+    from pose.analysis import MovementObserver
+    from pose.simulate import Rock
+
+    class Step:
+        def __init__(self, record: PoseRecord) -> None:
+            self.record = record
+            self.analysis = None
+
+    observer = MovementObserver()
+    session = simulate(Plan((Hold(2.0), Rock(2), Hold(1.0))), seed=0)
+    for rec in session.records:
+        step = Step(rec)
+        observer.observe(step)
+        assert step.analysis is not None
+    fields = observer.report_fields()
+    assert set(fields) == {"on_all_fours_fraction", "posture", "rep_count", "reps", "warnings"}
+    assert fields["rep_count"] == 2
+    for rep in fields["reps"]:
+        assert {"start_s", "end_s", "period_s", "back_s", "forward_s", "depth", "peak_speed",
+                "forceful"} <= set(rep)
+    assert fields["posture"]["verdict"] in ("on_all_fours", "rocked_back")
+    assert isinstance(fields["posture"]["faults"], dict)

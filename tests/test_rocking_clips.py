@@ -68,7 +68,7 @@ def _run(name: str, realdata: Path, clip_records: ClipCache) -> ClipRun:
     truth = json.loads((realdata / "video" / f"{name}.json").read_text())
     analyzer = MovementAnalyzer()
     frames = [analyzer.update(r) for r in records]
-    return ClipRun(truth, frames, summarize(frames))
+    return ClipRun(truth, frames, summarize(frames, extras=True))
 
 
 @pytest.mark.parametrize("name", CLIPS)
