@@ -129,7 +129,10 @@ def check_out_path(path: Path) -> Path:
 def build_observers(args: argparse.Namespace, source: FrameSource,
                     stack: contextlib.ExitStack) -> list[FrameObserver]:
     """The per-frame observers of a run, in order. Add movement analysis and storage here."""
-    observers: list[FrameObserver] = []
+    from pose.analysis import MovementObserver
+
+    # first: it fills step.analysis (posture, depth, reps, warnings) for the observers after it
+    observers: list[FrameObserver] = [MovementObserver()]
     if args.out is not None:
         observers.append(stack.enter_context(SkeletonWriter(args.out, source.fps)))
     if not args.no_save:  # keep last: it saves the analysis the observers above filled in

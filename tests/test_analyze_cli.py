@@ -56,8 +56,10 @@ def test_image_with_a_person_as_json(realdata: Path) -> None:
     assert report["frames"] == 1
     assert report["pose_detected_fraction"] == 1.0
     assert (report["fps"], report["duration_s"]) == (0.0, 0.0)
-    assert report["on_all_fours_fraction"] is None
-    assert report["session_id"] is None
+    assert report["on_all_fours_fraction"] == 1.0   # movement analysis: tabletop photo
+    assert report["posture"]["verdict"] == "on_all_fours"
+    assert (report["rep_count"], report["reps"]) == (0, [])
+    assert isinstance(report["session_id"], int)    # saved in the test's temporary history
     assert result.stderr == ""
 
 
