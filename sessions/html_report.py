@@ -103,8 +103,10 @@ def session_report(page: SessionPage, plot_png: bytes | None) -> str:
     body.append("<h2>Reps</h2>")
     if page.reps:
         rows, classes = [], []
+        number = 0
         for r in page.reps:
-            rows.append([str(r.index + 1), _fmt(r.start_s), _fmt(r.period_s, ".2f"),
+            number += not r.partial
+            rows.append(["" if r.partial else str(number), _fmt(r.start_s), _fmt(r.period_s, ".2f"),
                          _fmt(r.back_s, ".2f"), _fmt(r.forward_s, ".2f"), _fmt(r.depth, ".2f"),
                          _fmt(r.peak_speed, ".2f"), _fmt(on_tempo(r, page.row)),
                          "partial" if r.partial else ("forceful" if r.forceful else "steady")])

@@ -30,6 +30,7 @@ KIND_COLOURS = {
 MAX_BARS = 120  # more reps than this: tempo as lines, not bars
 BACK_COLOUR = "#1f77b4"
 FORWARD_COLOUR = "#9ecae1"
+PAUSE_COLOUR = "#d9d9d9"
 
 
 def _nan(x: float | None) -> float:
@@ -90,7 +91,12 @@ def session_figure(page: SessionPage) -> Figure:
     x = list(range(1, len(full) + 1))
     if len(full) <= MAX_BARS:
         bottom.bar(x, [r.back_s for r in full], color=BACK_COLOUR, label="back (exhale)")
-        bottom.bar(x, [r.forward_s for r in full], bottom=[r.back_s for r in full],
+        pauses = [max(0.0, r.pause_s) for r in full]
+        if any(pauses):
+            bottom.bar(x, pauses, bottom=[r.back_s for r in full], color=PAUSE_COLOUR,
+                       label="pause")
+        bottom.bar(x, [r.forward_s for r in full],
+                   bottom=[r.back_s + p for r, p in zip(full, pauses, strict=True)],
                    color=FORWARD_COLOUR, label="forward (inhale)",
                    edgecolor=["#d62728" if r.forceful else "none" for r in full], linewidth=2)
     else:
@@ -104,6 +110,9 @@ def session_figure(page: SessionPage) -> Figure:
         tol = page.row.meta.tempo_tolerance * target
         bottom.axhspan(target - tol, target + tol, color="#2ca02c", alpha=0.15, lw=0)
         bottom.axhline(target, color="#2ca02c", ls="--", lw=1.2, label=f"plan {target:g} s")
+    highest = max([r.period_s for r in full] + [target * (1 + page.row.meta.tempo_tolerance)
+                                                  if target else 0.0] + [1.0])
+    bottom.set_ylim(0, highest * 1.35)  # room for the legend above the bars
     bottom.set_xlabel("rep (red: forceful)")
     bottom.set_ylabel("seconds per rep")
     if full and len(full) <= 30:

@@ -114,6 +114,14 @@ class SessionRecorder:
         if urgent or self._clock() - self._last_commit >= self._interval:
             self.flush()
 
+    def add_rep(self, rep: Rep) -> None:
+        """A rep that completed outside a frame (MovementAnalyzer.finish() at the end of a
+        stream); committed at once like the others."""
+        if self.finished is not None:
+            raise RuntimeError("add_rep() after finish()")
+        self.reps.append(rep)
+        self.flush()
+
     def flush(self) -> None:
         """Commit what is pending now (or refresh the fallback file once the store failed)."""
         self._last_commit = self._clock()
@@ -216,6 +224,12 @@ class StoreObserver:
         if self.recorder is None:
             self.recorder = SessionRecorder(self.store, self.store.start_session(self.meta))
         self.recorder.update(fa)
+
+    def add_rep(self, rep: Rep) -> None:
+        """A rep completed at the end of the stream (MovementAnalyzer.finish())."""
+        if self.recorder is None:
+            self.recorder = SessionRecorder(self.store, self.store.start_session(self.meta))
+        self.recorder.add_rep(rep)
 
     def report_fields(self) -> dict[str, Any]:
         """The report's ``session_id`` (None when nothing was analysed, so nothing saved)."""

@@ -248,6 +248,15 @@ def _review_one(args: argparse.Namespace, store: SessionStore | None) -> int:
     return 0
 
 
+def _numbers(reps: list[Any]) -> list[int]:
+    """Full reps numbered 1, 2, ... in order; partial reps get 0 (shown blank)."""
+    out, n = [], 0
+    for r in reps:
+        n += not r.partial
+        out.append(0 if r.partial else n)
+    return out
+
+
 def _print_page(page: Any) -> None:
     from sessions.review import fmt_num, fmt_pct, fmt_when, on_tempo
 
@@ -263,11 +272,11 @@ def _print_page(page: Any) -> None:
         out.append(text_table(
             "Reps", ["rep", "at (s)", "seconds", "back", "forward", "depth", "peak speed",
                      "on tempo", ""],
-            [[str(r.index + 1), fmt_num(r.start_s), fmt_num(r.period_s, ".2f"),
+            [[str(n) if n else "", fmt_num(r.start_s), fmt_num(r.period_s, ".2f"),
               fmt_num(r.back_s, ".2f"), fmt_num(r.forward_s, ".2f"), fmt_num(r.depth, ".2f"),
               fmt_num(r.peak_speed, ".2f"), fmt_num(on_tempo(r, page.row)),
               "partial" if r.partial else ("forceful" if r.forceful else "")]
-             for r in page.reps], left=(8,)))
+             for n, r in zip(_numbers(page.reps), page.reps, strict=True)], left=(8,)))
     if page.warnings:
         out.append(text_table(
             "Warnings", ["at (s)", "kind", "message", "value", "limit"],

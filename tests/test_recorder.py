@@ -207,3 +207,16 @@ def test_store_observer_without_frames_saves_nothing(tmp_path: Path) -> None:
     assert obs.report_fields() == {"session_id": None}
     with SessionStore.open(tmp_path / "s.db") as store:
         assert store.sessions() == []
+
+
+def test_final_rep_outside_a_frame(tmp_path: Path) -> None:
+    from sessions.recorder import StoreObserver
+
+    last = Rep(7, 40.0, 45.5, 5.5, 3.0, 2.5, 0.7, 0.5, 0.1, False)
+    with StoreObserver(tmp_path / "s.db", SessionMeta(source="video")) as obs:
+        for fa in stream(6.0):
+            obs.observe(_Step(fa))
+        obs.add_rep(last)
+        assert count(tmp_path / "s.db", "reps") == 2  # committed at once
+    with SessionStore.open(tmp_path / "s.db") as store:
+        assert store.reps(obs.report_fields()["session_id"])[-1] == last
