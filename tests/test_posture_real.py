@@ -5,11 +5,12 @@ of people and cameras, none of which the thresholds were fitted to one by one)."
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 
 import pytest
 
 from pose.events import Verdict
-from pose.posture import PostureTracker, classify
+from pose.posture import PostureLimits, PostureMeasures, PostureTracker, classify, judge, measure
 from pose.record import PoseRecord
 
 pytestmark = pytest.mark.slow
@@ -94,3 +95,45 @@ def test_faults_come_with_a_message(photo_records: dict[str, PoseRecord],
         assert result.message
         if label == "other":
             assert any(result.faults.values()), name
+
+
+# Leave-one-source-out: refit each main threshold on three sources, score the fourth.
+REFIT_GRID: dict[str, list[float]] = {
+    "max_torso_tilt_deg": [float(x) for x in range(10, 60, 2)],
+    "max_kneeling_knee_deg": [float(x) for x in range(100, 175, 5)],
+    "max_down_height": [x / 100 for x in range(20, 70, 5)],
+    "min_lifted_height": [x / 100 for x in range(35, 100, 5)],
+    "rocked_back_deg": [float(x) for x in range(15, 60, 5)],
+}
+
+
+def _accuracy(measures: list[tuple[PostureMeasures | None, Verdict]],
+              limits: PostureLimits) -> float:
+    return sum(judge(m, limits).verdict is want for m, want in measures) / len(measures)
+
+
+def _refit(measures: list[tuple[PostureMeasures | None, Verdict]]) -> PostureLimits:
+    """Each threshold in turn: the middle of the grid values that score best (max margin)."""
+    limits = PostureLimits()
+    for name, grid in REFIT_GRID.items():
+        scores = [_accuracy(measures, replace(limits, **{name: v})) for v in grid]
+        best = [v for v, s in zip(grid, scores, strict=True) if s == max(scores)]
+        limits = replace(limits, **{name: best[len(best) // 2]})
+    return limits
+
+
+def test_thresholds_refit_without_a_source_still_classify_it(
+        photo_records: dict[str, PoseRecord], photo_labels: dict[str, str]) -> None:
+    scored = {k: v for k, v in photo_labels.items() if v in EXPECTED}
+    measured = {k: (measure(photo_records[k]), EXPECTED[v]) for k, v in scored.items()}
+    lines = []
+    for held_out in ("prozhekt", "fitinsight", "strete", "bourbon"):
+        train = [m for k, m in measured.items() if _source(k) != held_out]
+        test = [m for k, m in measured.items() if _source(k) == held_out]
+        limits = _refit(train)
+        acc = _accuracy(test, limits)
+        lines.append(f"{held_out} {acc:.0%} (tilt {limits.max_torso_tilt_deg:g}, knee "
+                     f"{limits.max_kneeling_knee_deg:g}, down {limits.max_down_height:g}, "
+                     f"lifted {limits.min_lifted_height:g}, back {limits.rocked_back_deg:g})")
+        assert acc >= 0.9, lines[-1]
+    print("\nheld-out source accuracy with thresholds refit on the others: " + "; ".join(lines))
