@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -132,21 +133,25 @@ def build_observers(args: argparse.Namespace, source: FrameSource,
     from pose.analysis import MovementObserver
 
     # first: it fills step.analysis (posture, depth, reps, warnings) for the observers after it
-    observers: list[FrameObserver] = [MovementObserver()]
+    movement = MovementObserver()
+    observers: list[FrameObserver] = [movement]
     if args.out is not None:
         observers.append(stack.enter_context(SkeletonWriter(args.out, source.fps)))
     if not args.no_save:  # keep last: it saves the analysis the observers above filled in
-        observers.append(stack.enter_context(store_observer(args, source)))
+        thresholds = dataclasses.asdict(movement.analyzer.thresholds)
+        observers.append(stack.enter_context(store_observer(args, source, thresholds)))
     return observers
 
 
-def store_observer(args: argparse.Namespace, source: FrameSource) -> Any:
+def store_observer(args: argparse.Namespace, source: FrameSource,
+                   thresholds: dict[str, Any]) -> Any:
     """Saves the run in the session history (opened now, so a bad database fails early)."""
     from sessions.recorder import StoreObserver
     from sessions.store import SessionMeta
 
     meta = SessionMeta(source="image" if source.is_still else "video",
-                       source_detail=str(Path(args.path).resolve()), model_variant=args.model)
+                       source_detail=str(Path(args.path).resolve()), model_variant=args.model,
+                       settings={"thresholds": thresholds, "people": args.people})
     return StoreObserver(args.db, meta)
 
 
