@@ -134,7 +134,11 @@ def test_window_opens_draws_and_closes_under_xvfb(xvfb: str, tmp_path: Path) -> 
     result = json.loads(out.strip().splitlines()[-1])
     assert result["frames"] > 0 and result["open_while_drawing"] and result["closed_after"]
     assert screen is not None and screen.shape == (768, 1024, 3)
-    assert banner_on_screen(screen), "the coached frame did not appear on the X screen"
+    colours, counts = np.unique(screen.reshape(-1, 3), axis=0, return_counts=True)
+    top = colours[np.argsort(counts)[::-1][:5]].tolist()
+    assert banner_on_screen(screen), (
+        f"the coached frame did not appear on the X screen (commonest colours {top}; "
+        f"child: {result}, {err[-500:]!r})")
     # the frame's own background (grey 60) fills much of the window: no toolbar, no scaling
     assert np.all(screen == 60, axis=-1).sum() > 0.3 * 640 * 480
     # once closed, the window is gone from the screen
