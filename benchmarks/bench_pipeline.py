@@ -6,7 +6,8 @@ All in-process timings use the same decoded frames held in memory, so decoding i
 and leave out the first 10 frames (warm-up):
 - bare: `detect_for_video` alone (RGB conversion done beforehand), num_poses 1 and 2;
 - analyze loop: `run_pipeline` with the real PoseEstimator (conversion, person choice, PoseRecord)
-  and the observers `rocking analyze` builds (plus the skeleton writer for --out);
+  and the observers `rocking analyze` builds (movement analysis, saving to a throw-away session
+  database, plus the skeleton writer for --out);
   the two run frame by frame in turn, so machine load hits both alike;
 - end to end: the `rocking analyze --json -q` console script on the whole clip, wall time per frame
   (includes process start, model load and video decoding).
@@ -56,7 +57,7 @@ class MemorySource:
 
 
 def interleaved_ms(frames: list[Frame], fps: float, model: model_files.ModelBytes, people: int,
-                   out: Path | None) -> tuple[list[float], list[float]]:
+                   out: Path | None, db: Path) -> tuple[list[float], list[float]]:
     """Per-frame times of bare detect_for_video and of the analyze loop, frame by frame in turn.
 
     Two landmarkers run side by side (bare MediaPipe, and the tool's PoseEstimator inside
@@ -71,7 +72,7 @@ def interleaved_ms(frames: list[Frame], fps: float, model: model_files.ModelByte
     options = vision.PoseLandmarkerOptions(
         base_options=BaseOptions(model_asset_buffer=model.data),
         running_mode=vision.RunningMode.VIDEO, num_poses=people)
-    argv = ["analyze", "memory", "--people", str(people)]
+    argv = ["analyze", "memory", "--people", str(people), "--db", str(db)]
     if out is not None:
         argv += ["--out", str(out)]
     args = build_parser().parse_args(argv)
@@ -106,10 +107,10 @@ def interleaved_ms(frames: list[Frame], fps: float, model: model_files.ModelByte
     return bare[WARM_UP:], whole[WARM_UP:]
 
 
-def end_to_end_ms(clip: Path, people: int) -> tuple[float, int]:
+def end_to_end_ms(clip: Path, people: int, db: Path) -> tuple[float, int]:
     rocking = Path(sys.executable).with_name("rocking")
     start = time.perf_counter()
-    done = subprocess.run([str(rocking), "analyze", str(clip), "--json", "-q",
+    done = subprocess.run([str(rocking), "analyze", str(clip), "--json", "-q", "--db", str(db),
                            "--people", str(people)],
                           capture_output=True, text=True, check=True)
     elapsed = time.perf_counter() - start
@@ -144,7 +145,8 @@ def main() -> int:
         for out in (None, "out.mp4"):
             with tempfile.TemporaryDirectory() as tmp:
                 bare, whole = interleaved_ms(frames, source.fps, model, people,
-                                             Path(tmp) / out if out else None)
+                                             Path(tmp) / out if out else None,
+                                             Path(tmp) / "history.db")
             extra = [w - b for b, w in zip(bare, whole, strict=True)]
             label = f"people={people}" + (", with --out (skeleton video)" if out else "")
             print(f"{label}: bare detect_for_video median {statistics.median(bare):.1f} ms "
@@ -153,7 +155,8 @@ def main() -> int:
                   f"added per frame: median {statistics.median(extra):+.2f} ms")
     if not opts.no_end_to_end:
         for people in (1, 2):
-            per_frame, n = end_to_end_ms(opts.clip, people)
+            with tempfile.TemporaryDirectory() as tmp:
+                per_frame, n = end_to_end_ms(opts.clip, people, Path(tmp) / "history.db")
             print(f"end to end `rocking analyze --json -q --people {people}` on {n} frames: "
                   f"{per_frame:.1f} ms per frame (wall, incl. start-up and decoding)")
     return 0
