@@ -62,13 +62,17 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
     else:
         lines.append(f"  person found in {found} of {frames} frames "
                      f"({_percent(report['pose_detected_fraction'])})")
-    if report["on_all_fours_fraction"] is not None:
+    still = report["fps"] <= 0
+    if report["on_all_fours_fraction"] is not None and not still:
         lines.append(f"  on hands and knees: {_percent(report['on_all_fours_fraction'])} "
                      "of the time")
     posture = report["posture"]
     if isinstance(posture, dict) and posture.get("verdict"):
-        lines.append(f"  posture: {str(posture['verdict']).replace('_', ' ')}")
-    if report["rep_count"] is not None:
+        line = f"  posture: {str(posture['verdict']).replace('_', ' ')}"
+        if posture.get("message"):
+            line += f" ({posture['message']})"
+        lines.append(line)
+    if report["rep_count"] is not None and not still:  # no reps in a photo
         lines.append(f"  reps counted: {report['rep_count']}")
     if report["warnings"]:
         lines.append(f"  warnings: {len(report['warnings'])}")
