@@ -29,7 +29,8 @@ from sessions.skeleton import draw_skeleton
 
 if TYPE_CHECKING:
     from sessions.audio import AudioPlayer
-    from sessions.live_loop import Display, SessionLoop
+    from sessions.displays import Display
+    from sessions.live_loop import SessionLoop
     from sessions.overlay import CoachOverlay
     from sessions.store import SessionStore
 
@@ -146,8 +147,9 @@ def demo_loop(display: Display, store: SessionStore | None, sid: list[int], *,
     """The demo session's loop: the simulated body, the real analysis, coach and overlay,
     saved as a ``demo`` session in ``store`` (its id appended to ``sid``)."""
     from pose.analysis import MovementAnalyzer
+    from sessions.frame_feed import DirectFeed
     from sessions.live_cmd import recorder_factory
-    from sessions.live_loop import DirectFeed, LoopSettings, SessionLoop
+    from sessions.live_loop import LoopSettings, SessionLoop
 
     plan = Plan(target_reps=DEMO_TARGET_REPS, target_duration_s=5 * 60.0, tempo=DEMO_TEMPO)
     coach = Coach(plan, CoachSettings(summary_hold_s=None))
@@ -163,7 +165,8 @@ def demo_loop(display: Display, store: SessionStore | None, sid: list[int], *,
 
 def run_demo(args: argparse.Namespace) -> int:
     """Run the demo session (see `rocking demo --help`)."""
-    from sessions.live_cmd import display_problem, make_audio, open_display, report
+    from sessions.displays import display_problem, open_display
+    from sessions.live_cmd import make_audio, report
     from sessions.store import SessionStore
 
     headless = args.headless

@@ -10,91 +10,19 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import ctypes
-import ctypes.util
 import logging
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from sessions.cli import UserError
-from sessions.live_loop import (
-    Display,
-    LoopResult,
-    VideoDisplay,
-    WindowDisplay,
-)
+from sessions.displays import NO_DISPLAY, Display, display_problem, open_display
+from sessions.live_loop import LoopResult
 from sessions.plan import DEFAULT_TARGET_DURATION_S, DEFAULT_TARGET_REPS, Plan, Tempo
 
 log = logging.getLogger(__name__)
 
-NO_DISPLAY = ("no display to show the session on{why}: run with --headless --out FILE.mp4 to "
-              "record the coached session to a video instead")
-
-
-# ---- displays ----------------------------------------------------------------------------------
-def display_problem() -> str | None:
-    """Why no window can be opened here, or None when one can (checked without Qt, which
-    aborts the whole process when it cannot reach the X server)."""
-    if sys.platform in ("win32", "darwin") or os.environ.get("WAYLAND_DISPLAY"):
-        return None
-    name = os.environ.get("DISPLAY", "")
-    if not name:
-        return " (DISPLAY is not set)"
-    for lib, opener, closer in (("X11", "XOpenDisplay", "XCloseDisplay"),):
-        path = ctypes.util.find_library(lib)
-        if path is None:
-            continue
-        try:
-            x11 = ctypes.CDLL(path)
-            getattr(x11, opener).restype = ctypes.c_void_p
-            handle = getattr(x11, opener)(name.encode())
-        except OSError:
-            continue
-        if not handle:
-            return f" (cannot connect to DISPLAY={name})"
-        getattr(x11, closer).argtypes = [ctypes.c_void_p]
-        getattr(x11, closer)(handle)
-        return None
-    return None    # cannot check; let the window try
-
-
-class TeeDisplay:
-    """A window that also records what it shows."""
-
-    interactive = True
-
-    def __init__(self, window: WindowDisplay, video: VideoDisplay) -> None:
-        self.window, self.video = window, video
-
-    def show(self, img: Any, present_s: float) -> None:
-        self.window.show(img, present_s)
-        self.video.show(img, present_s)
-
-    def poll_key(self, wait_ms: int) -> int | None:
-        return self.window.poll_key(wait_ms)
-
-    def closed(self) -> bool:
-        return self.window.closed()
-
-    def close(self) -> None:
-        self.window.close()
-        self.video.close()
-
-
-def open_display(headless: bool, out: Path | None, fullscreen: bool, fps: float) -> Display:
-    """The window, the video recording, or both; a UserError when neither is possible."""
-    if headless:
-        if out is None:
-            raise UserError("--headless needs --out FILE.mp4 (where to record the session)")
-        return VideoDisplay(out, fps)
-    problem = display_problem()
-    if problem is not None:
-        raise UserError(NO_DISPLAY.format(why=problem))
-    window = WindowDisplay(fullscreen=fullscreen)
-    return window if out is None else TeeDisplay(window, VideoDisplay(out, fps))
 
 
 # ---- argument types ----------------------------------------------------------------------------
@@ -190,8 +118,9 @@ def live(args: argparse.Namespace) -> int:
     from pose.estimator import PoseEstimator
     from pose.model_files import ModelError
     from pose.sources import CameraSource, FrameSource, SourceError, VideoFileSource
+    from sessions.frame_feed import LatestFrameGrabber
     from sessions.guide import Coach
-    from sessions.live_loop import LatestFrameGrabber, SessionLoop
+    from sessions.live_loop import SessionLoop
     from sessions.skeleton import draw_skeleton
     from sessions.store import SessionStore
 

@@ -1,10 +1,12 @@
-"""The live loop: the only place that knows about time, keys, windows and devices.
+"""The live loop: one coached session, frame by frame, from the safety screen to the summary.
 
     frames (capture thread, newest only) -> estimator -> analyser -> coach -> overlay -> screen
                                                                            -> sound, store
 
-A capture thread keeps only the newest frame: when processing falls behind, stale frames are
-dropped, never queued, so delay cannot build up. The loop measures the frame rate it achieves
+The capture thread (``sessions.frame_feed``) keeps only the newest frame: when processing falls
+behind, stale frames are dropped, never queued, so delay cannot build up. Pictures go to a window
+or a video (``sessions.displays``); these and the live loop are the only places that know about
+time, keys, windows and devices. The loop measures the frame rate it achieves
 and the frame-to-cue delay (from a frame leaving the camera to its annotated picture being on
 screen, cues and sounds included). Losing the camera, Ctrl-C or closing the window ends the
 session as interrupted with everything so far saved.
@@ -13,15 +15,13 @@ session as interrupted with everything so far saved.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal, Protocol
 
-import cv2
 import numpy as np
 from numpy.typing import NDArray
 
@@ -29,6 +29,8 @@ from pose.events import FrameAnalysis
 from pose.record import Landmark, PoseRecord
 from pose.sources import Frame
 from sessions.audio import AudioPlayer
+from sessions.displays import Display
+from sessions.frame_feed import Captured, FrameFeed
 from sessions.guide import Coach, CoachView, Command, EndReason, Stage
 from sessions.overlay import CoachOverlay
 
@@ -65,247 +67,6 @@ def near_side_visibility(record: PoseRecord) -> float | None:
         return None
     vis = np.nan_to_num(record.visibility, nan=0.0)
     return float(np.mean([max(vis[a], vis[b]) for a, b in VISIBILITY_PAIRS]))
-
-
-# ---- frames in -------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Captured:
-    """A frame and the moment (loop clock) it was captured."""
-
-    frame: Frame
-    captured_at: float
-
-
-class FrameFeed(Protocol):
-    """Where the loop gets frames."""
-
-    live: bool          # True: a camera, whose ending means the camera was lost
-    dropped: int
-    error: BaseException | None
-
-    def start(self) -> None: ...
-    def open_gate(self) -> None: ...
-    def latest(self) -> Captured | None: ...
-    def get(self, timeout_s: float) -> Captured | None: ...
-    def stop(self) -> None: ...
-
-
-class LatestFrameGrabber:
-    """Reads a frame source on its own thread and keeps only the newest frame.
-
-    ``paced=True`` plays a file at its own frame rate (as a camera would deliver it).
-    ``gated=True`` holds the source before its first frame until :meth:`open_gate`.
-    """
-
-    def __init__(self, source: Iterable[Frame], *, live: bool, paced: bool = False,
-                 gated: bool = False, clock: Clock = time.monotonic) -> None:
-        self.source = source
-        self.live = live
-        self.paced = paced
-        self.clock = clock
-        self.dropped = 0
-        self.captured = 0
-        self.error: BaseException | None = None
-        self._gate = threading.Event()
-        if not gated:
-            self._gate.set()
-        self._cond = threading.Condition()
-        self._slot: Captured | None = None
-        self._last: Captured | None = None
-        self._ended = False
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="rocking-capture", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def open_gate(self) -> None:
-        self._gate.set()
-
-    def _run(self) -> None:
-        it: Iterator[Frame] | None = None
-        try:
-            while not self._gate.wait(0.1):
-                if self._stop.is_set():
-                    return
-            it = iter(self.source)
-            start_wall: float | None = None
-            start_t = 0.0
-            for frame in it:
-                if self._stop.is_set():
-                    break
-                if self.paced:
-                    if start_wall is None:
-                        start_wall, start_t = self.clock(), frame.t_s
-                    delay = start_wall + (frame.t_s - start_t) - self.clock()
-                    if delay > 0 and self._stop.wait(delay):
-                        break
-                with self._cond:
-                    if self._slot is not None:
-                        self.dropped += 1
-                    self._slot = self._last = Captured(frame, self.clock())
-                    self.captured += 1
-                    self._cond.notify_all()
-        except BaseException as exc:  # noqa: BLE001 - handed to the loop, which reports it
-            self.error = exc
-        finally:
-            close = getattr(it, "close", None)
-            if close is not None:
-                close()      # a generator source releases its device in its finally
-            with self._cond:
-                self._ended = True
-                self._cond.notify_all()
-
-    def latest(self) -> Captured | None:
-        """The newest frame seen, without taking it (for a background picture)."""
-        with self._cond:
-            return self._last
-
-    def get(self, timeout_s: float) -> Captured | None:
-        """The newest frame not yet taken; None when the source ended or gave nothing in time."""
-        with self._cond:
-            self._cond.wait_for(lambda: self._slot is not None or self._ended, timeout_s)
-            cap, self._slot = self._slot, None
-            return cap
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._gate.set()
-        if self._thread.is_alive():
-            self._thread.join(2.0)
-
-
-class DirectFeed:
-    """Frames straight from an iterator, none dropped (the demo, tests)."""
-
-    live = False
-    dropped = 0
-    error: BaseException | None = None
-
-    def __init__(self, frames: Iterable[Frame], clock: Clock = time.monotonic) -> None:
-        self._it = iter(frames)
-        self._last: Captured | None = None
-        self.clock = clock
-
-    def start(self) -> None:
-        pass
-
-    def open_gate(self) -> None:
-        pass
-
-    def latest(self) -> Captured | None:
-        return self._last
-
-    def get(self, timeout_s: float) -> Captured | None:
-        try:
-            frame = next(self._it)
-        except StopIteration:
-            return None
-        except Exception as exc:  # noqa: BLE001 - reported by the loop
-            self.error = exc
-            return None
-        self._last = Captured(frame, self.clock())
-        return self._last
-
-    def stop(self) -> None:
-        close = getattr(self._it, "close", None)
-        if close is not None:
-            close()
-
-
-# ---- pictures out ----------------------------------------------------------------------------
-class Display(Protocol):
-    """Where annotated frames go."""
-
-    interactive: bool
-
-    def show(self, img: BGRImage, present_s: float) -> None: ...
-    def poll_key(self, wait_ms: int) -> int | None: ...
-    def closed(self) -> bool: ...
-    def close(self) -> None: ...
-
-
-class WindowDisplay:
-    """An OpenCV window; ``fullscreen`` for a screen across the room."""
-
-    interactive = True
-
-    def __init__(self, name: str = "rocking", fullscreen: bool = False) -> None:
-        self.name = name
-        # GUI_NORMAL: no Qt toolbar or status bar, only the picture; KEEPRATIO when resized
-        cv2.namedWindow(name, cv2.WINDOW_NORMAL | cv2.WINDOW_KEEPRATIO | cv2.WINDOW_GUI_NORMAL)
-        if fullscreen:
-            cv2.setWindowProperty(name, cv2.WND_PROP_FULLSCREEN, cv2.WINDOW_FULLSCREEN)
-        self._shown = False
-        self._closed = False
-
-    def show(self, img: BGRImage, present_s: float) -> None:
-        if not self._shown:
-            h, w = img.shape[:2]
-            cv2.resizeWindow(self.name, w, h)
-        cv2.imshow(self.name, img)
-        self._shown = True
-
-    def poll_key(self, wait_ms: int) -> int | None:
-        key = cv2.waitKey(max(1, wait_ms))
-        return None if key < 0 else key & 0xFF
-
-    def closed(self) -> bool:
-        if self._closed:
-            return True
-        if self._shown and cv2.getWindowProperty(self.name, cv2.WND_PROP_VISIBLE) < 1:
-            self._closed = True
-        return self._closed
-
-    def close(self) -> None:
-        if not self._closed:
-            cv2.destroyWindow(self.name)
-            cv2.waitKey(1)
-            self._closed = True
-
-
-class VideoDisplay:
-    """Records the annotated session to a video file in real time: each picture is repeated
-    until the next one is due, so dropped frames do not speed the recording up."""
-
-    interactive = False
-
-    def __init__(self, path: Path, fps: float = 30.0) -> None:
-        self.path = path
-        self.fps = fps
-        self.frames = 0
-        self._writer: cv2.VideoWriter | None = None
-        self._size: tuple[int, int] | None = None
-
-    def show(self, img: BGRImage, present_s: float) -> None:
-        if self._writer is None:
-            h, w = img.shape[:2]
-            self._size = (w, h)
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            writer = cv2.VideoWriter(str(self.path), cv2.VideoWriter.fourcc(*"mp4v"),
-                                     self.fps, self._size)
-            if not writer.isOpened():
-                raise OSError(f"cannot write a video to {self.path}")
-            self._writer = writer
-        assert self._size is not None
-        if (img.shape[1], img.shape[0]) != self._size:
-            img = np.asarray(cv2.resize(img, self._size, interpolation=cv2.INTER_AREA),
-                             dtype=np.uint8)
-        due = max(self.frames + 1, round(present_s * self.fps) + 1)
-        while self.frames < due:
-            self._writer.write(img)
-            self.frames += 1
-
-    def poll_key(self, wait_ms: int) -> int | None:
-        return None
-
-    def closed(self) -> bool:
-        return False
-
-    def close(self) -> None:
-        if self._writer is not None:
-            self._writer.release()
-            self._writer = None
 
 
 # ---- the session ----------------------------------------------------------------------------

@@ -15,17 +15,11 @@ import pytest
 from pose.events import FrameAnalysis, Phase, PostureResult, Rep, Verdict
 from pose.record import PoseRecord
 from pose.sources import Frame, SourceError
+from sessions.displays import VideoDisplay
+from sessions.frame_feed import DirectFeed, LatestFrameGrabber
 from sessions.guide import Coach, CoachSettings, Stage
 from sessions.live_cmd import recorder_factory
-from sessions.live_loop import (
-    DirectFeed,
-    LatestFrameGrabber,
-    LoopSettings,
-    SessionLoop,
-    VideoDisplay,
-    key_command,
-    near_side_visibility,
-)
+from sessions.live_loop import LoopSettings, SessionLoop, key_command, near_side_visibility
 from sessions.plan import Plan, Tempo
 from sessions.store import SessionStore
 

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 from pose.events import WarningKind
 from sessions.guide import Banner, CoachView, PacerView, Stage
-from sessions.live_loop import WindowDisplay
+from sessions.displays import WindowDisplay
 from sessions.overlay import CoachOverlay
 from sessions.plan import PacerPhase
 
