@@ -74,12 +74,14 @@ class SessionRecorder:
         self._last_commit = clock()
         self._next_sample_t = float("-inf")
         self._last_posture: tuple[Verdict, tuple[tuple[str, bool], ...]] | None = None
-        # Everything so far (for the fallback file) and what is not yet committed.
+        # All reps and warnings (few, and the heart of a session, kept for the fallback file);
+        # posture changes and samples only until they are committed, so memory stays flat.
         self.reps: list[Rep] = []
         self.warnings: list[MovementWarning] = []
         self.posture: list[PostureEvent] = []
         self.samples: list[Sample] = []
-        self._pending = [0, 0, 0, 0]  # counts at the end of each list already committed
+        self._pending = [0, 0]  # reps and warnings already committed
+        self._committed: tuple[list[PostureEvent], list[Sample]] | None = None
         self._failed: str | None = None
         self._last_fallback = 0.0
         self._fallback_events = 0
@@ -130,15 +132,16 @@ class SessionRecorder:
             if self._last_commit - self._last_fallback >= 10.0 or events > self._fallback_events:
                 self._write_fallback()
             return
-        r, w, p, s = self._pending
+        r, w = self._pending
         try:
             self.store.append(self.session_id, reps=self.reps[r:], warnings=self.warnings[w:],
-                              posture=self.posture[p:], samples=self.samples[s:])
+                              posture=self.posture, samples=self.samples)
         except StoreError as exc:
             self._fail(exc)
             return
-        self._pending = [len(self.reps), len(self.warnings), len(self.posture),
-                         len(self.samples)]
+        self._pending = [len(self.reps), len(self.warnings)]
+        self.posture.clear()
+        self.samples.clear()
 
     def finish(self, status: Status = "completed") -> Path | None:
         """Commit what is left and close the session; return the fallback file if one was used."""
@@ -167,14 +170,21 @@ class SessionRecorder:
     def _fail(self, exc: StoreError) -> None:
         self._failed = str(exc)
         log.error("could not save to the session database: %s", exc)
+        try:  # the series committed before the failure, if the database can still be read
+            self._committed = (self.store.posture_events(self.session_id),
+                               self.store.samples(self.session_id))
+        except StoreError:
+            self._committed = None
         self._write_fallback()
 
     def snapshot(self, ended_at: float | None = None) -> SessionData:
-        """The session as recorded so far."""
+        """The session for the fallback file: all reps and warnings; posture changes and samples
+        not yet committed, plus (after a failure) those the database still gave back."""
         row = SessionRow(self.session_id, self._row.meta, self._row.started_at, ended_at,
                          self.finished or "running")
-        return SessionData(row, list(self.reps), list(self.warnings), list(self.posture),
-                           list(self.samples))
+        posture, samples = self._committed or ([], [])
+        return SessionData(row, list(self.reps), list(self.warnings), posture + self.posture,
+                           samples + self.samples)
 
     def _write_fallback(self, ended_at: float | None = None) -> None:
         self._last_fallback = self._clock()
@@ -184,6 +194,7 @@ class SessionRecorder:
             "note": "saved here because the session database failed: "
                     f"{self._failed}; `rocking import` this file to add it to a database",
             "database": str(self.store.path), "database_session_id": self.session_id,
+            "series_complete": self._committed is not None,
             "session": session_to_json(self.snapshot(ended_at)),
         }
         stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(self._row.started_at))

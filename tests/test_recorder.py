@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import sqlite3
 import stat
 from collections.abc import Iterator
@@ -71,12 +72,14 @@ def test_reps_and_warnings_committed_as_they_happen(tmp_path: Path) -> None:
         rec = SessionRecorder(store, sid, clock=clock)
         seen_reps = 0
         for fa in stream(16.0):
+            clock.now = fa.t_s  # as if live
             rec.update(fa)
             if fa.rep is not None:
                 seen_reps += 1
                 assert count(db, "reps") == seen_reps  # visible to another connection at once
             if fa.warnings:
                 assert count(db, "warnings") == 1
+            assert len(rec.samples) <= 6 and len(rec.posture) <= 2  # committed ones let go
         rec.finish("completed")
         data = store.load(sid)
     assert data is not None
@@ -148,6 +151,7 @@ def test_store_failure_writes_whole_session_to_fallback(tmp_path: Path) -> None:
     assert path is not None and path.parent == tmp_path and path == rec.fallback_path
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     saved = load_fallback(path)
+    assert json.loads(path.read_text())["series_complete"] is True
     assert saved.session.status == "completed"
     assert saved.session.meta.target_reps == 5
     assert len(saved.reps) == 3 and len(saved.warnings) == 1
