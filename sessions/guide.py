@@ -427,6 +427,12 @@ class Coach:
         counted: Rep | None = None
         if a is not None:
             counted = self._track(t_s, a)
+            if not a.calibrated:
+                # the analysis dropped its calibration (out of position for a long while, e.g.
+                # they got up): check the start position again, then a fresh countdown
+                s.last_lost_s = t_s
+                self._go(Stage.START_POSITION, t_s)
+                return counted
         if len(s.reps) >= self.plan.target_reps:
             self._finish(EndReason.TARGET_REPS, t_s)
         elif s.active_s >= self.plan.target_duration_s:

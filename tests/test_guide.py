@@ -222,6 +222,24 @@ def test_lost_position_warns_and_reps_spanning_it_do_not_count() -> None:
     assert len(d.coach.reps) == 1
 
 
+def test_losing_calibration_goes_back_to_the_start_position_then_a_countdown() -> None:
+    d = Driver(Plan(target_reps=10))
+    d.to_rocking()
+    d.run(7.0)
+    d.frame(rep=rep_at(d.t))
+    d.run(6.0, verdict=Verdict.NOT_ON_ALL_FOURS, phase=Phase.LOST)   # got up
+    d.frame(verdict=Verdict.NOT_ON_ALL_FOURS, phase=Phase.SETTING_UP, calibrated=False)
+    assert d.coach.stage is Stage.START_POSITION
+    d.run(2.0, verdict=Verdict.NOT_ON_ALL_FOURS, phase=Phase.SETTING_UP, calibrated=False)
+    assert d.coach.stage is Stage.SETUP
+    d.run(1.0, phase=Phase.CALIBRATING, calibrated=False)
+    assert d.coach.stage is Stage.START_POSITION
+    d.run(1.5)
+    assert d.coach.stage is Stage.COUNTDOWN
+    d.run(3.1)
+    assert d.coach.stage is Stage.ROCKING and len(d.coach.reps) == 1
+
+
 def test_partial_reps_never_count() -> None:
     d = Driver()
     d.to_rocking()
