@@ -19,10 +19,15 @@ What is written, and when:
 
 ``update`` costs a few microseconds on frames that write nothing.
 
-If the database fails mid-session (disk full, file locked for too long...), nothing is lost:
-the recorder stops writing to it, saves the whole session to a JSON file next to the database
-(or in the user data folder) and logs where; :attr:`SessionRecorder.fallback_path` says it too.
+If the database fails mid-session (disk full, file locked for too long...), the session is not
+lost: the recorder stops writing to it and saves the session to a JSON file next to the database
+(or in the user data folder), logging where; :attr:`SessionRecorder.fallback_path` says it too.
+The file holds every rep and warning, and the posture changes and samples the database can still
+give back plus those since (``series_complete`` false when it could not read them back).
 ``rocking import FILE`` puts such a file back into a database.
+
+Memory stays flat: posture changes and samples are let go once committed; only reps and
+warnings (a few a minute) are kept for the whole session.
 """
 
 from __future__ import annotations
