@@ -98,10 +98,20 @@ class SessionPage:
         return dict(Counter(str(w.kind) for w in self.warnings))
 
     @property
+    def rocking_from_s(self) -> float | None:
+        """When the exercise proper began (calibrated: the first still, back, forward or lost
+        sample); None when the series does not say."""
+        started = ("still", "back", "forward", "lost")
+        return next((x.t_s for x in self.samples if x.phase in started), None)
+
+    @property
     def posture_faults(self) -> list[PostureEvent]:
-        """Posture changes into a faulty state (not in position), in time order."""
+        """Posture changes into a faulty state (not in position) once the exercise began (not
+        while getting into position), in time order."""
+        start = self.rocking_from_s
         return [p for p in self.posture
-                if not p.verdict.in_position and p.verdict is not Verdict.NO_PERSON]
+                if not p.verdict.in_position and p.verdict is not Verdict.NO_PERSON
+                and (start is None or p.t_s >= start)]
 
     def to_json(self) -> dict[str, Any]:
         """The JSON form (``rocking review ID --json``)."""

@@ -91,3 +91,20 @@ def test_html_escapes_and_stays_offline(store: SessionStore) -> None:
     wide = range_report(summaries(store), None, "All")
     assert wide.count("<tr") == 1 + 3
     store.close()
+
+
+def test_position_lost_counts_only_once_rocking(tmp_path: Path) -> None:
+    from pose.events import Verdict
+    from sessions.store import PostureEvent, Sample
+
+    with SessionStore.open(tmp_path / "s.db") as store:
+        sid = store.start_session(SessionMeta(source="camera"))
+        store.append(sid, samples=[Sample(0.0, None, None, "setting_up", "limb_lifted"),
+                                   Sample(1.0, 0.0, 0.0, "calibrating", "on_all_fours"),
+                                   Sample(2.0, 0.1, 0.2, "back", "on_all_fours")],
+                     posture=[PostureEvent(0.0, Verdict.LIMB_LIFTED),   # getting into position
+                              PostureEvent(0.5, Verdict.ON_ALL_FOURS),
+                              PostureEvent(3.0, Verdict.NOT_ON_ALL_FOURS)])
+        page = session_page(store, sid)
+    assert page is not None and page.rocking_from_s == 2.0
+    assert [p.t_s for p in page.posture_faults] == [3.0]
