@@ -83,7 +83,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     e = sub.add_parser("export", help="export saved sessions as CSV or JSON",
                        description="Export sessions (all, or a date range) as CSV or JSON.")
     e.add_argument("--format", choices=("csv", "json"), default="json")
-    e.add_argument("--table", choices=("sessions", "reps", "warnings"), default="sessions",
+    e.add_argument("--table", choices=tuple(CSV_COLUMNS), default="sessions",
                    help="CSV only: which table (default sessions)")
     e.add_argument("--samples", action="store_true",
                    help="JSON only: include the downsampled time series")
@@ -300,6 +300,7 @@ CSV_COLUMNS: dict[str, tuple[str, ...]] = {
     "reps": ("session_id", "index", "start_s", "end_s", "period_s", "back_s", "forward_s",
              "depth", "peak_speed", "jerk", "forceful", "partial"),
     "warnings": ("session_id", "t_s", "kind", "message", "value", "threshold"),
+    "samples": ("session_id", "t_s", "depth", "speed", "phase", "verdict", "target", "active"),
 }
 
 
@@ -342,7 +343,7 @@ def _csv(table: str, rows: list[Any], store: SessionStore | None) -> str:
     w.writeheader()
     getters: dict[str, Callable[[int], list[Any]]] = {}
     if store is not None:
-        getters = {"reps": store.reps, "warnings": store.warnings}
+        getters = {"reps": store.reps, "warnings": store.warnings, "samples": store.samples}
     for s in rows:
         if table == "sessions":
             w.writerow(s.to_json())
@@ -351,6 +352,8 @@ def _csv(table: str, rows: list[Any], store: SessionStore | None) -> str:
             d = asdict(item)
             if "kind" in d:
                 d["kind"] = str(d["kind"])
+            if "active" in d:
+                d["active"] = ",".join(d["active"])
             w.writerow({"session_id": s.id, **d})
     return buf.getvalue()
 
@@ -362,6 +365,9 @@ def run_delete(args: argparse.Namespace) -> int:
         row = store.session(args.id) if store is not None else None
         if store is None or row is None:
             raise UserError(f"no session {args.id} in {resolve_db_path(args.db)}")
+        if row.status == "running":
+            raise UserError(f"session {args.id} is still being recorded by a running rocking; "
+                            "end it first")
         if not args.yes:
             if not sys.stdin.isatty():
                 raise UserError(f"not deleting session {args.id} without confirmation: "

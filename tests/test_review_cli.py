@@ -160,11 +160,12 @@ def test_range_report(db: Path, tmp_path: Path) -> None:
     assert not re.search(r"https?://|<script|<link", html, re.I)
 
 
-@pytest.mark.parametrize("table", ["sessions", "reps", "warnings"])
+@pytest.mark.parametrize("table", ["sessions", "reps", "warnings", "samples"])
 def test_export_csv(db: Path, table: str) -> None:
     rows = list(csv.DictReader(io.StringIO(run("export", "--format", "csv", "--table", table,
                                                db=db).stdout)))
-    expected = {"sessions": 3, "reps": 5 + 6 + 4, "warnings": 3}[table]
+    samples = sum(int((2.0 + 6.0 * n + 2) * 5) for n in (4, 5, 3))
+    expected = {"sessions": 3, "reps": 5 + 6 + 4, "warnings": 3, "samples": samples}[table]
     assert len(rows) == expected
     if table == "reps":
         assert {r["session_id"] for r in rows} == {"1", "2", "3"}
@@ -224,3 +225,12 @@ def test_env_var_selects_database(db: Path) -> None:
     proc = subprocess.run([str(ROCKING), "review", "--json"], capture_output=True, text=True,
                           env=env, timeout=120, check=True)
     assert len(json.loads(proc.stdout)["sessions"]) == 3
+
+
+def test_delete_refuses_a_session_still_recording(db: Path) -> None:
+    with SessionStore.open(db) as store:  # owned by this (live) test process
+        sid = add_session(store, T0 + 3 * DAY, [6.0], status="running")
+    proc = run("delete", str(sid), "--yes", db=db, ok=False)
+    assert proc.returncode != 0 and "still being recorded" in proc.stderr
+    page = json.loads(run("review", str(sid), "--json", db=db).stdout)["session"]
+    assert page["status"] == "running"
