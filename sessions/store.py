@@ -297,13 +297,18 @@ def _describe(exc: sqlite3.Error, path: Path, timeout_s: float) -> str:
     return f"session database {path}: {text}"
 
 
-def _process_start(pid: int) -> str | None:
-    """The start time of a process (Linux /proc), to tell a reused pid from the original."""
+def _proc_stat(pid: int) -> list[str]:
+    """The fields of /proc/PID/stat after the command name (Linux); [] elsewhere."""
     try:
         raw = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
-        return None
-    fields = raw.rsplit(")", 1)[-1].split()
+        return []
+    return raw.rsplit(")", 1)[-1].split()
+
+
+def _process_start(pid: int) -> str | None:
+    """The start time of a process (Linux /proc), to tell a reused pid from the original."""
+    fields = _proc_stat(pid)
     return fields[19] if len(fields) > 19 else None
 
 
@@ -327,7 +332,10 @@ def _owner_gone(host: str | None, pid: int | None, start: str | None,
             return False
         if not _pid_alive(pid):
             return True
-        current = _process_start(pid)
+        fields = _proc_stat(pid)
+        if fields and fields[0] in ("Z", "X"):  # killed, not yet reaped by its parent
+            return True
+        current = fields[19] if len(fields) > 19 else None
         return start is not None and current is not None and current != start
     # Unknown owner (older file, or another machine sharing the file): go by its heartbeat.
     return heartbeat is None or now - heartbeat > STALE_HEARTBEAT_S

@@ -8,6 +8,7 @@ import sqlite3
 import stat
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import nullcontext
 from pathlib import Path
@@ -257,20 +258,26 @@ def test_running_session_of_live_process_is_left_alone(tmp_path: Path) -> None:
         live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
         dead = subprocess.Popen([sys.executable, "-c", "pass"])
         dead.wait()
+        zombie = subprocess.Popen([sys.executable, "-c", "pass"])  # exits, not reaped yet
+        while Path(f"/proc/{zombie.pid}/stat").exists() and \
+                Path(f"/proc/{zombie.pid}/stat").read_text().rsplit(")", 1)[-1].split()[0] != "Z":
+            time.sleep(0.01)
         ids = []
-        for proc in (live, dead):
+        for proc in (live, dead, zombie):
             sid = store.start_session(META)
             store.connection.execute("UPDATE sessions SET owner_pid = ?, owner_start = NULL "
                                      "WHERE id = ?", (proc.pid, sid))
             ids.append(sid)
     try:
         with SessionStore.open(db) as store:
-            assert store.recovered == [ids[1]]
+            assert store.recovered == ids[1:]
             status = {sid: store.session(sid).status for sid in (mine, *ids)}  # type: ignore[union-attr]
     finally:
         live.kill()
         live.wait()
-    assert status == {mine: "running", ids[0]: "running", ids[1]: "interrupted"}
+        zombie.wait()
+    assert status == {mine: "running", ids[0]: "running", ids[1]: "interrupted",
+                      ids[2]: "interrupted"}
     assert socket.gethostname()
 
 
