@@ -1,4 +1,5 @@
-"""The real OpenCV window under Xvfb: open, draw coached frames, screenshot, close.
+"""The real OpenCV window under Xvfb: open, draw coached frames, screenshot, close; and a whole
+live session in a window driven by key presses (XTEST).
 
 The window runs in a child process (Qt binds to one X server for the life of a process, and
 aborts it if that server goes away), with DISPLAY pointing at an Xvfb started here on a free
@@ -7,6 +8,7 @@ display number. Skipped, with the reason, where Xvfb (or xwd for the screenshot)
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -145,3 +147,93 @@ def test_window_opens_draws_and_closes_under_xvfb(xvfb: str, tmp_path: Path) -> 
     subprocess.run(["xwd", "-root", "-silent", "-display", xvfb, "-out", str(shot)],
                    check=True, timeout=20)
     assert not banner_on_screen(read_xwd(shot))
+
+
+CLIP = ROOT.parent / "shared" / "realdata" / "video" / "rock01_steady_prozhekt2.mp4"
+
+
+def press_key(display: str, keysym: str) -> None:
+    """A key press and release through the XTEST extension, the pointer over the window."""
+    import ctypes
+    import ctypes.util
+
+    x11_path, xtst_path = ctypes.util.find_library("X11"), ctypes.util.find_library("Xtst")
+    assert x11_path and xtst_path
+    x11, xtst = ctypes.CDLL(x11_path), ctypes.CDLL(xtst_path)
+    x11.XOpenDisplay.restype = ctypes.c_void_p
+    x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
+    x11.XStringToKeysym.restype = ctypes.c_ulong
+    x11.XStringToKeysym.argtypes = [ctypes.c_char_p]
+    x11.XKeysymToKeycode.restype = ctypes.c_ubyte
+    x11.XKeysymToKeycode.argtypes = [ctypes.c_void_p, ctypes.c_ulong]
+    x11.XFlush.argtypes = [ctypes.c_void_p]
+    x11.XCloseDisplay.argtypes = [ctypes.c_void_p]
+    xtst.XTestFakeKeyEvent.argtypes = [ctypes.c_void_p, ctypes.c_uint, ctypes.c_int,
+                                       ctypes.c_ulong]
+    xtst.XTestFakeMotionEvent.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int,
+                                          ctypes.c_int, ctypes.c_ulong]
+    dpy = x11.XOpenDisplay(display.encode())
+    assert dpy, f"cannot open {display}"
+    try:
+        xtst.XTestFakeMotionEvent(dpy, -1, 200, 200, 0)     # keyboard focus follows the pointer
+        code = x11.XKeysymToKeycode(dpy, x11.XStringToKeysym(keysym.encode()))
+        xtst.XTestFakeKeyEvent(dpy, code, 1, 0)
+        x11.XFlush(dpy)
+        time.sleep(0.05)
+        xtst.XTestFakeKeyEvent(dpy, code, 0, 0)
+        x11.XFlush(dpy)
+    finally:
+        x11.XCloseDisplay(dpy)
+
+
+def sessions_started(db: Path) -> int:
+    import sqlite3
+
+    if not db.exists():
+        return 0
+    with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
+        try:
+            return int(conn.execute("SELECT count(*) FROM sessions").fetchone()[0])
+        except sqlite3.OperationalError:
+            return 0
+
+
+@pytest.mark.slow
+def test_live_session_in_a_window_answers_its_keys(xvfb: str, tmp_path: Path) -> None:
+    """Space leaves the safety screen, q ends and saves, space closes the summary."""
+    import ctypes.util
+
+    if ctypes.util.find_library("Xtst") is None:
+        pytest.skip("libXtst (to send key presses) is not installed")
+    if not CLIP.exists():
+        pytest.skip(f"real clips not present ({CLIP.parent}); they stay outside the project")
+    db = tmp_path / "s.db"
+    env = {**os.environ, "DISPLAY": xvfb, "QT_QPA_PLATFORM": "xcb"}
+    script = Path(sys.executable).with_name("rocking")
+    proc = subprocess.Popen([str(script), "live", "--video", str(CLIP), "--db", str(db),
+                             "--no-audio"], env=env, cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while sessions_started(db) == 0:           # space until the safety screen is left
+            assert proc.poll() is None and time.monotonic() < deadline, "safety screen stuck"
+            time.sleep(1.0)
+            press_key(xvfb, "space")
+        time.sleep(8.0)                             # some of the session
+        press_key(xvfb, "q")
+        while proc.poll() is None:                  # space until the summary closes
+            assert time.monotonic() < deadline + 30, "summary did not close"
+            time.sleep(1.0)
+            press_key(xvfb, "space")
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err[-2000:]
+    assert "session 1 saved (completed)" in out
+    from sessions.store import SessionStore
+
+    with SessionStore.open(db) as store:
+        row = store.session(1)
+        assert row is not None and row.status == "completed" and row.meta.source == "video"
