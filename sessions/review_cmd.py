@@ -97,6 +97,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                        description="Delete a session and everything recorded with it.")
     d.add_argument("id", type=int, metavar="ID")
     d.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    d.add_argument("--json", action="store_true", help='print {"deleted": ID} when done')
     _db_arg(d)
     d.set_defaults(func=run_delete)
 
@@ -104,6 +105,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                        description="Add a session that was saved to a JSON file (because the "
                        "database failed during it) to the session database.")
     i.add_argument("file", type=Path, metavar="FILE.json")
+    i.add_argument("--json", action="store_true", help='print {"session_id": ID} when done')
     _db_arg(i)
     i.set_defaults(func=run_import)
 
@@ -380,7 +382,7 @@ def run_delete(args: argparse.Namespace) -> int:
                 print_line("Not deleted.")
                 return 1
         store.delete_session(args.id)
-    print_line(f"Deleted session {args.id}.")
+    print_line(json.dumps({"deleted": args.id}) if args.json else f"Deleted session {args.id}.")
     return 0
 
 
@@ -392,5 +394,6 @@ def run_import(args: argparse.Namespace) -> int:
     with _open(args, create=True) as store:
         assert store is not None
         sid = store.import_session(data)
-    print_line(f"Imported {args.file} as session {sid} ({len(data.reps)} reps).")
+    print_line(json.dumps({"session_id": sid}) if args.json
+               else f"Imported {args.file} as session {sid} ({len(data.reps)} reps).")
     return 0

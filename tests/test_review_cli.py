@@ -183,7 +183,7 @@ def test_delete_asks_and_refuses_without_tty(db: Path) -> None:
     proc = run("delete", "2", db=db, ok=False, stdin="")
     assert proc.returncode != 0 and "--yes" in proc.stderr and "Traceback" not in proc.stderr
     assert len(json.loads(run("review", "--json", db=db).stdout)["sessions"]) == 3
-    run("delete", "2", "--yes", db=db)
+    assert json.loads(run("delete", "2", "--yes", "--json", db=db).stdout) == {"deleted": 2}
     ids = [s["id"] for s in json.loads(run("review", "--json", db=db).stdout)["sessions"]]
     assert ids == [3, 1]
 
@@ -234,3 +234,18 @@ def test_delete_refuses_a_session_still_recording(db: Path) -> None:
     assert proc.returncode != 0 and "still being recorded" in proc.stderr
     page = json.loads(run("review", str(sid), "--json", db=db).stdout)["session"]
     assert page["status"] == "running"
+
+
+def test_import_fallback_file(db: Path, tmp_path: Path) -> None:
+    from sessions.store import JSON_FORMAT, session_to_json
+
+    with SessionStore.open(db) as store:
+        data = store.load(1)
+    assert data is not None
+    fallback = tmp_path / "rocking-session-x.json"
+    fallback.write_text(json.dumps({"format": JSON_FORMAT, "session": session_to_json(data)}))
+    sid = json.loads(run("import", str(fallback), "--json", db=db).stdout)["session_id"]
+    page = json.loads(run("review", str(sid), "--json", db=db).stdout)["session"]
+    assert page["rep_count"] == 4 and page["status"] == "completed"
+    bad = run("import", str(db), db=db, ok=False)
+    assert bad.returncode != 0 and "not a rocking session file" in bad.stderr
