@@ -320,3 +320,31 @@ def test_sessions_filter_newest_first(tmp_path: Path) -> None:
 def test_meta_validation() -> None:
     with pytest.raises(ValueError, match="source"):
         SessionMeta(source="webcam")  # type: ignore[arg-type]
+
+
+def _my_start() -> str | None:
+    from sessions.store import _process_start
+
+    return _process_start(os.getpid())
+
+
+@pytest.mark.parametrize(("host", "pid", "start", "heartbeat_age", "gone"), [
+    ("other-machine", 1234, None, 5.0, False),        # another machine, heard from recently
+    ("other-machine", 1234, None, 3600.0, True),      # another machine, silent for an hour
+    (None, None, None, None, True),                   # a v1 session: no owner, no heartbeat
+    ("HERE", "ME", "MINE", 3600.0, False),            # this very process
+    ("HERE", "PARENT", "WRONG", 1.0, True),           # live pid, but a different process (reused)
+])
+def test_owner_gone(host: str | None, pid: object, start: str | None,
+                    heartbeat_age: float | None, gone: bool) -> None:
+    from sessions.store import _owner_gone
+
+    here = socket.gethostname()
+    real_pid = {"ME": os.getpid(), "PARENT": os.getppid()}.get(str(pid), pid)
+    real_start = {"MINE": _my_start(), "WRONG": "1"}.get(str(start), start)
+    now = 1_000_000.0
+    hb = None if heartbeat_age is None else now - heartbeat_age
+    if start == "WRONG" and _my_start() is None:
+        pytest.skip("no /proc here: a reused pid cannot be told apart")
+    assert _owner_gone(here if host == "HERE" else host, real_pid,  # type: ignore[arg-type]
+                       real_start, hb, now) is gone
