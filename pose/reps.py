@@ -78,7 +78,6 @@ class RepCounter:
     def __init__(self, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> None:
         self.th = thresholds
         self.count = 0
-        self._n_reported = 0
         self._state = _State.REST
         self._rep: _RepInProgress | None = None
         self._last_quiet_s: float | None = None
@@ -88,11 +87,11 @@ class RepCounter:
         self._trough: tuple[float, float] | None = None   # lowest point since the last rep
         self._crossed_s: float | None = None     # when a threshold was first passed (dwell)
         self._last_t: float | None = None
-        self._end_depth = 0.0
+        self._end_depth = self._last_depth = 0.0
         self._recent: deque[tuple[float, float]] = deque(maxlen=MAX_SAMPLES)
 
     def reset(self) -> None:
-        self.count = self._n_reported = 0
+        self.count = 0
         self.abandon()
 
     def abandon(self) -> None:
@@ -114,7 +113,7 @@ class RepCounter:
         """Feed one frame; returns a rep (full or partial) completed at this frame, if any."""
         if depth is None or speed is None:
             return None
-        self._last_t = t_s
+        self._last_t, self._last_depth = t_s, depth
         self._recent.append((t_s, speed))
         th = self.th
         quiet = abs(speed) <= th.quiet_speed
@@ -135,6 +134,9 @@ class RepCounter:
                     start = (self._last_quiet_s, self._last_quiet_depth) \
                         if self._held and self._last_quiet_s is not None else self._trough
                     self._rep = _RepInProgress(start_s=start[0], start_depth=start[1])
+                    # the rep's opening moments (before the dwell confirmed it) count too
+                    self._rep.peak_speed = max(
+                        (abs(v) for v in self._speeds(start[0], t_s, 1.0)), default=0.0)
                     self._state, self._crossed_s = _State.OUT, None
             else:
                 self._crossed_s = None
@@ -176,6 +178,7 @@ class RepCounter:
     def flush(self) -> Rep | None:
         """End of the stream: a rep already back at the start position is finished now."""
         if self._state is _State.RETURNING and self._last_t is not None:
+            self._end_depth = self._last_depth
             return self._finish(self._last_t)
         return None
 
@@ -193,7 +196,6 @@ class RepCounter:
                     or (not partial and period < th.forceful_min_period_s))
         if not partial:
             self.count += 1
-        self._n_reported += 1
         done = Rep(
             index=self.count if not partial else -1,
             start_s=rep.start_s, end_s=end_s, period_s=period, back_s=back, forward_s=forward,

@@ -107,7 +107,8 @@ def test_rep_timing_and_depth_follow_the_truth(
     for rep, truth in zip(run.reps, full_truth, strict=True):
         t0, t1 = truth["start_frame"] / fps, truth["end_frame"] / fps
         assert abs(rep.start_s - t0) < 0.6 and abs(rep.end_s - t1) < 0.8, (rep, truth)
-        assert rep.period_s == pytest.approx(truth["period_s"], rel=0.15)
+        # timing resolution: 15%, or 0.3 s (the smoothing's lag) on the quick reps
+        assert abs(rep.period_s - truth["period_s"]) <= max(0.15 * truth["period_s"], 0.3)
         assert rep.depth == pytest.approx(truth["amp"], abs=0.2)
 
 
