@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import io
 import math
-from datetime import datetime
 from pathlib import Path
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from pose.events import Rep, WarningKind
-from sessions.review import SessionPage, SessionSummary, iso, per_rep_warnings
+from sessions.review import SessionPage, SessionSummary, fmt_when, iso, per_rep_warnings
 
 DPI = 100
 KIND_COLOURS = {
@@ -131,22 +130,33 @@ def trend_figure(sessions: list[SessionSummary]) -> Figure:
     fig = Figure(figsize=(10, 6.5), dpi=DPI, layout="constrained")
     FigureCanvasAgg(fig)
     a, b, c = fig.subplots(3, 1, sharex=True)
-    x = [datetime.fromtimestamp(s.started_at) for s in ordered]
-    a.bar(x, [s.rep_count for s in ordered], width=0.4, color=BACK_COLOUR)
+    x = list(range(len(ordered)))
+    a.bar(x, [s.rep_count for s in ordered], width=0.6, color=BACK_COLOUR, label="reps")
+    targets = [s.target_reps for s in ordered]
+    if any(t for t in targets):
+        a.plot(x, [_nan(t) for t in targets], ls="none", marker="_", ms=14, mew=2,
+               color="#2ca02c", label="plan")
+        a.legend(fontsize=8)
     a.set_ylabel("reps")
     b.plot(x, [_nan(s.median_period_s) for s in ordered], marker="o", color="black",
            label="median s per rep")
-    targets = [_nan(s.target_period_s) for s in ordered]
-    if any(not math.isnan(v) for v in targets):
-        b.plot(x, targets, ls="--", color="#2ca02c", label="plan")
-    b.set_ylabel("tempo (s)")
+    periods = [_nan(s.target_period_s) for s in ordered]
+    if any(not math.isnan(v) for v in periods):
+        b.plot(x, periods, ls="--", color="#2ca02c", label="plan")
+    b.set_ylabel("tempo (s per rep)")
     b.legend(fontsize=8)
     c.plot(x, [_nan(per_rep_warnings(s)) for s in ordered], marker="s", color="#d62728")
     c.set_ylabel("warnings per rep")
+    c.set_ylim(bottom=0)
     for ax in (a, b, c):
         ax.grid(alpha=0.3)
-    fig.suptitle(f"{len(ordered)} sessions")
-    fig.autofmt_xdate()
+    step = max(1, math.ceil(len(ordered) / 12))  # at most a dozen date labels
+    c.set_xticks(x[::step])
+    c.set_xticklabels([fmt_when(s.started_at)[5:] for s in ordered[::step]], rotation=30,
+                      ha="right", fontsize=8)
+    c.set_xlabel("session (month-day time)")
+    first, last = fmt_when(ordered[0].started_at)[:10], fmt_when(ordered[-1].started_at)[:10]
+    fig.suptitle(f"{len(ordered)} sessions, {first} to {last}")
     return fig
 
 
