@@ -76,6 +76,7 @@ class PostureLimits:
     rocked_back_deg: float = 35.0          # thigh angle from vertical, hips toward the heels
     max_hand_offset: float = 0.45          # wrist ahead of / behind the shoulder, in tabletop
     max_knee_offset_deg: float = 25.0      # thigh from vertical, hips ahead of the knees
+    start_zone_deg: float = 15.0           # thigh within this of vertical: the start position
     frame_margin: float = 0.02             # how far outside the frame a landmark may lie
     hysteresis: float = 0.15               # relative margin to leave a verdict
 
@@ -183,7 +184,9 @@ def judge(m: PostureMeasures | None, limits: PostureLimits = PostureLimits(),
         "knees_not_down": not any(knees_down),
         "hand_lifted": hand_lifted,
         "knee_lifted": knee_lifted,
-        "hands_not_under_shoulders": not rocked and abs(m.hand_offset) > limits.max_hand_offset,
+        # judged only near the start position: rocking back moves the hands ahead of the shoulders
+        "hands_not_under_shoulders": abs(m.thigh_deg) <= limits.start_zone_deg
+        and abs(m.hand_offset) > limits.max_hand_offset,
         "knees_not_under_hips": not rocked and m.thigh_deg < -limits.max_knee_offset_deg,
     }
     base_ok = tilt_ok and any(hands_down) and any(knees_down)
