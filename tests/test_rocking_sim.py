@@ -212,3 +212,12 @@ def test_streaming_form_matches_the_whole_session() -> None:
     streamed = [rec for rec, _ in iter_records(plan, seed=3)]
     assert len(streamed) == len(whole.records)
     assert all(a.has_person == b.has_person for a, b in zip(streamed, whole.records, strict=True))
+
+
+@pytest.mark.parametrize("heading", [90.0, -90.0, 70.0])
+def test_front_or_back_view_asks_to_turn_side_on(heading: float) -> None:
+    run = analyse(Plan((Hold(3), Rock(2), Hold(1)), heading_deg=heading))
+    assert run.full == []
+    assert {f.view for f in run.frames} == {"front_or_back"}
+    assert any(w.kind is WarningKind.WRONG_VIEW for f in run.frames for w in f.warnings)
+    assert "side-on" in run.frames[-1].posture.message
