@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -128,3 +129,14 @@ def test_in_position_and_calibrated_during_the_opening_hold(
     first_rep = run.truth["reps"][0]["start_frame"] / float(run.truth["fps"])
     calibrated_at = next(f.t_s for f in run.frames if f.calibrated)
     assert calibrated_at < first_rep
+
+
+@pytest.mark.parametrize("name", CLIPS)
+def test_posture_never_flickers_while_rocking(
+        name: str, realdata: Path, clip_records: ClipCache) -> None:
+    """Only in position throughout, and exactly one switch to rocked-back and back per full rep."""
+    run = _run(name, realdata, clip_records)
+    verdicts = [f.posture.verdict for f in run.frames]
+    assert all(v.in_position for v in verdicts)
+    switches = sum(a is not b for a, b in pairwise(verdicts))
+    assert switches <= 2 * run.truth["expected_full_reps"]
