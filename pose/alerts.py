@@ -121,8 +121,8 @@ class AlertMonitor:
             WarningKind.JERKY: _Condition(0.0, th.clear_s),
             WarningKind.LOST_POSITION: _Condition(th.lost_position_s, 0.5),
             WarningKind.LIMB_LIFTED: _Condition(th.lost_position_s, 0.5),
-            WarningKind.OUT_OF_VIEW: _Condition(th.out_of_view_s, 0.5),
-            WarningKind.WRONG_VIEW: _Condition(th.wrong_view_s, 0.5),
+            WarningKind.OUT_OF_VIEW: _Condition(th.out_of_view_s, th.clear_s),
+            WarningKind.WRONG_VIEW: _Condition(th.wrong_view_s, th.clear_s),
         }
 
     def reset(self) -> None:

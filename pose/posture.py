@@ -17,6 +17,8 @@ import numpy as np
 
 from pose.events import PostureResult, Verdict
 from pose.geometry import (
+    FRONT_MIN_WIDTH_RATIO,
+    FRONT_MIN_YAW_DEG,
     KEY_LANDMARKS,
     LIMBS,
     NearSideSelector,
@@ -178,7 +180,9 @@ def judge(m: PostureMeasures | None, limits: PostureLimits = PostureLimits(),
     rocked = m.thigh_deg > back_deg
     faults = {
         "out_of_view": not m.in_frame,
-        "wrong_view": m.view is View.FRONT_OR_BACK,
+        "wrong_view": m.view is View.FRONT_OR_BACK and not (
+            was_in and m.yaw_deg < FRONT_MIN_YAW_DEG * keep
+            and m.width_ratio < FRONT_MIN_WIDTH_RATIO * keep),
         "torso_not_level": not tilt_ok,
         "hands_not_down": not any(hands_down),
         "knees_not_down": not any(knees_down),
