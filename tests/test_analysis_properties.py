@@ -1,4 +1,5 @@
-"""Property tests: no input sequence crashes the analysis or makes it count a rep out of nothing."""
+"""Property tests: no input sequence (NaN, garbage, jumps, gaps, repeated or backward timestamps,
+a person leaving) crashes the analysis or makes it count a rep out of nothing."""
 
 from __future__ import annotations
 
@@ -52,7 +53,7 @@ def _make(kind: str, i: int, t: float, value: float, rng: np.random.Generator) -
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(kinds=st.lists(frame_kinds, min_size=1, max_size=240), values=st.lists(floats, min_size=1),
-       seed=st.integers(0, 2**16), gaps=st.lists(st.floats(0.001, 2.0), min_size=1))
+       seed=st.integers(0, 2**16), gaps=st.lists(st.floats(-0.5, 2.0), min_size=1))
 def test_arbitrary_sequences_never_crash_nor_count_reps(kinds: list[str], values: list[float],
                                                         seed: int, gaps: list[float]) -> None:
     rng = np.random.default_rng(seed)
