@@ -126,10 +126,12 @@ def width_ratio(px: FloatArray) -> float:
     return float((sw + hw) / 2.0 / torso) if torso > 0 else float("inf")
 
 
-def detect_view(px: FloatArray, yaw_deg: float = float("nan")) -> View:
+def detect_view(px: FloatArray, yaw_deg: float = float("nan"),
+                ratio: float | None = None) -> View:
     """Side, three-quarter, or front/back view: from the body's yaw when the world landmarks give
-    it, and from how wide the body looks against its length in the image."""
-    r = width_ratio(px)
+    it, and from how wide the body looks against its length in the image (``ratio``, the
+    ``width_ratio`` when already known)."""
+    r = width_ratio(px) if ratio is None else ratio
     if not r < FRONT_MIN_WIDTH_RATIO or yaw_deg >= FRONT_MIN_YAW_DEG:  # NaN ratio: front
         return View.FRONT_OR_BACK
     if r >= THREE_QUARTER_MIN_WIDTH_RATIO or yaw_deg >= THREE_QUARTER_MIN_YAW_DEG:

@@ -132,10 +132,11 @@ def measure(record: PoseRecord, side: Side | None = None) -> PostureMeasures | N
     )
     near = LIMBS[side]
     yaw = body_yaw_deg(record.world) if np.isfinite(record.world).all() else float("nan")
+    ratio = width_ratio(px)
     return PostureMeasures(
         side=side,
-        view=detect_view(px, yaw),
-        width_ratio=width_ratio(px),
+        view=detect_view(px, yaw, ratio),
+        width_ratio=ratio,
         in_frame=in_frame,
         torso_tilt_deg=torso_tilt_deg(px),
         thigh_deg=thigh_angle_deg(px, side, head),
