@@ -86,7 +86,8 @@ def report(result: LoopResult, session_id: int | None, out: Path | None) -> int:
         tempo = ""
         if summary is not None and summary.median_period_s is not None:
             tempo = f", median {summary.median_period_s:.1f} s a rep"
-        lines.append(f"{where} ({result.status}): {result.reps} reps{tempo}")
+        reps = f"{result.reps} rep{'' if result.reps == 1 else 's'}"
+        lines.append(f"{where} ({result.status}): {reps}{tempo}")
         if summary is not None:
             lines.append(f"  {summary.advice}")
         lines.append(f"  see it with: rocking review {session_id}")

@@ -49,10 +49,10 @@ def test_body_holds_still_until_the_coach_counts_down() -> None:
     coach = StageOnly()
     body = SimulatedBody(coach)  # type: ignore[arg-type]
     frames = body.frames()
-    for _ in range(int(20 * FPS)):             # never told to start: it keeps holding
+    for _ in range(int(8 * FPS)):              # never told to start: it keeps holding
         frame = next(frames)
     held = body.estimate(frame)
-    assert held.has_person and frame.t_s == pytest.approx(20 - 1 / FPS, abs=0.05)
+    assert held.has_person and frame.t_s == pytest.approx(8 - 1 / FPS, abs=0.05)
     coach.stage = Stage.ROCKING                # the countdown ended
     later = [body.estimate(next(frames)) for _ in range(int(2 * FPS))]
     hips = np.array([r.image[23, 0] for r in later])

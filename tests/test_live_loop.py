@@ -29,8 +29,9 @@ FPS = 30.0
 PERIOD = 7.0
 
 
-def camera(seconds: float, fail: bool = False, sleep_s: float = 0.001) -> Iterator[Frame]:
-    """A fake camera: small frames at 30 fps of timestamps, then it stops (or raises)."""
+def camera(seconds: float, fail: bool = False, sleep_s: float = 0.003) -> Iterator[Frame]:
+    """A fake camera: small frames at 30 fps of timestamps (delivered about 10 times faster
+    than real time), then it stops (or raises)."""
     img = np.full((48, 64, 3), 90, np.uint8)
     for i in range(int(seconds * FPS)):
         time.sleep(sleep_s)
@@ -40,11 +41,12 @@ def camera(seconds: float, fail: bool = False, sleep_s: float = 0.001) -> Iterat
 
 
 class ScriptedAnalyzer:
-    """In position throughout, calibrated after 1 s; from 1.5 s a rep ends every PERIOD
-    seconds. Reps are emitted on the first frame at or after their end, so frames dropped by
-    the capture thread lose none."""
+    """In position throughout, calibrated after 1 s; the first rep starts at 8 s (well after
+    the countdown ends, about 5 s in) and one ends every PERIOD seconds from 15 s. Reps are
+    emitted on the first frame at or after their end, so frames dropped by the capture thread
+    lose none."""
 
-    def __init__(self, first_rep_start: float = 6.0) -> None:
+    def __init__(self, first_rep_start: float = 8.0) -> None:
         self.next_end = first_rep_start + PERIOD
         self.index = 0
         self.frames = 0
@@ -113,7 +115,7 @@ def test_camera_failure_mid_session_saves_the_reps_as_interrupted(tmp_path: Path
     loop, store, sid = make_loop(tmp_path, feed, display)
     result = loop.run()
     assert result.ended_by == "camera_lost" and result.status == "interrupted"
-    # reps end at 13, 20 and 27 s; the camera stops at 30 s
+    # reps end at 15, 22 and 29 s; the camera stops at 30 s
     assert result.reps == 3
     with store:
         row = store.session(sid[0])
@@ -157,7 +159,7 @@ def test_window_closed_saves_as_interrupted(tmp_path: Path) -> None:
 
 def test_ctrl_c_saves_what_was_done(tmp_path: Path) -> None:
     def estimate(frame: Frame) -> PoseRecord:
-        if frame.t_s >= 22.0:
+        if frame.t_s >= 23.0:
             raise KeyboardInterrupt
         return empty_record(frame)
 
@@ -274,9 +276,9 @@ def test_live_video_headless_records_and_saves(tmp_path: Path) -> None:
         pytest.skip(f"real clips not present ({CLIP.parent}); they stay outside the project")
     out, db = tmp_path / "live.mp4", tmp_path / "s.db"
     proc = run_cli("-v", "live", "--video", str(CLIP), "--headless", "--out", str(out),
-                   "--db", str(db), "--target-reps", "2", "--no-audio", timeout=300)
+                   "--db", str(db), "--target-reps", "1", "--no-audio", timeout=300)
     assert proc.returncode == 0, proc.stderr
-    assert "session 1 saved (completed): 2 reps" in proc.stdout
+    assert "session 1 saved (completed): 1 rep," in proc.stdout
     assert "frame-to-cue delay" in proc.stderr and out.stat().st_size > 10_000
     with SessionStore.open(db) as store:
-        assert len(store.reps(1)) == 2
+        assert len(store.reps(1)) == 1
