@@ -82,7 +82,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     e = sub.add_parser("export", help="export saved sessions as CSV or JSON",
                        description="Export sessions (all, or a date range) as CSV or JSON.")
-    e.add_argument("--format", choices=("csv", "json"), default="json")
+    e.add_argument("--format", choices=("csv", "json"), default="json",
+                   help="JSON: whole sessions; CSV: one table (default json)")
     e.add_argument("--table", choices=tuple(CSV_COLUMNS), default="sessions",
                    help="CSV only: which table (default sessions)")
     e.add_argument("--samples", action="store_true",
