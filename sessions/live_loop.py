@@ -237,6 +237,7 @@ class SessionLoop:
         session ends (camera lost, window closed, Ctrl-C); source errors come back in
         ``LoopResult.error`` after saving."""
         recorder: Recorder | None = None
+        dropped_before = 0
         ended_by: EndedBy = "not_started"
         error: BaseException | None = None
         start = self.clock()
@@ -251,6 +252,7 @@ class SessionLoop:
             if self.start_recording is not None:
                 recorder = self.start_recording()
             start = self.clock()
+            dropped_before = self.feed.dropped    # frames not wanted during the safety screen
             ended_by = self._frames(recorder)
         except KeyboardInterrupt:
             ended_by = "ctrl_c"
@@ -258,7 +260,7 @@ class SessionLoop:
             error, ended_by = exc, "error"
         finally:
             self.stats.wall_s = self.clock() - start
-            self.stats.dropped = self.feed.dropped
+            self.stats.dropped = self.feed.dropped - dropped_before
             self.feed.stop()
         if self.feed.error is not None and error is None:
             error = self.feed.error
