@@ -2,10 +2,10 @@
 
     rocking review [ID] [--since DATE] [--until DATE] [--limit N] [--json]
                    [--plot FILE.png] [--report FILE.html] [--db PATH]
-    rocking export [--format csv|json] [--table sessions|reps|warnings] [--samples]
+    rocking export [--format csv|json] [--table sessions|reps|warnings|samples] [--samples]
                    [--since DATE] [--until DATE] [--output FILE] [--db PATH]
-    rocking delete ID [--yes] [--db PATH]
-    rocking import FILE.json [--db PATH]     (a session saved to a fallback file)
+    rocking delete ID [--yes] [--json] [--db PATH]
+    rocking import FILE.json [--json] [--db PATH]   (a session saved to a fallback file)
 """
 
 from __future__ import annotations
@@ -173,9 +173,9 @@ def _review_list(args: argparse.Namespace, store: SessionStore | None) -> int:
         _emit(json.dumps({"sessions": [s.to_json() for s in rows]}, indent=1))
         return 0
     if not rows:
-        where = resolve_db_path(args.db)
-        print_line("No sessions saved yet" + (" in that range" if store is not None else "")
-                   + f" (database: {where}).")
+        ranged = args.since is not None or args.until is not None
+        print_line("No sessions in that range." if store is not None and ranged else
+                   f"No sessions saved yet (database: {resolve_db_path(args.db)}).")
         return 0
     _print_table(rows)
     for opt in ("plot", "report"):
