@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -34,6 +35,23 @@ class FrameFeed(Protocol):
     def latest(self) -> Captured | None: ...
     def get(self, timeout_s: float) -> Captured | None: ...
     def stop(self) -> None: ...
+
+
+def opened(source: Iterable[Frame]) -> Iterator[Frame]:
+    """Open ``source`` here and now, reading its first frame on this thread, and return an
+    iterator over all its frames (the first included) to hand to a capture thread.
+
+    Opening on the main thread surfaces "no camera at index N" and the like before anything
+    else starts, and lets the source keep the native library's chatter out of the terminal
+    (fd 2 can only be captured safely on the main thread). Raises what the source raises;
+    an empty source gives an empty iterator.
+    """
+    it = iter(source)
+    try:
+        first = next(it)
+    except StopIteration:
+        return iter(())
+    return itertools.chain((first,), it)
 
 
 class LatestFrameGrabber:

@@ -93,7 +93,7 @@ def report(result: LoopResult, session_id: int | None, out: Path | None) -> int:
         lines.append(f"  see it with: rocking review {session_id}")
     else:
         lines.append("nothing saved: the session had not started")
-    if out is not None and result.ended_by != "not_started":
+    if out is not None and out.exists() and result.ended_by != "not_started":
         lines.append(f"annotated session recorded to {out}")
     sys.stdout.write("\n".join(lines) + "\n")
     if result.error is not None:
@@ -119,7 +119,7 @@ def live(args: argparse.Namespace) -> int:
     from pose.estimator import PoseEstimator
     from pose.model_files import ModelError
     from pose.sources import CameraSource, FrameSource, SourceError, VideoFileSource
-    from sessions.frame_feed import LatestFrameGrabber
+    from sessions.frame_feed import LatestFrameGrabber, opened
     from sessions.guide import Coach
     from sessions.live_loop import SessionLoop
     from sessions.skeleton import draw_skeleton
@@ -132,10 +132,11 @@ def live(args: argparse.Namespace) -> int:
         source: FrameSource = (VideoFileSource(args.video) if args.video is not None
                                else CameraSource(args.camera))
         model = model_files.resolve(args.model, show_progress=True)
+        frames = opened(source)      # the camera or file opens now, errors come first
     except (SourceError, ModelError) as exc:
         raise UserError(str(exc)) from exc
     is_camera = args.video is None
-    feed = LatestFrameGrabber(source, live=is_camera, paced=not is_camera, gated=not is_camera)
+    feed = LatestFrameGrabber(frames, live=is_camera, paced=not is_camera, gated=not is_camera)
     with contextlib.ExitStack() as stack:
         store = stack.enter_context(SessionStore.open(args.db))
         estimator = stack.enter_context(PoseEstimator(model, max_people=args.people))

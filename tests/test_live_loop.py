@@ -16,7 +16,7 @@ from pose.events import FrameAnalysis, Phase, PostureResult, Rep, Verdict
 from pose.record import PoseRecord
 from pose.sources import Frame, SourceError
 from sessions.displays import VideoDisplay
-from sessions.frame_feed import DirectFeed, LatestFrameGrabber
+from sessions.frame_feed import DirectFeed, LatestFrameGrabber, opened
 from sessions.guide import Coach, CoachSettings, Stage
 from sessions.live_cmd import recorder_factory
 from sessions.live_loop import LoopSettings, SessionLoop, key_command, near_side_visibility
@@ -186,6 +186,26 @@ def test_stale_frames_are_dropped_not_queued() -> None:
     assert grabber.dropped == n - len(taken)
 
 
+def test_opened_reads_the_first_frame_now_and_keeps_it() -> None:
+    calls: list[str] = []
+
+    def source() -> Iterator[Frame]:
+        calls.append("opened")
+        for i in range(3):
+            yield Frame(i, i / FPS, np.zeros((4, 4, 3), np.uint8))
+
+    def broken() -> Iterator[Frame]:
+        raise SourceError("no camera at index 7")
+        yield  # pragma: no cover
+
+    frames = opened(source())
+    assert calls == ["opened"]                       # opened here, before any thread
+    assert [f.index for f in frames] == [0, 1, 2]    # nothing lost
+    with pytest.raises(SourceError, match="no camera at index 7"):
+        opened(broken())
+    assert list(opened(iter(()))) == []
+
+
 def test_paced_video_arrives_in_real_time_and_gated_until_opened() -> None:
     frames = [Frame(i, i / FPS, np.zeros((4, 4, 3), np.uint8)) for i in range(15)]
     grabber = LatestFrameGrabber(frames, live=False, paced=True, gated=True)
@@ -252,6 +272,7 @@ def run_cli(*args: str, env: dict[str, str] | None = None,
         (["live", "--headless"], "--headless needs --out FILE.mp4"),
         (["live", "--video", "/nonexistent/clip.mp4", "--headless", "--out", "/tmp/x.mp4"],
          "/nonexistent/clip.mp4"),
+        (["live", "--camera", "99", "--headless", "--out", "/tmp/x.mp4"], "no camera at index 99"),
         (["live", "--tempo", "fast"], "tempo must look like"),
         (["live", "--target-reps", "0"], "must be 1 to 500"),
         (["live", "--headless", "--out", "/tmp/x.avi"], "must end in .mp4"),
