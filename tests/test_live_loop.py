@@ -303,3 +303,38 @@ def test_live_video_headless_records_and_saves(tmp_path: Path) -> None:
     assert "frame-to-cue delay" in proc.stderr and out.stat().st_size > 10_000
     with SessionStore.open(db) as store:
         assert len(store.reps(1)) == 1
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [({"DISPLAY": "", "WAYLAND_DISPLAY": ""}, "DISPLAY is not set"),
+     ({"DISPLAY": ":12345", "WAYLAND_DISPLAY": ""}, "cannot connect to DISPLAY=:12345")],
+)
+def test_display_problem_is_found_without_qt(env: dict[str, str], expected: str,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Qt aborts the whole process when it cannot reach the X server: check first."""
+    import ctypes.util
+
+    from sessions.displays import display_problem
+
+    if sys.platform != "linux":
+        pytest.skip("X11 check only on Linux")
+    if env["DISPLAY"] and ctypes.util.find_library("X11") is None:
+        pytest.skip("libX11 not installed: the check cannot connect, the window will try")
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    problem = display_problem()
+    assert problem is not None and expected in problem
+
+
+def test_unreachable_display_is_one_clear_line(tmp_path: Path) -> None:
+    import ctypes.util
+
+    if ctypes.util.find_library("X11") is None:
+        pytest.skip("libX11 not installed")
+    proc = run_cli("live", "--db", str(tmp_path / "s.db"),
+                   env={"DISPLAY": ":12345", "WAYLAND_DISPLAY": ""})
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        "rocking: error: no display to show the session on (cannot connect to DISPLAY=:12345): "
+        "run with --headless --out FILE.mp4 to record the coached session to a video instead"]
