@@ -341,6 +341,37 @@ def _owner_gone(host: str | None, pid: int | None, start: str | None,
     return heartbeat is None or now - heartbeat > STALE_HEARTBEAT_S
 
 
+def _check_identity(conn: sqlite3.Connection, path: Path) -> tuple[int, int]:
+    """Refuse a foreign or newer file; return its schema version and application id."""
+    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    app_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    if app_id not in (0, APPLICATION_ID) or (version == 0 and tables) or (
+            version > 0 and "sessions" not in tables):
+        raise StoreError(f"{path} is an SQLite file but not a rocking session database; "
+                         "it was left untouched: choose another file with --db")
+    if version > SCHEMA_VERSION:
+        raise StoreError(f"session database {path} was written by a newer version of "
+                         f"rocking (schema v{version}; this version knows up to "
+                         f"v{SCHEMA_VERSION}): upgrade rocking to open it")
+    return version, app_id
+
+
+def _validate_read_only(path: Path, timeout_s: float) -> None:
+    """Look at an existing file through a read-only connection first: a refused file is then
+    never written, not even by SQLite folding a leftover WAL into it when a connection closes."""
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=timeout_s)
+    except sqlite3.Error as exc:
+        raise StoreError(_describe(exc, path, timeout_s)) from exc
+    try:
+        _check_identity(conn, path)
+    except sqlite3.Error as exc:
+        raise StoreError(_describe(exc, path, timeout_s)) from exc
+    finally:
+        conn.close()
+
+
 # --- the store ----------------------------------------------------------------------------------
 class SessionStore:
     """A connection to the session database. Open with :meth:`open`; use as a context manager."""
@@ -366,6 +397,8 @@ class SessionStore:
             raise StoreError(f"no session database at {db} (no session has been saved yet)")
         else:
             _create_private_file(db)
+        if db.stat().st_size > 0:
+            _validate_read_only(db, timeout_s)
         try:
             conn = sqlite3.connect(db, timeout=timeout_s, isolation_level=None,
                                    check_same_thread=False)
@@ -384,18 +417,9 @@ class SessionStore:
 
     def _prepare(self) -> None:
         conn = self._conn
-        # Read-only checks first: nothing below writes unless the file is ours and not newer.
-        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-        app_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
-        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        if app_id not in (0, APPLICATION_ID) or (version == 0 and tables) or (
-                version > 0 and "sessions" not in tables):
-            raise StoreError(f"{self.path} is an SQLite file but not a rocking session database; "
-                             "it was left untouched: choose another file with --db")
-        if version > SCHEMA_VERSION:
-            raise StoreError(f"session database {self.path} was written by a newer version of "
-                             f"rocking (schema v{version}; this version knows up to "
-                             f"v{SCHEMA_VERSION}): upgrade rocking to open it")
+        # Checked again (the read-only look may have met an empty file): nothing below writes
+        # unless the file is ours and not newer.
+        version, app_id = _check_identity(conn, self.path)
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA secure_delete = ON")
         conn.execute(f"PRAGMA busy_timeout = {int(self.timeout_s * 1000)}")

@@ -348,3 +348,31 @@ def test_owner_gone(host: str | None, pid: object, start: str | None,
         pytest.skip("no /proc here: a reused pid cannot be told apart")
     assert _owner_gone(here if host == "HERE" else host, real_pid,  # type: ignore[arg-type]
                        real_start, hb, now) is gone
+
+
+LEAVE_WAL = """
+import os, sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("PRAGMA wal_autocheckpoint = 0")
+conn.execute("INSERT INTO warnings (session_id, t_s, kind, message) VALUES (1, 1, 'jerky', 'x')")
+conn.execute(f"PRAGMA user_version = {int(sys.argv[2])}")
+os._exit(0)  # die without closing: the changes stay in the -wal file, as after a crash
+"""
+
+
+@pytest.mark.parametrize(("version", "refused"), [(SCHEMA_VERSION + 1, True),
+                                                 (SCHEMA_VERSION, False)])
+def test_leftover_wal_of_a_refused_file_is_not_folded_in(tmp_path: Path, version: int,
+                                                          refused: bool) -> None:
+    db = make_db(tmp_path)
+    subprocess.run([sys.executable, "-c", LEAVE_WAL, str(db), str(version)], check=True)
+    wal = db.with_name(db.name + "-wal")
+    assert wal.stat().st_size > 0
+    before, wal_before = db.read_bytes(), wal.read_bytes()
+    if refused:
+        with pytest.raises(StoreError, match="newer version"):
+            SessionStore.open(db, timeout_s=0.2)
+        assert db.read_bytes() == before and wal.read_bytes() == wal_before
+    else:  # our own crash leftovers are recovered: the committed warning is there
+        with SessionStore.open(db) as store:
+            assert len(store.warnings(1)) == len(WARNINGS) + 1
