@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from sessions.guide import Sound
+from sessions.coach_view import Sound
 
 log = logging.getLogger(__name__)
 

@@ -29,9 +29,10 @@ from pose.events import FrameAnalysis
 from pose.record import Landmark, PoseRecord
 from pose.sources import Frame
 from sessions.audio import AudioPlayer
+from sessions.coach_view import CoachView, Command, EndReason, Stage
 from sessions.displays import Display
 from sessions.frame_feed import Captured, FrameFeed
-from sessions.guide import Coach, CoachView, Command, EndReason, Stage
+from sessions.guide import Coach
 from sessions.overlay import CoachOverlay
 
 log = logging.getLogger(__name__)

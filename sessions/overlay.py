@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from sessions.guide import SAFETY_LINES, CoachView, Stage, Summary
+from sessions.coach_view import SAFETY_LINES, CoachView, Stage, Summary
 
 BGRImage = NDArray[np.uint8]
 Colour = tuple[int, int, int]
