@@ -111,9 +111,17 @@ def measure(record: PoseRecord, side: Side | None = None) -> PostureMeasures | N
     """The posture figures of one frame, or None with no person (or a degenerate body)."""
     if not record.has_person:
         return None
+    # landmarks can be anything (inf, 1e308): non-finite results are rejected below, not warned
+    with np.errstate(all="ignore"):
+        return _measure(record, side)
+
+
+def _measure(record: PoseRecord, side: Side | None) -> PostureMeasures | None:
     px = record.pixels()
+    if not np.isfinite(px[list(KEY_LANDMARKS)]).all():
+        return None
     torso = torso_length(px)
-    if not (np.isfinite(px[list(KEY_LANDMARKS)]).all() and torso > 1e-6):
+    if not torso > 1e-6:
         return None
     if side is None:
         side = Side.LEFT if near_side_score(record) > 0 else Side.RIGHT
@@ -244,7 +252,8 @@ class PostureTracker:
 
     def update(self, record: PoseRecord) -> PostureResult:
         """Judge one frame; the verdict changes only once a new one has held for ``confirm_s``."""
-        side = self.sides.update(record)
+        with np.errstate(all="ignore"):   # wild landmarks: the score is checked for NaN
+            side = self.sides.update(record)
         self.measures = measure(record, side)
         shown = self._shown
         raw = judge(self.measures, self.limits, shown.verdict if shown else None)

@@ -173,7 +173,14 @@ class RepCounter:
 
     def _speeds(self, start_s: float, end_s: float, sign: float) -> list[float]:
         """Recent speeds between two times, in a phase's direction (+1 back, -1 forward)."""
-        return [sign * v for t, v in self._recent if start_s <= t <= end_s]
+        out = []
+        for t, v in reversed(self._recent):      # newest first: stop once before the phase
+            if t < start_s:
+                break
+            if t <= end_s:
+                out.append(sign * v)
+        out.reverse()
+        return out
 
     def flush(self) -> Rep | None:
         """End of the stream: a rep already back at the start position is finished now."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -13,6 +14,9 @@ from pose.analysis import MovementAnalyzer, summarize
 from pose.events import Verdict
 from pose.record import N_LANDMARKS, PoseRecord
 from pose.simulate import Hold, Plan, simulate
+
+# wild landmarks must not even print numpy warnings on a user's terminal
+pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
 
 STILL = simulate(Plan((Hold(4.0),), noise=0.005), seed=0).records
 BASE = STILL[0]
