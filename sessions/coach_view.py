@@ -101,6 +101,7 @@ class Summary:
     warnings: tuple[tuple[WarningKind, int], ...]
     advice: str
     end_reason: EndReason
+    forceful: int = 0          # reps the analysis judged too fast or forceful
 
 
 @dataclass(frozen=True)

@@ -128,7 +128,8 @@ def advice_for(reps: list[Rep], warnings: list[MovementWarning], reason: EndReas
     kinds = Counter(w.kind for w in warnings)
     if reason is EndReason.INTERRUPTED:
         return "Session saved. Rest now, and stop if pain increases."
-    if kinds[WarningKind.TOO_FAST] + kinds[WarningKind.JERKY] >= 1:
+    if kinds[WarningKind.TOO_FAST] + kinds[WarningKind.JERKY] >= 1 or any(
+            r.forceful for r in reps):
         return "Slower next time: follow the pacer, a long breath out as you rock back."
     if kinds[WarningKind.LOST_POSITION] + kinds[WarningKind.LIMB_LIFTED] >= 2:
         return "Keep both hands and knees planted; rock only as far as is comfortable."
@@ -385,7 +386,8 @@ class Coach:
             median_period_s=_median(periods), median_back_s=_median([r.back_s for r in s.reps]),
             median_forward_s=_median([r.forward_s for r in s.reps]),
             warnings=tuple(sorted(Counter(w.kind for w in s.warnings).items())),
-            advice=advice_for(s.reps, s.warnings, reason), end_reason=reason)
+            advice=advice_for(s.reps, s.warnings, reason), end_reason=reason,
+            forceful=sum(r.forceful for r in s.reps))
         s.paused = False
         self._go(Stage.SUMMARY, t_s)
         s.pending.append(Sound.DONE)

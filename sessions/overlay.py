@@ -311,7 +311,8 @@ class CoachOverlay:
 def summary_lines(summary: Summary) -> list[str]:
     """The summary's figures as short lines."""
     minutes, seconds = divmod(round(summary.active_s), 60)
-    lines = [f"Reps: {summary.reps} of {summary.target_reps}",
+    forceful = f" ({summary.forceful} too forceful)" if summary.forceful else ""
+    lines = [f"Reps: {summary.reps} of {summary.target_reps}{forceful}",
              f"Rocking time: {minutes}:{seconds:02d}"]
     if summary.median_period_s is not None:
         lines.append(f"Tempo: {summary.median_period_s:.1f}s a rep "

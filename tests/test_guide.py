@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -375,6 +376,18 @@ def test_setup_cues(verdict: Verdict, faults: dict[str, bool], active: frozenset
         assert got is None
     else:
         assert got is not None and got.startswith(cue)
+
+
+def test_forceful_reps_are_counted_in_the_summary_and_advice() -> None:
+    d = Driver(Plan(target_reps=2))
+    d.to_rocking()
+    d.run(7.0)
+    d.frame(rep=rep_at(d.t))
+    d.run(2.0)
+    d.frame(rep=replace(rep_at(d.t, period=1.5), forceful=True))
+    summary = d.coach.summary
+    assert summary is not None and summary.reps == 2 and summary.forceful == 1
+    assert summary.advice.startswith("Slower next time")
 
 
 @pytest.mark.parametrize(

@@ -27,7 +27,7 @@ PACER = PacerView(0.5, 0.3, PacerPhase.BACK, "Breathe out, rock back", 2.0)
 SUMMARY = Summary(8, 10, 192.0, 6.9, 4.0, 2.9,
                   ((WarningKind.TOO_FAST, 2), (WarningKind.JERKY, 1)),
                   "Slower next time: follow the pacer, a long breath out as you rock back.",
-                  EndReason.USER)
+                  EndReason.USER, forceful=3)
 CHECKS = (CheckItem("Hands under shoulders", True), CheckItem("Knees under hips", False),
           CheckItem("Back level", True))
 BANNER = Banner("Slow down", WarningKind.TOO_FAST, "1.90 (limit 1.20)")
@@ -130,7 +130,8 @@ def test_pacer_markers_sit_at_target_and_actual() -> None:
 
 def test_summary_and_safety_show_their_text() -> None:
     texts = " ".join(b.text for b in CoachOverlay().draw(grey(720, 1280), VIEWS["summary"]))
-    assert "Reps: 8 of 10" in texts and "too fast x2" in texts and "Slower next time" in texts
+    assert "Reps: 8 of 10 (3 too forceful)" in texts and "too fast x2" in texts
+    assert "Slower next time" in texts
     texts = " ".join(b.text for b in CoachOverlay().draw(grey(720, 1280), VIEWS["safety"]))
     assert "Stop if pain increases." in texts and "not medical advice" in texts
 
