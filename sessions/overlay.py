@@ -99,10 +99,14 @@ class CoachOverlay:
               colour: Colour, boxes: list[TextBox]) -> None:
         """One line with its baseline at y; a dark outline keeps it readable on any background."""
         (w, h), base = cv2.getTextSize(text, FONT, scale, th)
+        o = max(1, round(scale * 1.5))       # outline width
         if self.outline:
-            cv2.putText(img, text, (x, y), FONT, scale, BLACK, th + max(2, th), cv2.LINE_AA)
+            # the same weight shifted around (a heavier weight would be wider: OpenCV 5's
+            # fonts grow with thickness, so a thick black copy does not line up)
+            for dx, dy in ((-o, -o), (o, -o), (-o, o), (o, o), (0, o), (o, 0), (-o, 0), (0, -o)):
+                cv2.putText(img, text, (x + dx, y + dy), FONT, scale, BLACK, th, cv2.LINE_AA)
         cv2.putText(img, text, (x, y), FONT, scale, colour, th, cv2.LINE_AA)
-        pad = th
+        pad = th + o
         boxes.append(TextBox(text, x - pad, y - h - pad, x + w + pad, y + base + pad))
 
     def _block(self, img: BGRImage, text: str, x: int, y_top: int, max_w: int, scale: float,
@@ -305,7 +309,13 @@ class CoachOverlay:
             y = self._block(img, line, m, y, w - 2 * m, 1.0 * u, WHITE, boxes, 2)
             y += round(4 * u)
         y += round(8 * u)
-        self._block(img, summary.advice, m, y, w - 2 * m, 0.9 * u, OK_GREEN, boxes, 3)
+        y = self._block(img, summary.advice, m, y, w - 2 * m, 0.9 * u, OK_GREEN, boxes, 3)
+        h = img.shape[0]
+        hint = fit_text("Saved. Press space to close", w - 2 * m, 0.7 * u, 1)
+        (_, th), _ = cv2.getTextSize(hint.lines[0], FONT, hint.scale, hint.thickness)
+        if y + th + round(8 * u) <= h - m:        # only where it fits below the summary
+            self._text(img, hint.lines[0], m + hint.thickness, h - m, hint.scale,
+                       hint.thickness, OPEN_GREY, boxes)
 
 
 def summary_lines(summary: Summary) -> list[str]:
