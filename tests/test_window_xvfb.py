@@ -62,6 +62,25 @@ def free_display() -> int:
     raise RuntimeError("no free X display number")
 
 
+def x_server_answers(display: str) -> bool:
+    """True once an X client can open the display (libX11 through ctypes)."""
+    import ctypes
+    import ctypes.util
+
+    path = ctypes.util.find_library("X11")
+    if path is None:
+        return Path(f"/tmp/.X11-unix/X{display.lstrip(':')}").exists()
+    x11 = ctypes.CDLL(path)
+    x11.XOpenDisplay.restype = ctypes.c_void_p
+    x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
+    x11.XCloseDisplay.argtypes = [ctypes.c_void_p]
+    dpy = x11.XOpenDisplay(display.encode())
+    if not dpy:
+        return False
+    x11.XCloseDisplay(dpy)
+    return True
+
+
 @pytest.fixture
 def xvfb() -> Iterator[str]:
     if shutil.which("Xvfb") is None:
@@ -71,7 +90,8 @@ def xvfb() -> Iterator[str]:
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 10
-        while not Path(f"/tmp/.X11-unix/X{n}").exists():
+        # The socket appears before the server has set up its screen: wait until it answers.
+        while not x_server_answers(f":{n}"):
             if proc.poll() is not None or time.monotonic() > deadline:
                 pytest.skip(f"Xvfb did not start on :{n}")
             time.sleep(0.05)
@@ -116,7 +136,7 @@ def test_window_opens_draws_and_closes_under_xvfb(xvfb: str, tmp_path: Path) -> 
     if shutil.which("xwd") is None:
         pytest.skip("xwd is not installed (Debian package x11-apps) to take the screenshot")
     shot, stop = tmp_path / "screen.xwd", tmp_path / "stop"
-    env = {**os.environ, "DISPLAY": xvfb, "QT_QPA_PLATFORM": "xcb"}
+    env = {**os.environ, "DISPLAY": xvfb, "QT_QPA_PLATFORM": "xcb", "QT_X11_NO_MITSHM": "1"}
     child = subprocess.Popen([sys.executable, "-c", CHILD, str(stop)], env=env, cwd=ROOT,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     screen = None
@@ -208,7 +228,7 @@ def test_live_session_in_a_window_answers_its_keys(xvfb: str, tmp_path: Path) ->
     if not CLIP.exists():
         pytest.skip(f"real clips not present ({CLIP.parent}); they stay outside the project")
     db = tmp_path / "s.db"
-    env = {**os.environ, "DISPLAY": xvfb, "QT_QPA_PLATFORM": "xcb"}
+    env = {**os.environ, "DISPLAY": xvfb, "QT_QPA_PLATFORM": "xcb", "QT_X11_NO_MITSHM": "1"}
     script = Path(sys.executable).with_name("rocking")
     proc = subprocess.Popen([str(script), "live", "--video", str(CLIP), "--db", str(db),
                              "--no-audio"], env=env, cwd=ROOT, stdout=subprocess.PIPE,
@@ -216,7 +236,10 @@ def test_live_session_in_a_window_answers_its_keys(xvfb: str, tmp_path: Path) ->
     try:
         deadline = time.monotonic() + 60
         while sessions_started(db) == 0:           # space until the safety screen is left
-            assert proc.poll() is None and time.monotonic() < deadline, "safety screen stuck"
+            if proc.poll() is not None:
+                err = proc.communicate()[1]
+                pytest.fail(f"rocking live exited {proc.returncode}: {err[-800:]}")
+            assert time.monotonic() < deadline, "safety screen stuck"
             time.sleep(1.0)
             press_key(xvfb, "space")
         time.sleep(8.0)                             # some of the session
