@@ -68,6 +68,11 @@ FRONT_MIN_WIDTH_RATIO = 1.0
 # ... and on the body's yaw from the world landmarks (side photos 0-12 degrees, three-quarter 28)
 THREE_QUARTER_MIN_YAW_DEG = 22.0
 FRONT_MIN_YAW_DEG = 60.0
+#: The view is judged only when the torso is at most this steep in the world landmarks: the yaw
+#: and the width ratio of an upright torso (standing, kneeling up, sitting) say nothing about
+#: whether the camera sees the body side-on. Photos on hands and knees measure 1-17 degrees,
+#: down-dog 40-43, standing, kneeling up and wall sits 65-88.
+MAX_VIEW_TORSO_ELEVATION_DEG = 50.0
 #: Beyond this yaw the side-on thigh angle is no longer recovered (the view is from the front).
 MAX_UNPROJECT_YAW_DEG = 65.0
 
@@ -201,6 +206,17 @@ def body_yaw_deg(world: FloatArray) -> float:
     if not n > 1e-9:
         return float("nan")
     return float(np.degrees(np.arccos(min(abs(float(fwd[0])) / n, 1.0))))
+
+
+def torso_elevation_deg(world: FloatArray) -> float:
+    """How steep the hip-to-shoulder line is in the 3-D world landmarks, whatever the view:
+    0 with the torso level (hands and knees, seen from any side), 90 upright (NaN when unknown)."""
+    fwd = midpoint(world, Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER) - midpoint(
+        world, Landmark.LEFT_HIP, Landmark.RIGHT_HIP)
+    flat = float(np.hypot(fwd[0], fwd[2]))
+    if not (flat > 1e-9 or abs(float(fwd[1])) > 1e-9):
+        return float("nan")
+    return float(np.degrees(np.arctan2(abs(float(fwd[1])), flat)))
 
 
 def unproject_thigh_deg(image_deg: float, yaw_deg: float) -> float:

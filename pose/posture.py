@@ -21,6 +21,7 @@ from pose.geometry import (
     FRONT_MIN_YAW_DEG,
     KEY_LANDMARKS,
     LIMBS,
+    MAX_VIEW_TORSO_ELEVATION_DEG,
     NearSideSelector,
     Side,
     View,
@@ -30,6 +31,7 @@ from pose.geometry import (
     joint_angle_deg,
     near_side_score,
     thigh_angle_deg,
+    torso_elevation_deg,
     torso_length,
     torso_tilt_deg,
     width_ratio,
@@ -95,6 +97,7 @@ class PostureMeasures:
     thigh_deg: float            # near-side thigh from vertical, + = hips toward the heels
     thigh_lr_deg: tuple[float, float]     # the same for (left, right), as seen in the image
     yaw_deg: float              # body turned from side-on (world landmarks), NaN if unknown
+    torso_elevation_deg: float  # hip-to-shoulder line from level (world landmarks), NaN if unknown
     hand_heights: tuple[float, float]     # (left, right) above the floor line, torso units
     knee_heights: tuple[float, float]
     wrist_below_shoulder: tuple[float, float]
@@ -139,7 +142,9 @@ def _measure(record: PoseRecord, side: Side | None) -> PostureMeasures | None:
         for lim in (lim_l, lim_r)
     )
     near = LIMBS[side]
-    yaw = body_yaw_deg(record.world) if np.isfinite(record.world).all() else float("nan")
+    world_ok = bool(np.isfinite(record.world).all())
+    yaw = body_yaw_deg(record.world) if world_ok else float("nan")
+    elevation = torso_elevation_deg(record.world) if world_ok else float("nan")
     ratio = width_ratio(px)
     return PostureMeasures(
         side=side,
@@ -150,6 +155,7 @@ def _measure(record: PoseRecord, side: Side | None) -> PostureMeasures | None:
         thigh_deg=thigh_angle_deg(px, side, head),
         thigh_lr_deg=(thigh_angle_deg(px, Side.LEFT, head), thigh_angle_deg(px, Side.RIGHT, head)),
         yaw_deg=yaw,
+        torso_elevation_deg=elevation,
         hand_heights=_pair((floor - px[wrists, 1]) / torso),
         knee_heights=_pair((floor - px[knees, 1]) / torso),
         wrist_below_shoulder=_pair(
@@ -187,9 +193,12 @@ def judge(m: PostureMeasures | None, limits: PostureLimits = PostureLimits(),
     knee_lifted = any(x > lift for x in m.knee_heights)
     back_deg = limits.rocked_back_deg * ((1.0 - h) if previous is Verdict.ROCKED_BACK else 1.0)
     rocked = m.thigh_deg > back_deg
+    # the view only means something with the torso roughly level: an upright person (standing,
+    # kneeling up) is asked to get down, not to turn (NaN elevation: judge the view as it looks)
+    upright = m.torso_elevation_deg > MAX_VIEW_TORSO_ELEVATION_DEG
     faults = {
         "out_of_view": not m.in_frame,
-        "wrong_view": m.view is View.FRONT_OR_BACK and not (
+        "wrong_view": not upright and m.view is View.FRONT_OR_BACK and not (
             was_in and m.yaw_deg < FRONT_MIN_YAW_DEG * keep
             and m.width_ratio < FRONT_MIN_WIDTH_RATIO * keep),
         "torso_not_level": not tilt_ok,

@@ -137,3 +137,34 @@ def test_thresholds_refit_without_a_source_still_classify_it(
                      f"lifted {limits.min_lifted_height:g}, back {limits.rocked_back_deg:g})")
         assert acc >= 0.9, lines[-1]
     print("\nheld-out source accuracy with thresholds refit on the others: " + "; ".join(lines))
+
+
+def test_no_side_view_photo_is_asked_to_turn_side_on(
+        photo_records: dict[str, PoseRecord], photo_labels: dict[str, str]) -> None:
+    """Standing, kneeling up or sitting against a wall side-on is not a wrong view: the view is
+    judged only with the torso roughly level; upright people are asked to get down instead,
+    in a single image and in the live coach's set-up cue alike."""
+    from pose.analysis import MovementAnalyzer
+    from sessions.guide import setup_cue
+
+    for name in photo_labels:
+        rec = photo_records[name]
+        result = classify(rec)
+        analyzer = MovementAnalyzer()
+        frames = [analyzer.update(PoseRecord(i / 30, rec.width, rec.height, rec.image,
+                                             rec.visibility, rec.world)) for i in range(60)]
+        cue = setup_cue(frames[-1]) or ""
+        if name.removesuffix(".jpg").endswith("_side"):
+            assert not result.faults["wrong_view"], name
+            assert "side-on" not in result.message, (name, result.message)
+            assert "side-on" not in cue, (name, cue)
+        m = measure(rec)
+        assert m is not None
+        upright = m.torso_elevation_deg > 50.0
+        if upright:   # standing / kneeling up, whatever the view: get down on hands and knees
+            assert result.verdict is Verdict.NOT_ON_ALL_FOURS, name
+            assert "hands and knees" in result.message, (name, result.message)
+            assert cue == "Get on your hands and knees", (name, cue)
+    upright_front_back = [n for n in photo_labels if n.removesuffix(".jpg").endswith(
+        ("_front", "_back")) and (m := measure(photo_records[n])) and m.torso_elevation_deg > 50]
+    assert len(upright_front_back) >= 4
