@@ -96,6 +96,12 @@ def session_report(page: SessionPage, plot_png: bytes | None) -> str:
     body = [f"<p>Plan: {escape('; '.join(plan) or 'none recorded')}. "
             f"Source: {escape(s.source)} {escape(s.source_detail)}.</p>",
             sessions_table([s])]
+    if s.source == "image" and page.posture:
+        last = page.posture[-1]
+        detail = last.message or ", ".join(k.replace("_", " ") for k, v in last.faults.items()
+                                           if v)
+        body.append(f"<p>Posture in the photo: {escape(str(last.verdict).replace('_', ' '))}"
+                    + (f" ({escape(detail)})" if detail else "") + ".</p>")
     if page.trends and page.trends[0].n_before:
         body += ["<h2>Compared with earlier sessions</h2>", trends_table(page.trends)]
     if plot_png is not None:

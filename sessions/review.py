@@ -138,6 +138,8 @@ class SessionPage:
             "posture_faults": [{"t_s": _r(p.t_s), "verdict": str(p.verdict),
                                 "faults": sorted(k for k, v in p.faults.items() if v),
                                 "message": p.message} for p in self.posture_faults],
+            **({"posture_verdict": str(self.posture[-1].verdict) if self.posture else None}
+               if self.summary.source == "image" else {}),
             "sample_count": len(self.samples),
             "trends": [t.to_json() for t in self.trends],
         }
@@ -278,14 +280,31 @@ def session_page(store: SessionStore, session_id: int) -> SessionPage | None:
     if data is None:
         return None
     summary = _summarise(store, [data.session])[0]
-    earlier = store.connection.execute(
-        "SELECT id FROM sessions WHERE (started_at < ? OR (started_at = ? AND id < ?)) "
-        "ORDER BY started_at DESC, id DESC LIMIT ?",
-        (data.session.started_at, data.session.started_at, session_id, TREND_WINDOW)).fetchall()
-    rows = [r for r in (store.session(int(e[0])) for e in earlier) if r is not None]
-    trends = compare(summary, _summarise(store, rows))
+    trends: list[Trend] = []
+    if comparable(summary):
+        # Photos and sessions with no rocking time are not exercise sessions: leave them out
+        # of "before" (a few more rows are read in case some of them have no time either).
+        earlier = store.connection.execute(
+            "SELECT id FROM sessions WHERE (started_at < ? OR (started_at = ? AND id < ?)) "
+            "AND source != 'image' ORDER BY started_at DESC, id DESC LIMIT ?",
+            (data.session.started_at, data.session.started_at, session_id,
+             4 * TREND_WINDOW)).fetchall()
+        rows = [r for r in (store.session(int(e[0])) for e in earlier) if r is not None]
+        before = [b for b in _summarise(store, rows) if comparable(b)][:TREND_WINDOW]
+        trends = compare(summary, before)
     return SessionPage(summary, data.session, data.reps, data.warnings, data.posture,
                        data.samples, trends)
+
+
+def comparable(s: SessionSummary) -> bool:
+    """Whether a session is rocking over time, to compare and plot as a trend: not a still
+    image (``rocking analyze PHOTO``), and with some time recorded."""
+    return s.source != "image" and s.duration_s is not None and s.duration_s > 0
+
+
+def posture_verdict(page: SessionPage) -> PostureEvent | None:
+    """A still image's posture verdict (its last posture event); None if none was recorded."""
+    return page.posture[-1] if page.posture else None
 
 
 def per_rep_warnings(s: SessionSummary) -> float | None:

@@ -160,9 +160,14 @@ def _review_list(args: argparse.Namespace, store: SessionStore | None) -> int:
         if not rows:
             raise UserError("no sessions to plot or report in that range")
         from sessions.plots import png_bytes, trend_figure
+        from sessions.review import comparable
 
-        png = png_bytes(trend_figure(rows))
-        if args.plot is not None:
+        moving = [s for s in rows if comparable(s)]  # photos and 0 s sessions are no trend
+        if args.plot is not None and not moving:
+            raise UserError("no sessions with rocking time to plot in that range "
+                            "(photos are listed but not plotted)")
+        png = png_bytes(trend_figure(moving)) if moving else None
+        if args.plot is not None and png is not None:
             _write_private(args.plot, png)
         if args.report is not None:
             from sessions.html_report import range_report
@@ -231,16 +236,21 @@ def _review_one(args: argparse.Namespace, store: SessionStore | None) -> int:
         raise UserError(f"no session {args.id} in {resolve_db_path(args.db)} "
                         "(`rocking review` lists them)")
     png = None
-    if args.plot is not None or args.report is not None:
+    movement = bool(page.samples) and page.summary.source != "image"
+    if args.plot is not None and not movement:
+        what = ("a still image: it has a posture verdict, no movement over time"
+                if page.summary.source == "image" else "no movement recorded")
+        raise UserError(f"nothing to plot for session {args.id}: {what}")
+    if (args.plot is not None or args.report is not None) and movement:
         from sessions.plots import png_bytes, session_figure
 
         png = png_bytes(session_figure(page))
         if args.plot is not None:
             _write_private(args.plot, png)
-        if args.report is not None:
-            from sessions.html_report import session_report
+    if args.report is not None:
+        from sessions.html_report import session_report
 
-            _write_private(args.report, session_report(page, png).encode("utf-8"))
+        _write_private(args.report, session_report(page, png).encode("utf-8"))
     if args.json:
         _emit(json.dumps({"session": page.to_json()}, indent=1))
         return 0
@@ -271,6 +281,15 @@ def _print_page(page: Any) -> None:
            + (f" (plan {s.target_period_s:g} s, on tempo {fmt_pct(s.on_tempo_share)})"
               if s.target_period_s else "")
            + f", {s.forceful_count} forceful, {s.warning_count} warnings", ""]
+    if s.source == "image":
+        from sessions.review import posture_verdict
+
+        p = posture_verdict(page)
+        detail = (p.message or ", ".join(k.replace("_", " ") for k, v in p.faults.items() if v)
+                  ) if p is not None else ""
+        out[1:] = [("Posture in the photo: " + str(p.verdict).replace("_", " ")
+                    + (f" ({detail})" if detail else "")) if p is not None
+                   else "Posture in the photo: not recorded", ""]
     if page.reps:
         out.append(text_table(
             "Reps", ["rep", "at (s)", "seconds", "back", "forward", "depth", "peak speed",

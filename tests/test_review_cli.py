@@ -249,3 +249,49 @@ def test_import_fallback_file(db: Path, tmp_path: Path) -> None:
     assert page["rep_count"] == 4 and page["status"] == "completed"
     bad = run("import", str(db), db=db, ok=False)
     assert bad.returncode != 0 and "not a rocking session file" in bad.stderr
+
+
+def add_photo(store: SessionStore, started: float) -> int:
+    """What `rocking analyze PHOTO` saves: one frame, its posture, no reps."""
+    sid = store.start_session(SessionMeta(source="image", source_detail="me.jpg",
+                                          started_at=started))
+    store.append(sid, samples=[Sample(0.0, None, None, "setting_up", "limb_lifted")],
+                 posture=[PostureEvent(0.0, Verdict.LIMB_LIFTED, {"wrist_lifted": True},
+                                       "a hand is lifted")])
+    store.finish_session(sid, "completed", started)
+    return sid
+
+
+def test_photos_are_listed_but_not_trends(db: Path, tmp_path: Path) -> None:
+    with SessionStore.open(db) as store:
+        photo = add_photo(store, T0 + 1.5 * DAY)                 # between clips 2 and 3
+        clip = add_session(store, T0 + 3 * DAY, [6.0, 6.0])
+    listed = json.loads(run("review", "--json", db=db).stdout)["sessions"]
+    assert [s["source"] for s in listed if s["id"] == photo] == ["image"]
+    page = json.loads(run("review", str(clip), "--json", db=db).stdout)["session"]
+    trends = {t["name"]: t for t in page["trends"]}
+    assert trends["reps"]["n_before"] == 3 and trends["reps"]["before"] == 4.0  # not a 0
+    shot = json.loads(run("review", str(photo), "--json", db=db).stdout)["session"]
+    assert shot["trends"] == [] and shot["posture_verdict"] == "limb_lifted"
+    text = run("review", str(photo), db=db).stdout
+    assert "Posture in the photo: limb lifted (a hand is lifted)" in text
+    assert "Against the" not in text
+    proc = run("review", str(photo), "--plot", str(tmp_path / "p.png"), db=db, ok=False)
+    assert proc.returncode != 0 and "still image" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and not (tmp_path / "p.png").exists()
+    report = tmp_path / "photo.html"
+    run("review", str(photo), "--report", str(report), db=db)
+    assert "Posture in the photo: limb lifted" in report.read_text()
+    # the range report lists the photo but plots only the clips
+    out = tmp_path / "all.html"
+    run("review", "--report", str(out), "--plot", str(tmp_path / "t.png"), db=db)
+    assert "me.jpg" in out.read_text() or ">image<" in out.read_text()
+
+
+def test_plot_of_a_session_without_samples_says_so(db: Path, tmp_path: Path) -> None:
+    with SessionStore.open(db) as store:
+        sid = store.start_session(SessionMeta(source="camera", started_at=T0 + 4 * DAY))
+        store.finish_session(sid, "interrupted", T0 + 4 * DAY + 5)
+    proc = run("review", str(sid), "--plot", str(tmp_path / "p.png"), db=db, ok=False)
+    assert proc.returncode != 0 and "no movement recorded" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
