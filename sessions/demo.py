@@ -137,7 +137,7 @@ def default_out() -> Path:
     from sessions.store import default_data_dir
 
     folder = default_data_dir()
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)   # private, as the store makes it
     return folder / "rocking-demo.mp4"
 
 

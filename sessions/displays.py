@@ -3,6 +3,7 @@ time, or both; and whether a window can be opened here at all."""
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import os
@@ -88,7 +89,7 @@ class VideoDisplay:
         if self._writer is None:
             h, w = img.shape[:2]
             self._size = (w, h)
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            _create_private(self.path)
             writer = cv2.VideoWriter(str(self.path), cv2.VideoWriter.fourcc(*"mp4v"),
                                      self.fps, self._size)
             if not writer.isOpened():
@@ -113,6 +114,20 @@ class VideoDisplay:
         if self._writer is not None:
             self._writer.release()
             self._writer = None
+            with contextlib.suppress(OSError):
+                self.path.chmod(0o600)   # in case the encoder replaced the file
+
+
+def _create_private(path: Path) -> None:
+    """Create (or empty) the recording with mode 0600, and a missing folder with 0700, before
+    the encoder opens it: the recording shows the person (health data), like the database."""
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(path, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
+        os.close(fd)
+        path.chmod(0o600)   # an existing file keeps its mode otherwise
+    except OSError as exc:
+        raise OSError(f"cannot write a video to {path}: {exc.strerror}") from exc
 
 
 def display_problem() -> str | None:

@@ -67,6 +67,7 @@ def test_demo_without_a_display_records_and_saves(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "no display here, so the demo is recorded to a video" in proc.stderr
     assert f"annotated session recorded to {out}" in proc.stdout
+    assert out.stat().st_mode & 0o777 == 0o600, "the recording shows the person: private"
     cap = cv2.VideoCapture(str(out))
     frames, fps = int(cap.get(cv2.CAP_PROP_FRAME_COUNT)), cap.get(cv2.CAP_PROP_FPS)
     cap.release()
@@ -81,3 +82,36 @@ def test_demo_without_a_display_records_and_saves(tmp_path: Path) -> None:
     detail = json.loads(rocking("review", str(demo["id"]), "--json", "--db", str(db)).stdout)
     kinds = {w["kind"] for w in detail["session"]["warnings"]}
     assert kinds & {"too_fast", "jerky"}, "the too-fast stretch set off a warning"
+
+
+def test_demo_recording_is_private_in_a_private_data_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sessions.demo import default_out
+    from sessions.displays import VideoDisplay
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "share"))
+    old_umask = os.umask(0o022)
+    try:
+        out = default_out()
+        assert out == tmp_path / "share" / "rocking" / "rocking-demo.mp4"
+        assert out.parent.stat().st_mode & 0o777 == 0o700
+        disp = VideoDisplay(out, fps=10.0)
+        disp.show(np.zeros((48, 64, 3), np.uint8), 0.0)
+        disp.close()
+        assert out.stat().st_size > 0 and out.stat().st_mode & 0o777 == 0o600
+        other = tmp_path / "new" / "mine.mp4"      # an --out over an existing readable file
+        other.parent.mkdir()
+        other.write_bytes(b"old")
+        other.chmod(0o644)
+        disp = VideoDisplay(other, fps=10.0)
+        disp.show(np.zeros((48, 64, 3), np.uint8), 0.0)
+        disp.close()
+        assert other.stat().st_mode & 0o777 == 0o600
+        fresh = tmp_path / "made" / "rec.mp4"
+        disp = VideoDisplay(fresh, fps=10.0)
+        disp.show(np.zeros((48, 64, 3), np.uint8), 0.0)
+        disp.close()
+        assert fresh.parent.stat().st_mode & 0o777 == 0o700
+        assert fresh.stat().st_mode & 0o777 == 0o600
+    finally:
+        os.umask(old_umask)
