@@ -28,6 +28,9 @@ OPEN_GREY: Colour = (170, 170, 170)
 TARGET_COLOUR: Colour = (255, 220, 0)   # cyan-ish: where the pacer wants you
 ACTUAL_COLOUR: Colour = (0, 215, 255)   # amber: where you are
 PANEL_BG: Colour = (30, 30, 30)
+# Scale of the secondary lines (the warning's figures, posture, last rep, hints) at 640x480;
+# capitals are then >= 3% of the frame height, readable at 2-3 m.
+SECONDARY = 0.8
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,7 @@ class TextBox:
     y0: int
     x1: int
     y1: int
+    scale: float = 0.0    # the font scale it was drawn at
 
 
 @dataclass(frozen=True)
@@ -107,7 +111,7 @@ class CoachOverlay:
                 cv2.putText(img, text, (x + dx, y + dy), FONT, scale, BLACK, th, cv2.LINE_AA)
         cv2.putText(img, text, (x, y), FONT, scale, colour, th, cv2.LINE_AA)
         pad = th + o
-        boxes.append(TextBox(text, x - pad, y - h - pad, x + w + pad, y + base + pad))
+        boxes.append(TextBox(text, x - pad, y - h - pad, x + w + pad, y + base + pad, scale))
 
     def _block(self, img: BGRImage, text: str, x: int, y_top: int, max_w: int, scale: float,
                colour: Colour, boxes: list[TextBox], max_lines: int = 3,
@@ -146,8 +150,8 @@ class CoachOverlay:
             top = self._banner(img, view.banner.text, view.banner.detail, u, m, boxes)
         elif view.pacer is not None:   # the cue sits on the pacer; the top shows the state
             for line in status:
-                top = self._block(img, line, m, top, w - 2 * m - round(150 * u), 0.75 * u,
-                                  WHITE, boxes, max_lines=2)
+                top = self._block(img, line, m, top, w - 2 * m - round(150 * u),
+                                  SECONDARY * u, WHITE, boxes, max_lines=2)
             status = []
         else:
             top = self._block(img, view.instruction, m, m, w - 2 * m - round(150 * u),
@@ -163,18 +167,21 @@ class CoachOverlay:
         if view.paused:
             self._paused(img, u, m, boxes)
         bottom_y = h - m
-        small = 0.7 * u
-        if view.pacer is None and status:
-            for line in reversed(status):
-                fitted = fit_text(line, w * 2 // 3 - m, small, 1)
-                self._text(img, fitted.lines[0], m, bottom_y, fitted.scale, fitted.thickness,
-                           WHITE, boxes)
-                bottom_y -= fitted.line_h
+        small = SECONDARY * u
+        room = w - 2 * m
         if view.muted:
             fitted = fit_text("sound off (m)", w // 3, small, 1)
             (tw, _), _ = cv2.getTextSize(fitted.lines[0], FONT, fitted.scale, fitted.thickness)
             self._text(img, fitted.lines[0], w - m - tw - fitted.thickness, h - m,
                        fitted.scale, fitted.thickness, OPEN_GREY, boxes)
+            room -= tw + 2 * fitted.thickness + m
+        if view.pacer is None and status:
+            for line in reversed(status):      # from the bottom up, each on up to 2 lines
+                fitted = fit_text(line, room, small, 2)
+                for part in reversed(fitted.lines):
+                    self._text(img, part, m + fitted.thickness, bottom_y, fitted.scale,
+                               fitted.thickness, WHITE, boxes)
+                    bottom_y -= fitted.line_h
         return boxes
 
     # ---- parts -----------------------------------------------------------------------------
@@ -182,14 +189,16 @@ class CoachOverlay:
                 boxes: list[TextBox]) -> int:
         h, w = img.shape[:2]
         fitted = fit_text(text, w - 2 * m, 1.6 * u, 2)
-        height = m + len(fitted.lines) * fitted.line_h + (round(26 * u) if detail else 0) + m
+        detail_fit = fit_text(detail, w - 2 * m, SECONDARY * u, 1)
+        height = (m + len(fitted.lines) * fitted.line_h
+                  + (detail_fit.line_h - round(8 * u) if detail else 0) + m)
         height = min(height, h // 2)
         cv2.rectangle(img, (0, 0), (w - 1, height), WARNING_BG, cv2.FILLED)
         cv2.rectangle(img, (0, 0), (w - 1, height), WHITE, max(2, round(3 * u)))
         y = self._block(img, text, m, m, w - 2 * m, 1.6 * u, WHITE, boxes, 2, centre=True)
         if detail:
-            self._block(img, detail, m, y - round(8 * u), w - 2 * m, 0.6 * u, WHITE, boxes, 1,
-                        centre=True)
+            self._block(img, detail, m, y - round(8 * u), w - 2 * m, SECONDARY * u, WHITE, boxes,
+                        1, centre=True)
         return height + m
 
     def _counter(self, img: BGRImage, view: CoachView, u: float, m: int,
@@ -311,7 +320,7 @@ class CoachOverlay:
         y += round(8 * u)
         y = self._block(img, summary.advice, m, y, w - 2 * m, 0.9 * u, OK_GREEN, boxes, 3)
         h = img.shape[0]
-        hint = fit_text("Saved. Press space to close", w - 2 * m, 0.7 * u, 1)
+        hint = fit_text("Saved. Press space to close", w - 2 * m, SECONDARY * u, 1)
         (_, th), _ = cv2.getTextSize(hint.lines[0], FONT, hint.scale, hint.thickness)
         if y + th + round(8 * u) <= h - m:        # only where it fits below the summary
             self._text(img, hint.lines[0], m + hint.thickness, h - m, hint.scale,

@@ -152,3 +152,32 @@ def test_any_frame_size_draws_without_error(name: str, h: int, w: int) -> None:
     img = grey(h, w)
     CoachOverlay().draw(img, VIEWS[name])
     assert img.shape == (h, w, 3)
+
+
+def _cap_height(scale: float) -> int:
+    """Pixel height of a drawn capital H at ``scale`` (the glyphs, not getTextSize's box)."""
+    img = np.zeros((400, 400), np.uint8)
+    cv2.putText(img, "H", (20, 300), cv2.FONT_HERSHEY_DUPLEX, scale, 255,
+                max(1, round(scale * 2)), cv2.LINE_AA)
+    rows = np.flatnonzero((img > 127).any(axis=1))
+    return int(rows[-1] - rows[0] + 1)
+
+
+@pytest.mark.parametrize(("h", "w"), SIZES)
+def test_secondary_lines_are_readable_across_a_room(h: int, w: int) -> None:
+    """The warning's figures, the posture and the last-rep line: capitals >= 3% of the height."""
+    setup = CoachView(0.0, Stage.SETUP, "Set-up", instruction="Kneel side-on",
+                      posture="On hands and knees", last_rep=VIEWS["rocking"].last_rep, muted=True)
+    warning = CoachView(0.0, Stage.ROCKING, "Rocking", banner=BANNER, pacer=PACER, reps=3,
+                        target_reps=10)
+    wanted = {"1.90 (limit 1.20)", "On hands and knees", "Last rep"}
+    seen = set()
+    for view in (VIEWS["rocking"], setup, warning):
+        for box in CoachOverlay().draw(grey(h, w), view):
+            key = next((k for k in wanted if box.text.startswith(k)), None)
+            if key is None:
+                continue
+            seen.add(key)
+            assert _cap_height(box.scale) >= 0.03 * h, (box.text, box.scale)
+            assert 0 <= box.x0 < box.x1 <= w and 0 <= box.y0 < box.y1 <= h, box
+    assert seen == wanted
