@@ -128,9 +128,18 @@ def advice_for(reps: list[Rep], warnings: list[MovementWarning], reason: EndReas
     kinds = Counter(w.kind for w in warnings)
     if reason is EndReason.INTERRUPTED:
         return "Session saved. Rest now, and stop if pain increases."
-    if kinds[WarningKind.TOO_FAST] + kinds[WarningKind.JERKY] >= 1 or any(
-            r.forceful for r in reps):
-        return "Slower next time: follow the pacer, a long breath out as you rock back."
+    # Name the reason: after "Tempo: 6.9s a rep", a bare "slower next time" reads as contradictory.
+    slower = "next time follow the pacer, a long breath out as you rock back."
+    forceful = sum(1 for r in reps if r.forceful)
+    if forceful:
+        were = "1 rep was" if forceful == 1 else f"{forceful} reps were"
+        return f"{were} too forceful: {slower}"
+    rushed = kinds[WarningKind.TOO_FAST] + kinds[WarningKind.JERKY]
+    if rushed:
+        what = " and ".join(name for name, n in (("too fast", kinds[WarningKind.TOO_FAST]),
+                                                 ("jerky", kinds[WarningKind.JERKY])) if n)
+        times = "once" if rushed == 1 else f"{rushed} times"
+        return f"The rocking got {what} ({times}): {slower}"
     if kinds[WarningKind.LOST_POSITION] + kinds[WarningKind.LIMB_LIFTED] >= 2:
         return "Keep both hands and knees planted; rock only as far as is comfortable."
     if not reps:

@@ -387,14 +387,17 @@ def test_forceful_reps_are_counted_in_the_summary_and_advice() -> None:
     d.frame(rep=replace(rep_at(d.t, period=1.5), forceful=True))
     summary = d.coach.summary
     assert summary is not None and summary.reps == 2 and summary.forceful == 1
-    assert summary.advice.startswith("Slower next time")
+    assert summary.advice == ("1 rep was too forceful: next time follow the pacer, a long breath "
+                              "out as you rock back.")
 
 
 @pytest.mark.parametrize(
     ("kinds", "reps", "reason", "starts"),
     [
-        ((WarningKind.TOO_FAST, WarningKind.JERKY), 5, EndReason.TARGET_REPS, "Slower next time"),
-        ((WarningKind.JERKY,), 8, EndReason.TARGET_REPS, "Slower next time"),
+        ((WarningKind.TOO_FAST, WarningKind.JERKY), 5, EndReason.TARGET_REPS,
+         "The rocking got too fast and jerky (2 times): next time follow the pacer"),
+        ((WarningKind.JERKY,), 8, EndReason.TARGET_REPS,
+         "The rocking got jerky (once): next time follow the pacer"),
         ((WarningKind.LOST_POSITION,) * 2, 5, EndReason.USER, "Keep both hands"),
         ((), 0, EndReason.USER, "No reps counted"),
         ((), 8, EndReason.TARGET_REPS, "Well done"),
@@ -406,3 +409,13 @@ def test_advice(kinds: tuple[WarningKind, ...], reps: int, reason: EndReason,
     warnings = [MovementWarning(float(i), k, "") for i, k in enumerate(kinds)]
     assert advice_for([rep_at(7.0 * (i + 1)) for i in range(reps)], warnings,
                       reason).startswith(starts)
+
+
+def test_advice_to_slow_down_names_its_reason() -> None:
+    """After "Tempo: 6.9s a rep", the advice says which reps were too quick, not just "slower"."""
+    reps = [rep_at(7.0 * (i + 1)) for i in range(8)]
+    reps[2:5] = [replace(r, forceful=True) for r in reps[2:5]]
+    warnings = [MovementWarning(1.0, WarningKind.TOO_FAST, "")]
+    assert advice_for(reps, warnings, EndReason.TARGET_REPS) == (
+        "3 reps were too forceful: next time follow the pacer, a long breath out as you "
+        "rock back.")

@@ -26,7 +26,8 @@ LONG = ("This is a deliberately long instruction that would never fit on one lin
 PACER = PacerView(0.5, 0.3, PacerPhase.BACK, "Breathe out, rock back", 2.0)
 SUMMARY = Summary(8, 10, 192.0, 6.9, 4.0, 2.9,
                   ((WarningKind.TOO_FAST, 2), (WarningKind.JERKY, 1)),
-                  "Slower next time: follow the pacer, a long breath out as you rock back.",
+                  "3 reps were too forceful: next time follow the pacer, a long breath out as you "
+                  "rock back.",
                   EndReason.USER, forceful=3)
 CHECKS = (CheckItem("Hands under shoulders", True), CheckItem("Knees under hips", False),
           CheckItem("Back level", True))
@@ -131,7 +132,7 @@ def test_pacer_markers_sit_at_target_and_actual() -> None:
 def test_summary_and_safety_show_their_text() -> None:
     texts = " ".join(b.text for b in CoachOverlay().draw(grey(720, 1280), VIEWS["summary"]))
     assert "Reps: 8 of 10 (3 too forceful)" in texts and "too fast x2" in texts
-    assert "Slower next time" in texts
+    assert "3 reps were too forceful:" in texts
     texts = " ".join(b.text for b in CoachOverlay().draw(grey(720, 1280), VIEWS["safety"]))
     assert "Stop if pain increases." in texts and "not medical advice" in texts
 
