@@ -112,11 +112,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 @contextmanager
-def _open(args: argparse.Namespace, *, create: bool = False) -> Iterator[SessionStore | None]:
-    """The store, or None when no database exists yet (nothing saved)."""
+def _open(args: argparse.Namespace, *, create: bool = False,
+          read_only: bool = False) -> Iterator[SessionStore | None]:
+    """The store, or None when no database exists yet (nothing saved). ``read_only``: for the
+    reading commands, which then work on a read-only file and never write to it."""
     path = resolve_db_path(args.db)
     if not create and not path.exists():
         yield None
+        return
+    if read_only:
+        if path.is_file() and path.stat().st_size == 0:  # created, nothing saved yet
+            yield None
+            return
+        with SessionStore.open_read_only(path) as store:
+            yield store
         return
     with SessionStore.open(path) as store:
         yield store
@@ -145,7 +154,7 @@ def run_review(args: argparse.Namespace) -> int:
             raise UserError(f"--{opt}: folder {target.parent} does not exist")
         if target is not None and target.suffix.lower() != suffix:
             raise UserError(f"--{opt} must name a {suffix} file, got {target}")
-    with _open(args) as store:
+    with _open(args, read_only=True) as store:
         if args.id is not None:
             return _review_one(args, store)
         return _review_list(args, store)
@@ -331,7 +340,7 @@ def run_export(args: argparse.Namespace) -> int:
     the series) or CSV (one table). Times are local ISO 8601, with unix seconds beside them."""
     from sessions.review import iso, summaries
 
-    with _open(args) as store:
+    with _open(args, read_only=True) as store:
         rows = summaries(store, since=args.since, until=args.until,
                          oldest_first=True) if store is not None else []
         if args.format == "json":

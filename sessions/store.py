@@ -21,6 +21,8 @@ Guarantees:
 - On open, sessions left ``running`` by a process that no longer exists are marked
   ``interrupted`` (the owner's host, pid and process start time are recorded, so a session
   running in another live process is left alone).
+- :meth:`SessionStore.open_read_only` (the review and export) reads without writing anything,
+  so a read-only file can still be looked at; writing commands refuse it.
 - A corrupt, foreign, locked, unreadable or read-only file raises :class:`StoreError` with one
   clear line; the file is checked before anything writes to it and is never recreated.
 """
@@ -237,8 +239,15 @@ def resolve_db_path(path: str | os.PathLike[str] | None = None) -> Path:
     return default_data_dir() / DB_FILENAME
 
 
-def _check_existing_file(path: Path) -> None:
-    """Refuse, without touching it, a file we cannot or must not open for writing."""
+def _writable(path: Path) -> bool:
+    """Writable by this tool: by access() and by its mode bits (root may write anything, but a
+    file marked read-only by its owner is read-only for this tool)."""
+    return os.access(path, os.W_OK) and bool(path.stat().st_mode & 0o222)
+
+
+def _check_existing_file(path: Path, *, write: bool = True) -> None:
+    """Refuse, without touching it, a file we cannot or must not open (for writing, unless
+    ``write`` is False)."""
     try:
         st = path.stat()
     except OSError as exc:
@@ -249,7 +258,7 @@ def _check_existing_file(path: Path) -> None:
     # read-only by its owner is read-only for this tool.
     if not os.access(path, os.R_OK) or not st.st_mode & 0o444:
         raise StoreError(f"cannot read session database {path}: permission denied")
-    if not os.access(path, os.W_OK) or not st.st_mode & 0o222:
+    if write and not _writable(path):
         raise StoreError(f"session database {path} is read-only; make it writable "
                          "or choose another file with --db")
     if st.st_size == 0:
@@ -263,7 +272,7 @@ def _check_existing_file(path: Path) -> None:
         raise StoreError(f"{path} is not a rocking session database (not SQLite, or corrupt); "
                          "it was left untouched: move it away or choose another file with --db")
     folder = path.parent
-    if not os.access(folder, os.W_OK | os.X_OK):
+    if write and not os.access(folder, os.W_OK | os.X_OK):
         raise StoreError(f"folder {folder} is not writable (SQLite needs to create "
                          f"{path.name}-wal beside the database)")
 
@@ -414,6 +423,43 @@ class SessionStore:
             conn.close()
             raise
         return store
+
+    @classmethod
+    def open_read_only(cls, path: str | os.PathLike[str] | None = None, *,
+                       timeout_s: float = DEFAULT_TIMEOUT_S) -> SessionStore:
+        """Open an existing database only to read it (``mode=ro``): nothing is written, not
+        even the recovery of unfinished sessions, so a read-only file can be reviewed.
+
+        A file in an older format is upgraded by an ordinary :meth:`open` when it is writable;
+        a read-only one is refused (its queries would not work) with one line.
+        """
+        db = resolve_db_path(path)
+        if not db.exists():
+            raise StoreError(f"no session database at {db} (no session has been saved yet)")
+        _check_existing_file(db, write=False)
+        try:
+            conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True,
+                                   timeout=timeout_s, isolation_level=None,
+                                   check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise StoreError(_describe(exc, db, timeout_s)) from exc
+        try:
+            version, _app_id = _check_identity(conn, db)
+            conn.execute(f"PRAGMA busy_timeout = {int(timeout_s * 1000)}")
+        except sqlite3.Error as exc:
+            conn.close()
+            raise StoreError(_describe(exc, db, timeout_s)) from exc
+        except BaseException:
+            conn.close()
+            raise
+        if version < SCHEMA_VERSION:
+            conn.close()
+            if _writable(db):
+                return cls.open(db, timeout_s=timeout_s, create=False)
+            raise StoreError(f"session database {db} is read-only and in an older format "
+                             f"(schema v{version}, now v{SCHEMA_VERSION}): make it writable "
+                             "once so that rocking can upgrade it")
+        return cls(conn, db, timeout_s)
 
     def _prepare(self) -> None:
         conn = self._conn

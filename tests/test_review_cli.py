@@ -295,3 +295,32 @@ def test_plot_of_a_session_without_samples_says_so(db: Path, tmp_path: Path) -> 
     proc = run("review", str(sid), "--plot", str(tmp_path / "p.png"), db=db, ok=False)
     assert proc.returncode != 0 and "no movement recorded" in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_read_only_database_is_reviewed_unchanged(db: Path, tmp_path: Path) -> None:
+    from sessions.store import JSON_FORMAT, session_to_json
+
+    with SessionStore.open(db) as store:
+        data = store.load(1)
+    assert data is not None
+    fallback = tmp_path / "rocking-session-x.json"
+    fallback.write_text(json.dumps({"format": JSON_FORMAT, "session": session_to_json(data)}))
+    db.chmod(0o444)
+    before = db.read_bytes()
+    assert "Rocking sessions" in run("review", db=db).stdout
+    assert len(json.loads(run("review", "--json", db=db).stdout)["sessions"]) == 3
+    assert "Reps" in run("review", "1", db=db).stdout
+    run("review", "1", "--plot", str(tmp_path / "one.png"), "--report",
+        str(tmp_path / "one.html"), db=db)
+    run("review", "--plot", str(tmp_path / "all.png"), db=db)
+    assert "session_id" in run("export", "--format", "csv", "--table", "reps", db=db).stdout
+    assert len(json.loads(run("export", db=db).stdout)["sessions"]) == 3
+    for args in (("delete", "1", "--yes"), ("import", str(fallback))):
+        proc = run(*args, db=db, ok=False)
+        assert proc.returncode != 0 and "read-only" in proc.stderr
+        assert len(proc.stderr.strip().splitlines()) == 1
+    assert db.read_bytes() == before and stat_mode(db) == 0o444
+
+
+def stat_mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777

@@ -376,3 +376,31 @@ def test_leftover_wal_of_a_refused_file_is_not_folded_in(tmp_path: Path, version
     else:  # our own crash leftovers are recovered: the committed warning is there
         with SessionStore.open(db) as store:
             assert len(store.warnings(1)) == len(WARNINGS) + 1
+
+
+def test_read_only_open_reads_and_writes_nothing(tmp_path: Path) -> None:
+    db = make_db(tmp_path)
+    db.chmod(0o444)
+    before = db.read_bytes()
+    with pytest.raises(StoreError, match="read-only"):
+        SessionStore.open(db)
+    with SessionStore.open_read_only(db) as store:
+        assert len(store.sessions()) == 1 and store.samples(1) == SAMPLES
+        with pytest.raises(StoreError, match="read"):
+            store.delete_session(1)
+    assert db.read_bytes() == before
+
+
+def test_read_only_open_of_an_older_file(tmp_path: Path) -> None:
+    db = tmp_path / "old.db"
+    conn = sqlite3.connect(db)
+    conn.executescript(V1_SCHEMA)
+    conn.close()
+    db.chmod(0o444)
+    before = db.read_bytes()
+    with pytest.raises(StoreError, match=r"older format .* make it writable once") as info:
+        SessionStore.open_read_only(db)
+    assert "\n" not in str(info.value) and db.read_bytes() == before
+    db.chmod(0o600)  # writable: an ordinary open upgrades it
+    with SessionStore.open_read_only(db) as store:
+        assert store.connection.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
