@@ -160,14 +160,14 @@ class SummaryBuilder:
             "rep_count": len(full),
             "reps": [rep_to_dict(r) for r in full],
             "warnings": self.warnings,
+            "partial_reps": [rep_to_dict(r) for r in self.reps if r.partial],
         }
 
     def extras(self) -> dict[str, Any]:
-        """Figures beyond the report contract: partial reps, forceful count, thresholds."""
+        """Figures beyond the report contract: forceful count, thresholds."""
         th = self.thresholds
         return {
             "forceful_rep_count": sum(r.forceful for r in self.reps if not r.partial),
-            "partial_reps": [rep_to_dict(r) for r in self.reps if r.partial],
             "thresholds": {
                 "depth_unit": f"thigh rotation from the start position / {th.depth_unit_deg:g} deg",
                 **{k: v for k, v in asdict(th).items() if isinstance(v, float)}},

@@ -114,6 +114,8 @@ class VideoFileSource:
             fps = FALLBACK_FPS
         self.fps = fps
         self.frame_count: int | None = count if count > 0 else None
+        #: set after a full pass that ended well short of ``frame_count`` (a cut-off file)
+        self.truncated = False
 
     def _unreadable(self) -> SourceError:
         return SourceError(
@@ -147,8 +149,10 @@ class VideoFileSource:
         if index == 0:
             raise self._unreadable()
         if self.frame_count is not None and index < self.frame_count - 1:
-            log.warning("%s ended after %d of %d frames (truncated?)",
-                        self.path, index, self.frame_count)
+            # the caller reports it (``truncated``): `rocking analyze` puts it in its summary
+            self.truncated = True
+            log.info("%s ended after %d of %d frames (truncated?)",
+                     self.path, index, self.frame_count)
 
 
 class CameraSource:

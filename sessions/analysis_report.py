@@ -12,13 +12,15 @@ from typing import Any
 REPORT_KEYS: tuple[str, ...] = (
     "source", "frames", "fps", "duration_s", "pose_detected_fraction",
     "on_all_fours_fraction", "posture", "rep_count", "reps", "warnings", "session_id",
+    "partial_reps", "truncated",
 )
 
 
 def base_report(source: str, frames: int, fps: float, pose_frames: int) -> dict[str, Any]:
     """The report with the pipeline's own figures and null movement fields.
 
-    ``fps`` is 0 for a still image (then ``duration_s`` is 0 too).
+    ``fps`` is 0 for a still image (then ``duration_s`` is 0 too). ``partial_reps`` and
+    ``truncated`` came after the first keys: they are appended, the others keep their place.
     """
     return {
         "source": source,
@@ -32,6 +34,8 @@ def base_report(source: str, frames: int, fps: float, pose_frames: int) -> dict[
         "reps": [],
         "warnings": [],
         "session_id": None,
+        "partial_reps": [],        # too shallow to count: never in "reps" or "rep_count"
+        "truncated": False,        # the video ended before the frame count its header states
     }
 
 
@@ -48,14 +52,71 @@ def _percent(x: float) -> str:
     return f"{100 * x:.0f}%"
 
 
+def _plural(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2.0
+
+
+#: At most this many times are listed for one kind of warning.
+MAX_WARNING_TIMES = 4
+
+
+def rep_lines(report: dict[str, Any]) -> list[str]:
+    """Reps counted, how many forceful, the median tempo, and the partial (uncounted) ones."""
+    reps = [r for r in report["reps"] if isinstance(r, dict)]
+    line = f"  reps counted: {report['rep_count']}"
+    if reps:
+        forceful = sum(bool(r.get("forceful")) for r in reps)
+        line += f" ({forceful} forceful)"
+        tempo = [r for r in reps if all(isinstance(r.get(k), (int, float))
+                                        for k in ("period_s", "back_s", "forward_s"))]
+        if tempo:
+            line += (f"; median {_median([r['period_s'] for r in tempo]):.1f} s a rep "
+                     f"({_median([r['back_s'] for r in tempo]):.1f} back / "
+                     f"{_median([r['forward_s'] for r in tempo]):.1f} forward)")
+    lines = [line]
+    partial = report.get("partial_reps") or []
+    if partial:
+        lines.append(f"  partial reps (too shallow, not counted): {len(partial)}")
+    return lines
+
+
+def _clock(t_s: float) -> str:
+    m, s = divmod(max(0, round(t_s)), 60)
+    return f"{m}:{s:02d}"
+
+
+def warning_lines(warnings: list[dict[str, Any]]) -> list[str]:
+    """Warnings grouped by kind with the times they were raised (m:ss), in order of first time."""
+    if not warnings:
+        return []
+    by_kind: dict[str, list[float]] = {}
+    for w in warnings:
+        by_kind.setdefault(str(w.get("kind", "?")), []).append(float(w.get("t_s") or 0.0))
+    lines = [f"  warnings: {len(warnings)}"]
+    for kind, times in by_kind.items():
+        shown = ", ".join(_clock(t) for t in times[:MAX_WARNING_TIMES])
+        more = f" +{len(times) - MAX_WARNING_TIMES} more" if len(times) > MAX_WARNING_TIMES else ""
+        lines.append(f"    {kind.replace('_', ' ')} x{len(times)}: at {shown}{more}")
+    return lines
+
+
 def summary_lines(report: dict[str, Any]) -> list[str]:
     """A few lines a person can read at a glance."""
     frames = report["frames"]
     lines = [f"{report['source']}"]
     if report["fps"] > 0:
-        lines.append(f"  {frames} frames at {report['fps']:g} fps ({report['duration_s']:.1f} s)")
+        lines.append(f"  {_plural(frames, 'frame')} at {report['fps']:g} fps "
+                     f"({report['duration_s']:.1f} s)")
     else:
         lines.append("  a still image")
+    if report.get("truncated"):
+        lines.append("  the video ended early (truncated?): analysed the frames that could be read")
     found = round(report["pose_detected_fraction"] * frames)
     if frames == 1:
         lines.append("  person found" if found else "  no person found in the image")
@@ -73,9 +134,8 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
             line += f" ({posture['message']})"
         lines.append(line)
     if report["rep_count"] is not None and not still:  # no reps in a photo
-        lines.append(f"  reps counted: {report['rep_count']}")
-    if report["warnings"]:
-        lines.append(f"  warnings: {len(report['warnings'])}")
+        lines.extend(rep_lines(report))
+    lines.extend(warning_lines(report["warnings"]))
     if report["session_id"] is not None:
         lines.append(f"  saved as session {report['session_id']}")
     return lines

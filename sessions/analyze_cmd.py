@@ -215,6 +215,7 @@ def analyze(args: argparse.Namespace) -> int:
     except (SourceError, ModelError) as exc:
         raise UserError(str(exc)) from exc
     report = base_report(str(args.path), counts.frames, source.fps, counts.with_person)
+    report["truncated"] = bool(getattr(source, "truncated", False))
     for observer in observers:
         merge(report, observer.report_fields())
     emit(report, as_json=args.json, out=out)
@@ -244,8 +245,11 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "analyze",
         help="analyse a recorded video or a photo",
-        description="Run pose estimation over a video or an image and report what was seen: "
-        "how often a person was found (movement analysis fills in reps and warnings).",
+        description="Run pose estimation and movement analysis over a video or an image and "
+        "report what was seen: how often a person was found and on hands and knees, the posture "
+        "verdict (with what to fix), the reps counted (forceful ones, partial ones too shallow "
+        "to count, median tempo back/forward) and the warnings with their times. The run is "
+        "saved in the session history unless --no-save.",
     )
     parser.add_argument("path", type=str, metavar="PATH",
                         help="a video file (mp4, avi, ...) or an image (jpg, png, ...)")

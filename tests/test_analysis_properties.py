@@ -135,7 +135,9 @@ def test_report_fields_fit_the_analyze_contract() -> None:
         observer.observe(step)
         assert step.analysis is not None
     fields = observer.report_fields()
-    assert set(fields) == {"on_all_fours_fraction", "posture", "rep_count", "reps", "warnings"}
+    assert set(fields) == {"on_all_fours_fraction", "posture", "rep_count", "reps", "warnings",
+                           "partial_reps"}
+    assert fields["partial_reps"] == []
     assert fields["rep_count"] == 2
     for rep in fields["reps"]:
         assert {"start_s", "end_s", "period_s", "back_s", "forward_s", "depth", "peak_speed",

@@ -211,3 +211,87 @@ def test_pipeline_calls_observers_in_order_and_counts_people(tmp_path: Path) -> 
 def test_report_rejects_fields_outside_the_schema() -> None:
     with pytest.raises(ValueError, match="schema"):
         merge(base_report("x", 1, 0.0, 1), {"made_up": 1})
+
+
+def _rep(i: int, period: float, back: float, forward: float, forceful: bool = False,
+         partial: bool = False) -> dict[str, Any]:
+    return {"index": i, "start_s": 5.0 * i, "end_s": 5.0 * i + period, "period_s": period,
+            "back_s": back, "forward_s": forward, "depth": 0.3 if partial else 0.9,
+            "peak_speed": 0.5, "jerk": 1.0, "forceful": forceful, "partial": partial,
+            "pause_s": 0.0, "peak_accel": 1.0}
+
+
+def test_summary_tells_forceful_partial_tempo_and_warnings_by_kind() -> None:
+    report = base_report("clip.mp4", 900, 30.0, 900)
+    merge(report, {
+        "rep_count": 3,
+        "reps": [_rep(0, 6.0, 4.0, 2.0), _rep(1, 5.0, 3.0, 2.0, forceful=True),
+                 _rep(2, 7.0, 4.5, 2.5)],
+        "partial_reps": [_rep(3, 3.0, 1.5, 1.5, partial=True)],
+        "warnings": [{"t_s": 12.2, "kind": "too_fast", "message": "Slow down"},
+                     {"t_s": 75.0, "kind": "too_fast", "message": "Slow down"},
+                     {"t_s": 20.0, "kind": "jerky", "message": "Smoothly"}],
+    })
+    text = "\n".join(summary_lines(report))
+    assert "reps counted: 3 (1 forceful); median 6.0 s a rep (4.0 back / 2.0 forward)" in text
+    assert "partial reps (too shallow, not counted): 1" in text
+    assert "warnings: 3" in text
+    assert "too fast x2: at 0:12, 1:15" in text
+    assert "jerky x1: at 0:20" in text
+    assert "truncated" not in text
+
+
+def test_summary_grammar_and_truncation_note() -> None:
+    report = base_report("one.mp4", 1, 25.0, 1)
+    report["truncated"] = True
+    lines = summary_lines(report)
+    assert "  1 frame at 25 fps (0.0 s)" in lines
+    assert any("ended early (truncated?)" in line for line in lines)
+    assert "  2 frames at 25 fps (0.1 s)" in summary_lines(base_report("two.mp4", 2, 25.0, 0))
+
+
+def test_partial_reps_are_listed_apart_from_counted_reps() -> None:
+    from pose.analysis import summarize
+    from pose.events import Rep
+
+    def fa(t: float, rep: Rep | None) -> FrameAnalysis:
+        return FrameAnalysis(t, PostureResult(Verdict.ON_ALL_FOURS), Phase.STILL,
+                             calibrated=True, rep=rep)
+
+    full = Rep(0, 0.0, 5.0, 5.0, 3.0, 2.0, 0.9, 0.4, 1.0, False)
+    partial = Rep(1, 5.0, 7.0, 2.0, 1.0, 1.0, 0.2, 0.2, 1.0, False, partial=True)
+    out = summarize([fa(0.0, None), fa(5.0, full), fa(7.0, partial)])
+    assert out["rep_count"] == len(out["reps"]) == 1
+    assert [r["index"] for r in out["partial_reps"]] == [1]
+    assert set(out["partial_reps"][0]) == set(out["reps"][0])
+
+
+@pytest.mark.slow
+def test_truncated_video_is_reported_in_the_summary_not_as_a_log_line(tmp_path: Path) -> None:
+    path = tmp_path / "full.avi"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), 10.0, (160, 120))
+    rng = np.random.default_rng(0)
+    for _ in range(40):
+        writer.write(rng.integers(0, 255, (120, 160, 3), dtype=np.uint8))
+    writer.release()
+    cut = tmp_path / "cut.avi"
+    data = path.read_bytes()
+    cut.write_bytes(data[: len(data) // 2 + 1234])
+    result = rocking("analyze", cut, "--no-save", "-q", "--people", "1")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert "ended early (truncated?)" in result.stdout
+    result = rocking("analyze", cut, "--no-save", "-q", "--people", "1", "--json")
+    report = json.loads(result.stdout)
+    assert tuple(report) == REPORT_KEYS
+    assert report["truncated"] is True
+
+
+@pytest.mark.slow
+def test_analyze_help_describes_what_it_reports() -> None:
+    result = rocking("analyze", "--help")
+    assert result.returncode == 0
+    text = " ".join(result.stdout.split())
+    assert "fills in" not in text
+    for word in ("reps counted", "forceful", "partial", "tempo", "warnings"):
+        assert word in text

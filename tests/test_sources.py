@@ -114,8 +114,9 @@ def test_no_camera_at_index_is_a_clear_error() -> None:
 def test_video_cut_mid_stream_gives_the_readable_frames_and_a_warning(
     tmp_path: Path, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    """An AVI (index at the end) cut in half still decodes its first half: analysed, with one
-    warning, and FFmpeg's own complaints kept off the terminal."""
+    """An AVI (index at the end) cut in half still decodes its first half: analysed, flagged as
+    truncated for the caller to report (logged at INFO, not a raw warning line), and FFmpeg's own
+    complaints kept off the terminal."""
     path = tmp_path / "full.avi"
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), 10.0, (160, 120))
     rng = np.random.default_rng(0)
@@ -125,8 +126,12 @@ def test_video_cut_mid_stream_gives_the_readable_frames_and_a_warning(
     cut = tmp_path / "cut.avi"
     data = path.read_bytes()
     cut.write_bytes(data[: len(data) // 2 + 1234])
-    with caplog.at_level(logging.WARNING, logger="pose.sources"):
-        frames = list(open_source(cut))
+    with caplog.at_level(logging.INFO, logger="pose.sources"):
+        source = open_source(cut)
+        assert isinstance(source, VideoFileSource) and not source.truncated
+        frames = list(source)
     assert 5 <= len(frames) < 40
+    assert source.truncated is True
     assert any("truncated" in r.getMessage() for r in caplog.records)
+    assert not any(r.levelno >= logging.WARNING for r in caplog.records)
     assert capfd.readouterr().err == ""
