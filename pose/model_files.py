@@ -126,6 +126,11 @@ def _read(path: Path) -> bytes:
 
 def load_path(path: Path) -> ModelBytes:
     """Load a model file given by path; it must be one of the official variants, byte for byte."""
+    if path.is_dir():
+        raise ModelError(
+            f"--model {path} is a folder, not a model file (use lite, full, heavy or the path of "
+            "a .task file)"
+        )
     if not path.is_file():
         raise ModelError(
             f"model file {path} does not exist (use lite, full, heavy or a .task file)"

@@ -79,7 +79,10 @@ class ImageSource:
         self.path = Path(path)
         self.name = str(path)
         _require_file(self.path)
-        image = cv2.imread(str(self.path), cv2.IMREAD_COLOR)
+        # libjpeg prints "Premature end of JPEG file" to fd 2 for a cut-off JPEG (which still
+        # decodes, the missing part grey): keep it in the log like the other native output
+        with native_stderr_to_log(log, logging.DEBUG):
+            image = cv2.imread(str(self.path), cv2.IMREAD_COLOR)
         if image is None or image.size == 0:
             raise SourceError(f"cannot read {self.path} as an image (damaged or not an image)")
         self._image: BGRImage = np.asarray(image, dtype=np.uint8)

@@ -157,3 +157,8 @@ def test_download_with_the_progress_bar_hook(tmp_path: Path) -> None:
     with model_files.rich_download_progress(TINY) as hook:
         path = model_files.download(TINY, tmp_path, fake_opener(PAYLOAD), progress=hook)
     assert path.read_bytes() == PAYLOAD
+
+
+def test_model_path_that_is_a_folder_says_so(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match="is a folder, not a model file"):
+        model_files.resolve(str(tmp_path))

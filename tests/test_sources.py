@@ -135,3 +135,19 @@ def test_video_cut_mid_stream_gives_the_readable_frames_and_a_warning(
     assert any("truncated" in r.getMessage() for r in caplog.records)
     assert not any(r.levelno >= logging.WARNING for r in caplog.records)
     assert capfd.readouterr().err == ""
+
+
+def test_cut_off_jpeg_decodes_without_libjpeg_noise_on_the_terminal(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """libjpeg's "Premature end of JPEG file" goes to the log (DEBUG), not to stderr."""
+    full = tmp_path / "full.jpg"
+    rng = np.random.default_rng(1)
+    assert cv2.imwrite(str(full), rng.integers(0, 255, (120, 160, 3), dtype=np.uint8))
+    cut = tmp_path / "cut.jpg"
+    data = full.read_bytes()
+    cut.write_bytes(data[: len(data) // 2])
+    capfd.readouterr()
+    frames = list(open_source(cut))
+    assert len(frames) == 1 and frames[0].bgr.shape == (120, 160, 3)
+    assert capfd.readouterr().err == ""
