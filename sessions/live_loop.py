@@ -156,6 +156,7 @@ class SessionLoop:
         self.start_recording = start_recording
         self.audio = audio or AudioPlayer(enabled=False)
         self.overlay = overlay or CoachOverlay()
+        self.overlay.interactive = display.interactive   # no key prompts in a recording
         self.draw_pose = draw_pose
         self.canvas_size = canvas_size
         self.settings = settings or LoopSettings()

@@ -95,8 +95,10 @@ def _cut(line: str, max_w: int, scale: float, th: int) -> str:
 class CoachOverlay:
     """Draws a :class:`CoachView` onto a frame (in place)."""
 
-    def __init__(self, outline: bool = True) -> None:
+    def __init__(self, outline: bool = True, interactive: bool = True) -> None:
         self.outline = outline
+        # False when no one can press a key (a headless recording): no "press space" prompts
+        self.interactive = interactive
 
     # ---- primitives ------------------------------------------------------------------------
     def _text(self, img: BGRImage, text: str, x: int, y: int, scale: float, th: int,
@@ -305,7 +307,9 @@ class CoachOverlay:
         for line in SAFETY_LINES:
             y = self._block(img, line, m, y, w - 2 * m, 0.9 * u, WHITE, boxes, 2)
             y += round(6 * u)
-        self._block(img, "Press space to begin  (q to quit)", m, max(y, h - m - round(60 * u)),
+        prompt = ("Press space to begin  (q to quit)" if self.interactive
+                  else "Starting in a moment")
+        self._block(img, prompt, m, max(y, h - m - round(60 * u)),
                     w - 2 * m, 0.9 * u, OK_GREEN, boxes, 1)
 
     def _summary(self, img: BGRImage, summary: Summary, u: float, m: int,
@@ -320,7 +324,8 @@ class CoachOverlay:
         y += round(8 * u)
         y = self._block(img, summary.advice, m, y, w - 2 * m, 0.9 * u, OK_GREEN, boxes, 3)
         h = img.shape[0]
-        hint = fit_text("Saved. Press space to close", w - 2 * m, SECONDARY * u, 1)
+        hint = fit_text("Saved. Press space to close" if self.interactive else "Session saved",
+                        w - 2 * m, SECONDARY * u, 1)
         (_, th), _ = cv2.getTextSize(hint.lines[0], FONT, hint.scale, hint.thickness)
         if y + th + round(8 * u) <= h - m:        # only where it fits below the summary
             self._text(img, hint.lines[0], m + hint.thickness, h - m, hint.scale,

@@ -17,9 +17,10 @@ from pose.record import PoseRecord
 from pose.sources import Frame, SourceError
 from sessions.displays import VideoDisplay
 from sessions.frame_feed import DirectFeed, LatestFrameGrabber, opened
-from sessions.guide import Coach, CoachSettings, Stage
+from sessions.guide import Coach, CoachSettings, CoachView, Stage
 from sessions.live_cmd import recorder_factory
 from sessions.live_loop import LoopSettings, SessionLoop, key_command, near_side_visibility
+from sessions.overlay import CoachOverlay, TextBox
 from sessions.plan import Plan, Tempo
 from sessions.store import SessionStore
 
@@ -96,7 +97,8 @@ def empty_record(frame: Frame) -> PoseRecord:
 
 
 def make_loop(tmp_path: Path, feed: object, display: object, plan: Plan | None = None,
-              estimate: object = empty_record) -> tuple[SessionLoop, SessionStore, list[int]]:
+              estimate: object = empty_record, overlay: CoachOverlay | None = None,
+              ) -> tuple[SessionLoop, SessionStore, list[int]]:
     store = SessionStore.open(tmp_path / "s.db")
     sid: list[int] = []
     plan = plan or Plan(target_reps=10, tempo=Tempo(4, 3))
@@ -105,7 +107,8 @@ def make_loop(tmp_path: Path, feed: object, display: object, plan: Plan | None =
         coach=Coach(plan, CoachSettings(summary_hold_s=1.0)), display=display,  # type: ignore[arg-type]
         start_recording=recorder_factory(store, sid, source="camera", detail="0", plan=plan,
                                          model="full"),
-        canvas_size=(64, 48), settings=LoopSettings(safety_s=0.2, summary_s=0.2, stall_s=1.0))
+        overlay=overlay, canvas_size=(64, 48),
+        settings=LoopSettings(safety_s=0.2, summary_s=0.2, stall_s=1.0))
     return loop, store, sid
 
 
@@ -145,6 +148,29 @@ def test_target_reached_completes_and_shows_the_summary(tmp_path: Path) -> None:
         row = store.session(sid[0])
         assert row is not None and row.status == "completed"
         assert row.meta.target_reps == 2 and row.meta.target_back_s == 4.0
+
+
+class TextOverlay(CoachOverlay):
+    """Draws as usual and keeps every line of text drawn."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.texts: list[str] = []
+
+    def draw(self, img: np.ndarray, view: CoachView) -> list[TextBox]:
+        boxes = super().draw(img, view)
+        self.texts += [b.text for b in boxes]
+        return boxes
+
+
+def test_a_recorded_session_never_asks_for_a_key(tmp_path: Path) -> None:
+    overlay = TextOverlay()
+    assert overlay.interactive        # as a caller's overlay is: the loop must correct it
+    loop, _, _ = make_loop(tmp_path, DirectFeed(camera(60.0, sleep_s=0.0)), FakeDisplay(),
+                           Plan(target_reps=2, tempo=Tempo(4, 3)), overlay=overlay)
+    assert loop.run().ended_by == "plan"
+    assert "Session saved" in overlay.texts and "Starting in a moment" in overlay.texts
+    assert not [t for t in overlay.texts if "Press" in t]
 
 
 def test_window_closed_saves_as_interrupted(tmp_path: Path) -> None:

@@ -182,3 +182,18 @@ def test_secondary_lines_are_readable_across_a_room(h: int, w: int) -> None:
             assert _cap_height(box.scale) >= 0.03 * h, (box.text, box.scale)
             assert 0 <= box.x0 < box.x1 <= w and 0 <= box.y0 < box.y1 <= h, box
     assert seen == wanted
+
+
+@pytest.mark.parametrize(("h", "w"), SIZES)
+def test_a_recording_does_not_ask_for_a_key(h: int, w: int) -> None:
+    """Headless, no one can press space: the summary says it was saved, the safety screen that
+    it starts by itself; in a window both say which key to press."""
+    def texts(view: str, interactive: bool) -> str:
+        overlay = CoachOverlay(interactive=interactive)
+        return " ".join(b.text for b in overlay.draw(grey(h, w), VIEWS[view]))
+
+    assert "Press space to close" in texts("summary", True)
+    assert "Press space to begin" in texts("safety", True)
+    assert "Press" not in texts("summary", False) and "Session saved" in texts("summary", False)
+    safety = texts("safety", False)
+    assert "Press" not in safety and "Starting in a moment" in safety
