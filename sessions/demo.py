@@ -56,6 +56,9 @@ ROCKING_PLAN = sim.Plan(
 BGRImage = NDArray[np.uint8]
 # Drawing: the simulated camera puts the floor near the bottom; show the figure larger, higher.
 DISPLAY_ZOOM, SIM_FLOOR_Y, SHOWN_FLOOR_Y = 1.1, 0.93, 0.76
+# The figure's area: below the heading (the instructions, or the warning banner) and above the
+# floor line; a standing figure is shrunk about its feet to fit (kneeling, it already does).
+FIGURE_TOP_Y = 0.27
 
 
 class SimulatedBody:
@@ -100,11 +103,20 @@ class SimulatedBody:
 
 
 def _for_display(record: PoseRecord) -> PoseRecord:
-    """The figure enlarged and lifted clear of the pacer bar (drawing only; the analysis sees
-    the record as simulated)."""
+    """The figure enlarged and lifted clear of the pacer bar, and shrunk about its feet when it
+    would reach above ``FIGURE_TOP_Y`` (drawing only; the analysis sees the record as
+    simulated)."""
     image = record.image.copy()
     image[:, 0] = (image[:, 0] - 0.5) * DISPLAY_ZOOM + 0.5
     image[:, 1] = (image[:, 1] - SIM_FLOOR_Y) * DISPLAY_ZOOM + SHOWN_FLOOR_Y
+    drawn = np.isfinite(image[:, :2]).all(axis=1) & (np.nan_to_num(record.visibility) >= 0.5)
+    if drawn.any():
+        top, bottom = float(image[drawn, 1].min()), float(image[drawn, 1].max())
+        if top < FIGURE_TOP_Y < bottom:
+            k = (bottom - FIGURE_TOP_Y) / (bottom - top)
+            cx = float(image[drawn, 0].mean())
+            image[:, 0] = cx + (image[:, 0] - cx) * k
+            image[:, 1] = bottom + (image[:, 1] - bottom) * k
     return PoseRecord(record.t_s, record.width, record.height, image, record.visibility,
                       record.world)
 

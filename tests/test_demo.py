@@ -115,3 +115,25 @@ def test_demo_recording_is_private_in_a_private_data_folder(
         assert fresh.stat().st_mode & 0o777 == 0o600
     finally:
         os.umask(old_umask)
+
+
+def test_the_figure_stays_below_the_heading() -> None:
+    """Standing up in the set-up, the figure's head went off the top under the instructions:
+    it is fitted between the heading and the floor (the analysis still sees it as simulated)."""
+    from sessions.demo import FIGURE_TOP_Y, ROCKING_PLAN
+
+    blank = render_body(next(sim.iter_records(SETUP_PLAN, FPS))[0], label="")
+    highest = 1.0
+    records = [rec for plan in (SETUP_PLAN, ROCKING_PLAN)
+               for i, (rec, _) in enumerate(sim.iter_records(plan, FPS))
+               if i % 5 == 0 and rec.t_s < 20]
+    for rec in records:
+        if not rec.has_person:
+            continue
+        img = render_body(rec, label="")
+        rows = np.flatnonzero((np.abs(img.astype(int) - blank.astype(int)).sum(axis=-1) > 60)
+                              .any(axis=1))
+        highest = min(highest, rows[0] / img.shape[0])
+    stood = min(float(np.nanmin(r.image[:, 1])) for r in records if r.has_person)
+    assert stood < 0.1, "the simulated body does stand up (a figure that could overflow)"
+    assert FIGURE_TOP_Y - 0.02 <= highest < FIGURE_TOP_Y + 0.05
