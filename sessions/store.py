@@ -408,6 +408,12 @@ class SessionStore:
             _create_private_file(db)
         if db.stat().st_size > 0:
             _validate_read_only(db, timeout_s)
+        else:  # an empty file (made by us, or given with --db) becomes the database: private
+            try:
+                db.chmod(0o600)
+            except OSError as exc:
+                raise StoreError(f"cannot make session database {db} private (mode 0600): "
+                                 f"{exc.strerror}") from exc
         try:
             conn = sqlite3.connect(db, timeout=timeout_s, isolation_level=None,
                                    check_same_thread=False)

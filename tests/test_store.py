@@ -404,3 +404,12 @@ def test_read_only_open_of_an_older_file(tmp_path: Path) -> None:
     db.chmod(0o600)  # writable: an ordinary open upgrades it
     with SessionStore.open_read_only(db) as store:
         assert store.connection.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_empty_file_given_becomes_a_private_database(tmp_path: Path) -> None:
+    db = tmp_path / "given.db"
+    db.touch()
+    db.chmod(0o644)
+    with SessionStore.open(db) as store:
+        write_session(store)
+    assert stat.S_IMODE(db.stat().st_mode) == 0o600
