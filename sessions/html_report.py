@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from html import escape
 
 from sessions import __version__
-from sessions.review import SessionPage, SessionSummary, Trend, on_tempo
+from sessions.review import SessionPage, SessionSummary, Trend, on_tempo, plural
 from sessions.review import fmt_num as _fmt
 from sessions.review import fmt_pct as _pct
 from sessions.review import fmt_when as _when
@@ -87,7 +87,7 @@ def session_report(page: SessionPage, plot_png: bytes | None) -> str:
     s, meta = page.summary, page.row.meta
     plan = []
     if meta.target_reps:
-        plan.append(f"{meta.target_reps} reps")
+        plan.append(plural(meta.target_reps, "rep"))
     if meta.target_period_s:
         split = (f" ({meta.target_back_s:g} s back, {meta.target_forward_s:g} s forward)"
                  if meta.target_back_s and meta.target_forward_s else "")
@@ -118,7 +118,7 @@ def session_report(page: SessionPage, plot_png: bytes | None) -> str:
                          "partial" if r.partial else ("forceful" if r.forceful else "steady")])
             classes.append("part" if r.partial else ("warn" if r.forceful else ""))
         body.append(_table(["rep", "at (s)", "seconds", "back (s)", "forward (s)", "depth",
-                            "peak speed (/s)", "on tempo", ""], rows, cls="reps",
+                            "peak speed (/s)", "on tempo", "note"], rows, cls="reps",
                            row_classes=classes))
     else:
         body.append("<p>No reps recorded.</p>")
@@ -143,9 +143,9 @@ def session_report(page: SessionPage, plot_png: bytes | None) -> str:
 def range_report(sessions: Sequence[SessionSummary], trend_png: bytes | None,
                  title: str) -> str:
     """The HTML page for several sessions (newest first in the table) with a trend plot."""
-    body = [f"<p>{len(sessions)} sessions, "
-            f"{sum(s.rep_count for s in sessions)} reps, "
-            f"{sum(s.warning_count for s in sessions)} warnings.</p>"]
+    body = [f"<p>{plural(len(sessions), 'session')}, "
+            f"{plural(sum(s.rep_count for s in sessions), 'rep')}, "
+            f"{plural(sum(s.warning_count for s in sessions), 'warning')}.</p>"]
     if trend_png is not None:
         body += ["<h2>Trends</h2>", _img(trend_png, "trends across sessions")]
     body += ["<h2>Sessions</h2>", sessions_table(sessions)]

@@ -17,7 +17,14 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from pose.events import Rep, WarningKind
-from sessions.review import SessionPage, SessionSummary, fmt_when, iso, per_rep_warnings
+from sessions.review import (
+    SessionPage,
+    SessionSummary,
+    fmt_when,
+    iso,
+    per_rep_warnings,
+    plural,
+)
 
 DPI = 100
 KIND_COLOURS = {
@@ -47,7 +54,7 @@ def session_figure(page: SessionPage) -> Figure:
     top, bottom = fig.subplots(2, 1, height_ratios=[2, 1])
     s = page.summary
     fig.suptitle(f"Session {s.id}: {iso(s.started_at)[:16].replace('T', ' ')} ({s.source}), "
-                 f"{s.rep_count} reps, {s.status}")
+                 f"{plural(s.rep_count, 'rep')}, {s.status}")
 
     # depth over time
     t = [x.t_s for x in page.samples]
@@ -156,7 +163,7 @@ def trend_figure(sessions: list[SessionSummary]) -> Figure:
                       ha="right", fontsize=8)
     c.set_xlabel("session (month-day time)")
     first, last = fmt_when(ordered[0].started_at)[:10], fmt_when(ordered[-1].started_at)[:10]
-    fig.suptitle(f"{len(ordered)} sessions, {first} to {last}")
+    fig.suptitle(f"{plural(len(ordered), 'session')}, {first} to {last}")
     return fig
 
 

@@ -285,13 +285,17 @@ def load_fallback(path: Path) -> SessionData:
 
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
-        if doc.get("format") != JSON_FORMAT:
-            raise ValueError("not a rocking session file")
-        return session_from_json(doc["session"])
     except OSError as exc:
         raise StoreError(f"cannot read {path}: {exc.strerror}") from exc
+    except ValueError as exc:
+        raise StoreError(f"{path} is not a rocking session file (not JSON: {exc})") from exc
+    if not isinstance(doc, dict) or doc.get("format") != JSON_FORMAT:
+        raise StoreError(f"{path} is not a rocking session file (no \"format\": "
+                         f"\"{JSON_FORMAT}\")")
+    try:
+        return session_from_json(doc["session"])
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise StoreError(f"{path} is not a rocking session file ({exc})") from exc
+        raise StoreError(f"{path} is not a rocking session file ({exc!r})") from exc
 
 
 __all__ = ["SessionMeta", "SessionRecorder", "StoreObserver", "load_fallback"]

@@ -171,6 +171,11 @@ def fmt_num(x: float | int | None, spec: str = ".1f", suffix: str = "") -> str:
     return f"{x:{spec}}{suffix}"
 
 
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """"1 rep", "2 reps", "0 warnings"."""
+    return f"{n} {word if n == 1 else (words or word + 's')}"
+
+
 def fmt_pct(x: float | None) -> str:
     """A share as a percentage."""
     return "–" if x is None else f"{100 * x:.0f} %"

@@ -84,7 +84,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                        description="Export sessions (all, or a date range) as CSV or JSON.")
     e.add_argument("--format", choices=("csv", "json"), default="json",
                    help="JSON: whole sessions; CSV: one table (default json)")
-    e.add_argument("--table", choices=tuple(CSV_COLUMNS), default="sessions",
+    e.add_argument("--table", choices=tuple(CSV_COLUMNS), default=None,
                    help="CSV only: which table (default sessions)")
     e.add_argument("--samples", action="store_true",
                    help="JSON only: include the downsampled time series")
@@ -96,7 +96,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     d = sub.add_parser("delete", help="delete a saved session",
                        description="Delete a session and everything recorded with it.")
-    d.add_argument("id", type=int, metavar="ID")
+    d.add_argument("id", type=int, metavar="ID",
+                   help="the session to delete (its id in `rocking review`)")
     d.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
     d.add_argument("--json", action="store_true", help='print {"deleted": ID} when done')
     _db_arg(d)
@@ -105,7 +106,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     i = sub.add_parser("import", help="add a session saved to a fallback JSON file",
                        description="Add a session that was saved to a JSON file (because the "
                        "database failed during it) to the session database.")
-    i.add_argument("file", type=Path, metavar="FILE.json")
+    i.add_argument("file", type=Path, metavar="FILE.json",
+                   help="the fallback file rocking named when the database failed")
     i.add_argument("--json", action="store_true", help='print {"session_id": ID} when done')
     _db_arg(i)
     i.set_defaults(func=run_import)
@@ -209,10 +211,30 @@ def print_line(text: str) -> None:
     sys.stdout.write(text + "\n")
 
 
+TABLE_WIDTH = 100  # a table wider than this wraps its ``wrap`` column
+
+
 def text_table(title: str, headers: list[str], rows: list[list[str]],
-               left: tuple[int, ...] = ()) -> str:
-    """A plain fixed-width table (fast for thousands of rows, and easy to grep or paste)."""
+               left: tuple[int, ...] = (), wrap: int | None = None) -> str:
+    """A plain fixed-width table (fast for thousands of rows, and easy to grep or paste).
+
+    ``wrap``: a (left-aligned text) column whose long cells continue on following lines so
+    that the table fits in :data:`TABLE_WIDTH` columns.
+    """
     widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
+    total = sum(widths) + 2 * (len(widths) - 1)
+    if wrap is not None and total > TABLE_WIDTH:
+        import textwrap
+
+        widths[wrap] = max(len(headers[wrap]), 20, widths[wrap] - (total - TABLE_WIDTH))
+        wrapped = []
+        for r in rows:
+            parts = textwrap.wrap(r[wrap], widths[wrap]) or [""]
+            wrapped.append([*r[:wrap], parts[0], *r[wrap + 1:]])
+            blank = [""] * len(r)
+            wrapped += [[*blank[:wrap], more, *blank[wrap + 1:]] for more in parts[1:]]
+        rows = wrapped
+        widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
 
     def line(cells: list[str]) -> str:
         return "  ".join(c.ljust(w) if i in left else c.rjust(w)
@@ -280,16 +302,16 @@ def _numbers(reps: list[Any]) -> list[int]:
 
 
 def _print_page(page: Any) -> None:
-    from sessions.review import fmt_num, fmt_pct, fmt_when, on_tempo
+    from sessions.review import fmt_num, fmt_pct, fmt_when, on_tempo, plural
 
     s = page.summary
     out = [f"Session {s.id}: {fmt_when(s.started_at)}, {s.source} {s.source_detail}".rstrip()
            + f", {fmt_num(s.duration_s, '.0f', ' s')}, {s.status}",
-           f"{s.rep_count} reps" + (f" of {s.target_reps}" if s.target_reps else "")
+           plural(s.rep_count, "rep") + (f" of {s.target_reps}" if s.target_reps else "")
            + f", median tempo {fmt_num(s.median_period_s, '.1f', ' s')}"
            + (f" (plan {s.target_period_s:g} s, on tempo {fmt_pct(s.on_tempo_share)})"
               if s.target_period_s else "")
-           + f", {s.forceful_count} forceful, {s.warning_count} warnings", ""]
+           + f", {s.forceful_count} forceful, {plural(s.warning_count, 'warning')}", ""]
     if s.source == "image":
         from sessions.review import posture_verdict
 
@@ -302,7 +324,7 @@ def _print_page(page: Any) -> None:
     if page.reps:
         out.append(text_table(
             "Reps", ["rep", "at (s)", "seconds", "back", "forward", "depth", "peak speed",
-                     "on tempo", ""],
+                     "on tempo", "note"],
             [[str(n) if n else "", fmt_num(r.start_s), fmt_num(r.period_s, ".2f"),
               fmt_num(r.back_s, ".2f"), fmt_num(r.forward_s, ".2f"), fmt_num(r.depth, ".2f"),
               fmt_num(r.peak_speed, ".2f"), fmt_num(on_tempo(r, page.row)),
@@ -312,10 +334,11 @@ def _print_page(page: Any) -> None:
         out.append(text_table(
             "Warnings", ["at (s)", "kind", "message", "value", "limit"],
             [[fmt_num(w.t_s), str(w.kind), w.message, fmt_num(w.value, ".2f"),
-              fmt_num(w.threshold, ".2f")] for w in page.warnings], left=(1, 2)))
+              fmt_num(w.threshold, ".2f")] for w in page.warnings], left=(1, 2), wrap=2))
     if page.trends and page.trends[0].n_before:
         out.append(text_table(
-            f"Against the {page.trends[0].n_before} sessions before",
+            "Against the " + ("session" if page.trends[0].n_before == 1 else
+                              plural(page.trends[0].n_before, "session")) + " before",
             ["figure", "this", "before", "change", ""],
             [[t.name, fmt_num(t.value, ".2f"), fmt_num(t.before, ".2f"),
               fmt_num(t.change, "+.2f"), f"{t.better} is better"] for t in page.trends],
@@ -338,8 +361,14 @@ CSV_COLUMNS: dict[str, tuple[str, ...]] = {
 def run_export(args: argparse.Namespace) -> int:
     """`rocking export`: JSON (sessions with reps, warnings, posture changes; --samples adds
     the series) or CSV (one table). Times are local ISO 8601, with unix seconds beside them."""
-    from sessions.review import iso, summaries
+    from sessions.review import iso, plural, summaries
 
+    if args.format == "json" and args.table is not None:
+        raise UserError("--table applies to --format csv only (JSON export holds whole "
+                        "sessions)")
+    if args.format == "csv" and args.samples:
+        raise UserError("--samples applies to --format json only (for CSV, use "
+                        "--table samples)")
     with _open(args, read_only=True) as store:
         rows = summaries(store, since=args.since, until=args.until,
                          oldest_first=True) if store is not None else []
@@ -355,13 +384,13 @@ def run_export(args: argparse.Namespace) -> int:
                         "ended_at": iso(row.ended_at) if row.ended_at is not None else None})
             text = json.dumps({"sessions": sessions}, indent=1)
         else:
-            text = _csv(args.table, rows, store)
+            text = _csv(args.table or "sessions", rows, store)
     data_bytes = text.encode("utf-8")
     if args.output is None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
     else:
         _write_private(args.output, data_bytes)
-        sys.stderr.write(f"wrote {len(rows)} sessions to {args.output}\n")
+        sys.stderr.write(f"wrote {plural(len(rows), 'session')} to {args.output}\n")
     return 0
 
 
@@ -418,11 +447,13 @@ def run_delete(args: argparse.Namespace) -> int:
 def run_import(args: argparse.Namespace) -> int:
     """`rocking import FILE`."""
     from sessions.recorder import load_fallback
+    from sessions.review import plural
 
     data = load_fallback(args.file)
     with _open(args, create=True) as store:
         assert store is not None
         sid = store.import_session(data)
     print_line(json.dumps({"session_id": sid}) if args.json
-               else f"Imported {args.file} as session {sid} ({len(data.reps)} reps).")
+               else f"Imported {args.file} as session {sid} "
+               f"({plural(len(data.reps), 'rep')}).")
     return 0

@@ -324,3 +324,47 @@ def test_read_only_database_is_reviewed_unchanged(db: Path, tmp_path: Path) -> N
 
 def stat_mode(path: Path) -> int:
     return path.stat().st_mode & 0o777
+
+
+def test_review_text_small_things(db: Path) -> None:
+    with SessionStore.open(db) as store:
+        sid = add_session(store, T0 + 5 * DAY, [6.0], n_warnings=1)
+        store.append(sid, warnings=[MovementWarning(
+            9.0, WarningKind.TOO_FAST, "Slow down: this rep took much less time than the plan; "
+            "breathe out fully while rocking back toward the heels, then come forward", 2.5,
+            1.5)])
+    one = run("review", "3", db=db).stdout
+    assert "1 warning" in one and "1 warnings" not in one
+    assert "Against the 2 sessions before" in one
+    two = run("review", "2", db=db).stdout
+    assert "0 warnings" in two and "Against the session before" in two
+    page = run("review", str(sid), db=db).stdout
+    assert "2 warnings" in page and "1 rep of 8" in page
+    header = next(ln for ln in page.splitlines() if ln.startswith("rep "))
+    assert header.split()[-1] == "note"
+    assert max(len(ln) for ln in page.splitlines()) <= 100
+    assert "Slow down: this rep" in page and page.rstrip().count("\n") > 0
+    assert all(w in page.split() for w in ("breathe", "heels,", "then", "come", "forward"))
+    assert sum(1 for ln in page.splitlines() if ln.startswith(" " * 16)) >= 1  # wrapped, not cut
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("export", "--format", "json", "--table", "reps"), "--table applies to --format csv"),
+    (("export", "--format", "csv", "--samples"), "--samples applies to --format json"),
+])
+def test_export_rejects_options_that_do_not_apply(db: Path, args: tuple[str, ...],
+                                                  message: str) -> None:
+    proc = run(*args, db=db, ok=False)
+    assert proc.returncode != 0 and message in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and proc.stdout == ""
+
+
+def test_import_of_a_foreign_json_says_it_once(db: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"hello": 1}')
+    proc = run("import", str(bad), db=db, ok=False)
+    assert proc.returncode != 0 and proc.stderr.count("not a rocking session file") == 1
+
+
+def test_delete_help_describes_the_id() -> None:
+    assert "the session to delete" in run("delete", "--help").stdout
