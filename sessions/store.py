@@ -277,6 +277,17 @@ def _check_existing_file(path: Path, *, write: bool = True) -> None:
                          f"{path.name}-wal beside the database)")
 
 
+def _private_side_files(path: Path) -> None:
+    """SQLite's -wal and -shm beside the database: mode 0600. SQLite gives them the mode of the
+    database file, so a read-only review of a 0444 file leaves a 0444 -wal behind, which would
+    make the file read-only for writing even after the database itself is made writable."""
+    for suffix in ("-wal", "-shm"):
+        side = path.with_name(path.name + suffix)
+        with contextlib.suppress(OSError):
+            if side.exists() and stat.S_IMODE(side.stat().st_mode) != 0o600:
+                side.chmod(0o600)
+
+
 def _create_private_file(path: Path) -> None:
     """Create an empty file with mode 0600 (and its folder with 0700) if it does not exist."""
     try:
@@ -414,6 +425,7 @@ class SessionStore:
             except OSError as exc:
                 raise StoreError(f"cannot make session database {db} private (mode 0600): "
                                  f"{exc.strerror}") from exc
+        _private_side_files(db)  # the file is ours: its -wal must be writable before we write
         try:
             conn = sqlite3.connect(db, timeout=timeout_s, isolation_level=None,
                                    check_same_thread=False)
@@ -490,11 +502,7 @@ class SessionStore:
             if app_id != APPLICATION_ID:
                 conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             self.recovered = self._recover_interrupted()
-        for suffix in ("-wal", "-shm"):
-            side = self.path.with_name(self.path.name + suffix)
-            with contextlib.suppress(OSError):
-                if side.exists() and stat.S_IMODE(side.stat().st_mode) & 0o077:
-                    side.chmod(0o600)
+        _private_side_files(self.path)
 
     def _recover_interrupted(self) -> list[int]:
         rows = self._conn.execute(

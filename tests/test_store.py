@@ -413,3 +413,18 @@ def test_empty_file_given_becomes_a_private_database(tmp_path: Path) -> None:
     with SessionStore.open(db) as store:
         write_session(store)
     assert stat.S_IMODE(db.stat().st_mode) == 0o600
+
+
+def test_side_files_left_by_a_read_only_look_are_made_private(tmp_path: Path) -> None:
+    db = make_db(tmp_path)
+    db.chmod(0o444)
+    with SessionStore.open_read_only(db) as store:
+        assert len(store.sessions()) == 1
+    db.chmod(0o600)
+    wal = db.with_name(db.name + "-wal")
+    if not wal.exists():  # this SQLite did not leave one: make what another would have left
+        wal.touch()
+    wal.chmod(0o444)
+    with SessionStore.open(db) as store:
+        assert stat.S_IMODE(wal.stat().st_mode) == 0o600
+        write_session(store)
