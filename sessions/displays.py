@@ -89,10 +89,12 @@ class VideoDisplay:
         if self._writer is None:
             h, w = img.shape[:2]
             self._size = (w, h)
-            _create_private(self.path)
+            created = _create_private(self.path)
             writer = cv2.VideoWriter(str(self.path), cv2.VideoWriter.fourcc(*"mp4v"),
                                      self.fps, self._size)
             if not writer.isOpened():
+                if created:                            # not the empty file made for it
+                    self.path.unlink(missing_ok=True)
                 raise OSError(f"cannot write a video to {self.path}")
             self._writer = writer
         assert self._size is not None
@@ -118,16 +120,19 @@ class VideoDisplay:
                 self.path.chmod(0o600)   # in case the encoder replaced the file
 
 
-def _create_private(path: Path) -> None:
-    """Create (or empty) the recording with mode 0600, and a missing folder with 0700, before
-    the encoder opens it: the recording shows the person (health data), like the database."""
+def _create_private(path: Path) -> bool:
+    """Create the recording with mode 0600 (an existing one is made 0600), and a missing folder
+    with 0700, before the encoder opens it: the recording shows the person (health data), like
+    the database. True when the file is new."""
+    created = not path.exists()
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd = os.open(path, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
+        fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)   # the encoder truncates it
         os.close(fd)
         path.chmod(0o600)   # an existing file keeps its mode otherwise
     except OSError as exc:
         raise OSError(f"cannot write a video to {path}: {exc.strerror}") from exc
+    return created
 
 
 def display_problem() -> str | None:
