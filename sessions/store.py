@@ -401,6 +401,7 @@ class SessionStore:
         self.path = path
         self.timeout_s = timeout_s
         self.recovered: list[int] = []  # sessions marked interrupted when this store opened
+        self.read_only = False  # opened by open_read_only: nothing is written
 
     # -- opening
     @classmethod
@@ -477,7 +478,27 @@ class SessionStore:
             raise StoreError(f"session database {db} is read-only and in an older format "
                              f"(schema v{version}, now v{SCHEMA_VERSION}): make it writable "
                              "once so that rocking can upgrade it")
-        return cls(conn, db, timeout_s)
+        store = cls(conn, db, timeout_s)
+        store.read_only = True
+        return store
+
+    def _as_seen(self, rows: list[SessionRow]) -> list[SessionRow]:
+        """Read-only: a session left running by a process that is gone is shown interrupted
+        (as an ordinary open would mark it), without writing that down."""
+        if not self.read_only or all(r.status != "running" for r in rows):
+            return rows
+        now, out = time.time(), []
+        for r in rows:
+            if r.status == "running":
+                owner = self._conn.execute(
+                    "SELECT owner_host, owner_pid, owner_start, heartbeat_at FROM sessions "
+                    "WHERE id = ?", (r.id,)).fetchone()
+                if owner is not None and _owner_gone(owner[0], owner[1], owner[2], owner[3],
+                                                     now):
+                    r = replace(r, status="interrupted",
+                                ended_at=owner[3] if owner[3] is not None else r.started_at)
+            out.append(r)
+        return out
 
     def _prepare(self) -> None:
         conn = self._conn
@@ -642,7 +663,7 @@ class SessionStore:
         with self._errors():
             row = self._conn.execute(f"SELECT {_SESSION_COLS} FROM sessions WHERE id = ?",
                                      (session_id,)).fetchone()
-        return _session_row(row) if row else None
+            return self._as_seen([_session_row(row)])[0] if row else None
 
     def sessions(self, *, since: float | None = None, until: float | None = None,
                  limit: int | None = None) -> list[SessionRow]:
@@ -655,7 +676,7 @@ class SessionStore:
             sql += " LIMIT ?"
             params.append(limit)
         with self._errors():
-            return [_session_row(r) for r in self._conn.execute(sql, params)]
+            return self._as_seen([_session_row(r) for r in self._conn.execute(sql, params)])
 
     def reps(self, session_id: int) -> list[Rep]:
         """A session's reps (partials included) in the order they happened."""

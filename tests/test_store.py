@@ -428,3 +428,29 @@ def test_side_files_left_by_a_read_only_look_are_made_private(tmp_path: Path) ->
     with SessionStore.open(db) as store:
         assert stat.S_IMODE(wal.stat().st_mode) == 0o600
         write_session(store)
+
+
+def test_read_only_open_shows_an_abandoned_session_interrupted(tmp_path: Path) -> None:
+    db = tmp_path / "s.db"
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    try:
+        with SessionStore.open(db) as store:
+            ids = []
+            for proc in (live, dead):
+                sid = store.start_session(META)
+                store.connection.execute("UPDATE sessions SET owner_pid = ?, owner_start = NULL "
+                                         "WHERE id = ?", (proc.pid, sid))
+                ids.append(sid)
+        db.chmod(0o444)
+        before = db.read_bytes()
+        with SessionStore.open_read_only(db) as store:
+            shown = {r.id: r.status for r in store.sessions()}
+            one = store.session(ids[1])
+    finally:
+        live.kill()
+        live.wait()
+    assert shown == {ids[0]: "running", ids[1]: "interrupted"}
+    assert one is not None and one.status == "interrupted" and one.ended_at is not None
+    assert db.read_bytes() == before  # shown, not written
