@@ -31,6 +31,11 @@ YAW_CUTOFF_HZ = 0.3
 #: Acceleration is reported only once the filters have settled after a (re)start.
 WARM_UP_S = 0.5
 ACCEL_CUTOFF_HZ = 1.5
+#: A one-frame jump faster than this (depth units/s) is held back a frame as a likely glitch (a
+#: mis-detected hip or knee); forceful reps on the clips peak at about 2.4 units/s.
+SPIKE_SPEED = 8.0
+#: ... and it must also be larger than this (depth units), so slow jitter is never held back.
+SPIKE_MIN_STEP = 0.15
 
 
 @dataclass(frozen=True)
@@ -123,6 +128,8 @@ class RockingTracker:
         self._last: tuple[float, float] | None = None     # (t, smoothed depth)
         self._started_s = 0.0
         self._last_speed: tuple[float, float] | None = None
+        self._last_raw: tuple[float, float] | None = None   # (t, raw depth) last accepted
+        self._held: float | None = None                     # a raw jump held back one frame
 
     @property
     def calibrated(self) -> bool:
@@ -135,7 +142,23 @@ class RockingTracker:
         self._smooth.reset()
         self._speed = _LowPass(SPEED_CUTOFF_HZ, 0.0)
         self._accel = _LowPass(ACCEL_CUTOFF_HZ, 0.0)
-        self._last = self._last_speed = None
+        self._last = self._last_speed = self._last_raw = None
+        self._held = None
+
+    def _is_spike(self, t_s: float, raw: float) -> bool:
+        """True for a frame whose jump from the last accepted one is implausibly fast, unless the
+        frame before was such a jump too and this one confirms it (a real, quick move)."""
+        held, self._held = self._held, None
+        if self._last_raw is None:
+            return False
+        prev_t, prev = self._last_raw
+        step = abs(raw - prev)
+        if step <= max(SPIKE_SPEED * max(t_s - prev_t, 1e-3), SPIKE_MIN_STEP):
+            return False
+        if held is not None and abs(raw - held) <= step / 2:
+            return False            # two frames agree: the body really moved there
+        self._held = raw
+        return True
 
     def update(self, t_s: float, angles_deg: tuple[float, float] | None, side: Side | None,
                holding_start: bool, yaw_deg: float = 0.0) -> RockingSample:
@@ -166,6 +189,10 @@ class RockingTracker:
             self.reset(keep_calibration=True)
         if self._last is None:
             self._started_s = t_s
+        if self._is_spike(t_s, raw):
+            last = self._last
+            return RockingSample(last[1] if last else None, None, None, True, 1.0)
+        self._last_raw = (t_s, raw)
         depth = float(self._smooth(t_s, raw))
         speed = accel = None
         if self._last is not None and t_s > self._last[0]:
