@@ -392,6 +392,20 @@ def _validate_read_only(path: Path, timeout_s: float) -> None:
         conn.close()
 
 
+@contextlib.contextmanager
+def _closed_on_error(conn: sqlite3.Connection, path: Path, timeout_s: float) -> Iterator[None]:
+    """Close a freshly opened connection if setting it up fails; SQLite errors become one-line
+    StoreErrors."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        conn.close()
+        raise StoreError(_describe(exc, path, timeout_s)) from exc
+    except BaseException:
+        conn.close()
+        raise
+
+
 # --- the store ----------------------------------------------------------------------------------
 class SessionStore:
     """A connection to the session database. Open with :meth:`open`; use as a context manager."""
@@ -433,14 +447,8 @@ class SessionStore:
         except sqlite3.Error as exc:
             raise StoreError(_describe(exc, db, timeout_s)) from exc
         store = cls(conn, db, timeout_s)
-        try:
+        with _closed_on_error(conn, db, timeout_s):
             store._prepare()
-        except sqlite3.Error as exc:
-            conn.close()
-            raise StoreError(_describe(exc, db, timeout_s)) from exc
-        except BaseException:
-            conn.close()
-            raise
         return store
 
     @classmethod
@@ -462,15 +470,9 @@ class SessionStore:
                                    check_same_thread=False)
         except sqlite3.Error as exc:
             raise StoreError(_describe(exc, db, timeout_s)) from exc
-        try:
+        with _closed_on_error(conn, db, timeout_s):
             version, _app_id = _check_identity(conn, db)
             conn.execute(f"PRAGMA busy_timeout = {int(timeout_s * 1000)}")
-        except sqlite3.Error as exc:
-            conn.close()
-            raise StoreError(_describe(exc, db, timeout_s)) from exc
-        except BaseException:
-            conn.close()
-            raise
         if version < SCHEMA_VERSION:
             conn.close()
             if _writable(db):
