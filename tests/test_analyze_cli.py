@@ -11,6 +11,7 @@ from typing import Any
 import cv2
 import numpy as np
 import pytest
+from media import write_video
 
 from pose.events import FrameAnalysis, Phase, PostureResult, Verdict
 from pose.record import PoseRecord
@@ -27,15 +28,6 @@ def rocking(*args: str | Path) -> subprocess.CompletedProcess[str]:
         pytest.skip(f"console script not installed at {ROCKING} (run `make test`)")
     return subprocess.run([str(ROCKING), *map(str, args)], capture_output=True, text=True,
                           timeout=300, check=False)
-
-
-def write_video(path: Path, frames: list[np.ndarray], fps: float) -> Path:
-    height, width = frames[0].shape[:2]
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"mp4v"), fps, (width, height))
-    for frame in frames:
-        writer.write(frame)
-    writer.release()
-    return path
 
 
 @pytest.fixture(scope="module")

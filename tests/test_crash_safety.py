@@ -12,9 +12,12 @@ import signal
 import sqlite3
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
+from media import write_video
 
 from sessions.store import SessionStore
 
@@ -92,17 +95,17 @@ def first_seconds(clip: Path, seconds: float, out: Path) -> Path:
 
     cap = cv2.VideoCapture(str(clip))
     fps = cap.get(cv2.CAP_PROP_FPS)
-    size = (int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)))
-    writer = cv2.VideoWriter(str(out), cv2.VideoWriter_fourcc(*"mp4v"), fps, size)
-    try:
+
+    def frames() -> Iterator[np.ndarray]:
         for _ in range(int(seconds * fps)):
             ok, frame = cap.read()
             assert ok
-            writer.write(frame)
+            yield frame
+
+    try:
+        return write_video(out, frames(), fps)
     finally:
-        writer.release()
         cap.release()
-    return out
 
 
 def test_completed_analyze_is_saved(tmp_path: Path) -> None:

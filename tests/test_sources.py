@@ -8,22 +8,19 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from media import write_video
 
 from pose.sources import CameraSource, ImageSource, SourceError, VideoFileSource, open_source
 
 
-def write_video(path: Path, n: int, size: tuple[int, int] = (160, 120), fps: float = 25.0) -> Path:
+def grey_video(path: Path, n: int, size: tuple[int, int] = (160, 120), fps: float = 25.0) -> Path:
     """A small mp4v video whose frame i is filled with grey level 10 * i (mod 250)."""
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"mp4v"), fps, size)
-    assert writer.isOpened()
-    for i in range(n):
-        writer.write(np.full((size[1], size[0], 3), (10 * i) % 250, np.uint8))
-    writer.release()
-    return path
+    return write_video(path, (np.full((size[1], size[0], 3), (10 * i) % 250, np.uint8)
+                              for i in range(n)), fps)
 
 
 def test_video_is_read_back_frame_by_frame(tmp_path: Path) -> None:
-    source = open_source(write_video(tmp_path / "clip.mp4", 12))
+    source = open_source(grey_video(tmp_path / "clip.mp4", 12))
     assert isinstance(source, VideoFileSource)
     assert source.fps == pytest.approx(25.0)
     assert source.frame_count == 12
@@ -39,12 +36,12 @@ def test_video_is_read_back_frame_by_frame(tmp_path: Path) -> None:
 
 
 def test_video_can_be_iterated_twice(tmp_path: Path) -> None:
-    source = open_source(write_video(tmp_path / "clip.mp4", 5))
+    source = open_source(grey_video(tmp_path / "clip.mp4", 5))
     assert len(list(source)) == len(list(source)) == 5
 
 
 def test_stopping_early_releases_and_allows_reopening(tmp_path: Path) -> None:
-    source = VideoFileSource(write_video(tmp_path / "clip.mp4", 8))
+    source = VideoFileSource(grey_video(tmp_path / "clip.mp4", 8))
     it = source.__iter__()
     next(it)
     it.close()  # runs the generator's finally (releases the capture)
@@ -62,7 +59,7 @@ def test_image_is_a_one_frame_video(tmp_path: Path) -> None:
 
 
 def truncated(tmp_path: Path) -> Path:
-    full = write_video(tmp_path / "full.mp4", 30).read_bytes()
+    full = grey_video(tmp_path / "full.mp4", 30).read_bytes()
     path = tmp_path / "truncated.mp4"
     path.write_bytes(full[: len(full) // 2])
     return path
