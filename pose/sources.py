@@ -92,7 +92,9 @@ class ImageSource:
 
 
 class VideoFileSource:
-    """A video file. Timestamps are frame index / fps, so they always increase."""
+    """A video file. Each frame's timestamp is its own presentation time in the file (phone videos
+    are often variable-rate), forced strictly increasing; where the file gives none usable, the
+    previous frame's time + 1 / fps."""
 
     is_still = False
 
@@ -138,13 +140,15 @@ class VideoFileSource:
         with noise.capture():
             cap = self._open()
         index = 0
+        last_t: float | None = None
         try:
             while True:
                 with noise.capture():
                     ok, frame = cap.read()
                 if not ok or frame is None:
                     break
-                yield Frame(index, index / self.fps, np.asarray(frame, dtype=np.uint8))
+                last_t = frame_time(cap.get(cv2.CAP_PROP_POS_MSEC), last_t, self.fps)
+                yield Frame(index, last_t, np.asarray(frame, dtype=np.uint8))
                 index += 1
         finally:
             cap.release()
@@ -156,6 +160,18 @@ class VideoFileSource:
             self.truncated = True
             log.info("%s ended after %d of %d frames (truncated?)",
                      self.path, index, self.frame_count)
+
+
+def frame_time(pos_ms: float, last_t: float | None, fps: float) -> float:
+    """A frame's timestamp in seconds from the decoder's position (``CAP_PROP_POS_MSEC`` just after
+    reading it), strictly after ``last_t``: a missing, negative or repeated position gives the
+    previous time + 1 / fps (the first frame: 0)."""
+    t = pos_ms / 1000.0 if np.isfinite(pos_ms) and pos_ms >= 0 else None
+    if last_t is None:
+        return t if t is not None else 0.0
+    if t is None or t <= last_t:
+        return last_t + 1.0 / fps
+    return t
 
 
 class CameraSource:

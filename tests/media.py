@@ -25,3 +25,27 @@ def write_video(path: Path, frames: Iterable[np.ndarray], fps: float) -> Path:
             writer.release()
     assert writer is not None, "no frames to write"
     return path
+
+
+def write_timed_video(path: Path, frames: Iterable[tuple[float, np.ndarray]]) -> Path:
+    """Write (time in seconds, BGR frame) pairs as an mp4 whose frames keep those times (a
+    variable-rate video, as phones record), with PyAV; returns ``path``."""
+    from fractions import Fraction
+
+    import av
+
+    tb = Fraction(1, 1000)
+    with av.open(str(path), "w") as container:
+        stream = None
+        for t_s, frame in frames:
+            if stream is None:
+                stream = container.add_stream("mpeg4", rate=30)
+                stream.height, stream.width = frame.shape[:2]
+                stream.pix_fmt = "yuv420p"
+                stream.codec_context.time_base = tb
+            vf = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="bgr24")
+            vf.pts, vf.time_base = round(t_s * 1000), tb
+            container.mux(stream.encode(vf))
+        assert stream is not None, "no frames to write"
+        container.mux(stream.encode())
+    return path

@@ -8,7 +8,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from media import write_video
+from media import write_timed_video, write_video
 
 from pose.sources import CameraSource, ImageSource, SourceError, VideoFileSource, open_source
 
@@ -33,6 +33,26 @@ def test_video_is_read_back_frame_by_frame(tmp_path: Path) -> None:
     # grey levels come back in order (lossy codec: within a few levels)
     levels = [float(f.bgr.mean()) for f in frames]
     assert levels == pytest.approx([10.0 * i for i in range(12)], abs=4)
+
+
+def test_variable_rate_video_keeps_each_frame_own_time(tmp_path: Path) -> None:
+    """A phone-style clip, 30 fps for 1 s then 15 fps: each frame has the time it was shown at,
+    not index / average fps (which put later frames seconds off)."""
+    times = [i / 30 for i in range(30)] + [1.0 + i / 15 for i in range(30)]
+    path = write_timed_video(tmp_path / "vfr.mp4", (
+        (t, np.full((120, 160, 3), (7 * i) % 250, np.uint8)) for i, t in enumerate(times)))
+    got = [f.t_s for f in VideoFileSource(path)]
+    assert got == pytest.approx(times, abs=0.002)
+
+
+def test_frame_time_stays_strictly_increasing_when_the_file_gives_none() -> None:
+    from pose.sources import frame_time
+
+    assert frame_time(40.0, None, 25.0) == pytest.approx(0.04)
+    assert frame_time(float("nan"), None, 25.0) == 0.0
+    assert frame_time(0.0, 0.5, 25.0) == pytest.approx(0.54)      # repeated / backwards
+    assert frame_time(-1.0, 0.5, 25.0) == pytest.approx(0.54)
+    assert frame_time(600.0, 0.5, 25.0) == pytest.approx(0.6)
 
 
 def test_video_can_be_iterated_twice(tmp_path: Path) -> None:
