@@ -346,6 +346,7 @@ class Coach:
     def _track(self, t_s: float, a: FrameAnalysis) -> Rep | None:
         s, cfg = self._s, self.settings
         lost = (not a.posture.verdict.in_position) or a.phase in (Phase.LOST, Phase.NO_PERSON)
+        lost_before = s.last_lost_s
         if lost:
             s.out_since_s = t_s if s.out_since_s is None else s.out_since_s
             s.last_lost_s = t_s
@@ -371,13 +372,31 @@ class Coach:
                          WarningKind.OUT_OF_VIEW) and lost)
             if not still and t_s - s.banner.since_s >= cfg.min_banner_s:
                 s.banner = None
-        rep = a.rep
-        if (rep is not None and not rep.partial and rep.start_s >= s.rock_start_s
-                and rep.start_s > s.last_lost_s and not lost):
-            counted = replace(rep, index=len(s.reps) + 1)
-            s.reps.append(counted)
-            return counted
-        return None
+        return self._count(a.rep, lost_before)
+
+    def _count(self, rep: Rep | None, lost_before_s: float) -> Rep | None:
+        """Count a completed rep: a full one, begun after the countdown and after the position
+        was last lost before the frame that completed it (a rep finished by the analysis at the
+        moment the person disappears, having already come back, counts)."""
+        s = self._s
+        if (rep is None or rep.partial or rep.start_s < s.rock_start_s
+                or rep.start_s <= lost_before_s):
+            return None
+        counted = replace(rep, index=len(s.reps) + 1)
+        s.reps.append(counted)
+        return counted
+
+    def end_of_stream(self, rep: Rep | None) -> Rep | None:
+        """The analysis's last rep, finished when the stream ended (``MovementAnalyzer.finish``):
+        counted by the same rules as any other while rocking; returns it as counted, or None.
+        Call before the session is ended, so the summary includes it."""
+        s = self._s
+        if s.stage is not Stage.ROCKING or s.paused:
+            return None
+        counted = self._count(rep, s.last_lost_s)
+        if counted is not None and len(s.reps) >= self.plan.target_reps:
+            self._finish(EndReason.TARGET_REPS, self._t)
+        return counted
 
     def _raise(self, banner: Banner, t_s: float) -> None:
         s = self._s

@@ -25,7 +25,7 @@ from typing import Literal, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from pose.events import FrameAnalysis
+from pose.events import FrameAnalysis, Rep
 from pose.record import Landmark, PoseRecord
 from pose.sources import Frame
 from sessions.audio import AudioPlayer
@@ -72,15 +72,18 @@ def near_side_visibility(record: PoseRecord) -> float | None:
 
 # ---- the session ----------------------------------------------------------------------------
 class Analyzer(Protocol):
-    """The movement analysis: one FrameAnalysis per PoseRecord."""
+    """The movement analysis: one FrameAnalysis per PoseRecord; ``finish`` at the end of the
+    stream gives the rep that had already come back to the start, if any."""
 
     def update(self, record: PoseRecord) -> FrameAnalysis: ...
+    def finish(self) -> Rep | None: ...
 
 
 class Recorder(Protocol):
     """Saves the session as it happens (see sessions.recorder.SessionRecorder)."""
 
     def update(self, fa: FrameAnalysis, target: float | None = None) -> None: ...
+    def add_rep(self, rep: Rep) -> None: ...
     def finish(self, status: Literal["running", "completed", "interrupted"] = "completed"
                ) -> Path | None: ...
 
@@ -166,6 +169,8 @@ class SessionLoop:
         self._present_offset: float | None = None
         self._last_img: BGRImage | None = None
         self._last_t = 0.0
+        self._recorder: Recorder | None = None
+        self._flushed = False
 
     # ---- helpers ---------------------------------------------------------------------------
     def _keys(self, wait_ms: int = 1) -> None:
@@ -173,8 +178,24 @@ class SessionLoop:
         if key is None:
             return
         cmd = key_command(key, self.coach.stage)
+        if cmd is Command.END:
+            self._end_of_stream()      # a rep just finished counts before the session ends
         if cmd is not None:
             self.coach.command(cmd)
+
+    def _end_of_stream(self) -> None:
+        """The frames stop (source ended, camera lost, key, Ctrl-C): a rep already back at the
+        start is finished by the analysis, counted by the coach and saved (once)."""
+        if self._flushed:
+            return
+        self._flushed = True
+        try:
+            rep = self.analyzer.finish()
+            counted = self.coach.end_of_stream(rep)
+            if counted is not None and self._recorder is not None:
+                self._recorder.add_rep(counted)
+        except Exception:   # never lose the session over its last rep
+            log.exception("the last rep could not be finished")
 
     def _play(self, view: CoachView) -> None:
         self.audio.muted = view.muted
@@ -252,7 +273,7 @@ class SessionLoop:
                                     None, None)
             self.feed.open_gate()
             if self.start_recording is not None:
-                recorder = self.start_recording()
+                recorder = self._recorder = self.start_recording()
             start = self.clock()
             dropped_before = self.feed.dropped    # frames not wanted during the safety screen
             ended_by = self._frames(recorder)
@@ -261,6 +282,8 @@ class SessionLoop:
         except Exception as exc:   # noqa: BLE001 - save first, then report
             error, ended_by = exc, "error"
         finally:
+            if ended_by != "not_started":
+                self._end_of_stream()
             self.stats.wall_s = self.clock() - start
             self.stats.dropped = self.feed.dropped - dropped_before
             self.feed.stop()

@@ -66,6 +66,9 @@ class ScriptedAnalyzer:
                              Phase.STILL if calibrated else Phase.CALIBRATING, calibrated,
                              0.5 * (1 - np.cos(2 * np.pi * t / PERIOD)), 0.1, rep)
 
+    def finish(self) -> Rep | None:
+        return None
+
 
 class FakeDisplay:
     """Non-interactive; counts pictures; can report the window closed after some."""
@@ -364,3 +367,37 @@ def test_unreachable_display_is_one_clear_line(tmp_path: Path) -> None:
     assert proc.stderr.strip().splitlines() == [
         "rocking: error: no display to show the session on (cannot connect to DISPLAY=:12345): "
         "run with --headless --out FILE.mp4 to record the coached session to a video instead"]
+
+
+@pytest.mark.parametrize("cut_after_s", [0.1, 0.2, 0.3])
+def test_a_rep_back_at_the_start_when_the_stream_ends_is_counted_and_saved(
+        tmp_path: Path, cut_after_s: float) -> None:
+    """A recording that stops 0.1-0.3 s after the person is back at the start: the simulated
+    session's last rep counts in the coach, the summary and the saved session."""
+    from pose.analysis import MovementAnalyzer
+    from pose.simulate import GetIntoPosition, Hold, Rock, simulate
+    from pose.simulate import Plan as SimPlan
+
+    sim = simulate(SimPlan((GetIntoPosition(2.0), Hold(6.0),
+                            Rock(3, period_s=5.0, back_share=0.6))), fps=FPS)
+    end = sim.truth.reps[-1].end_s + cut_after_s
+    records = [r for r in sim.records if r.t_s <= end]
+    img = np.full((48, 64, 3), 90, np.uint8)
+    frames = [Frame(i, r.t_s, img) for i, r in enumerate(records)]
+    store = SessionStore.open(tmp_path / "s.db")
+    sid: list[int] = []
+    plan = Plan(target_reps=10, tempo=Tempo(3, 2))
+    loop = SessionLoop(
+        feed=DirectFeed(frames), estimate=lambda f: records[f.index],
+        analyzer=MovementAnalyzer(), coach=Coach(plan, CoachSettings(summary_hold_s=1.0)),
+        display=FakeDisplay(),  # type: ignore[arg-type]
+        start_recording=recorder_factory(store, sid, source="video", detail="sim", plan=plan,
+                                         model="full"),
+        canvas_size=(64, 48), settings=LoopSettings(safety_s=0.2, summary_s=0.2))
+    result = loop.run()
+    assert result.ended_by == "source_ended" and result.status == "completed"
+    assert result.reps == 3
+    assert result.summary_view is not None and result.summary_view.summary is not None
+    assert result.summary_view.summary.reps == 3
+    with store:
+        assert [r.index for r in store.reps(sid[0])] == [1, 2, 3]
