@@ -12,7 +12,7 @@ from typing import Any
 REPORT_KEYS: tuple[str, ...] = (
     "source", "frames", "fps", "duration_s", "pose_detected_fraction",
     "on_all_fours_fraction", "posture", "rep_count", "reps", "warnings", "session_id",
-    "partial_reps", "truncated",
+    "partial_reps", "truncated", "saved_to", "not_saved",
 )
 
 
@@ -20,7 +20,8 @@ def base_report(source: str, frames: int, fps: float, pose_frames: int) -> dict[
     """The report with the pipeline's own figures and null movement fields.
 
     ``fps`` is 0 for a still image (then ``duration_s`` is 0 too). ``partial_reps`` and
-    ``truncated`` came after the first keys: they are appended, the others keep their place.
+    ``truncated`` came after the first keys: they are appended, the others keep their place
+    (as are ``saved_to`` and ``not_saved``, set only when the session database failed).
     """
     return {
         "source": source,
@@ -36,6 +37,8 @@ def base_report(source: str, frames: int, fps: float, pose_frames: int) -> dict[
         "session_id": None,
         "partial_reps": [],        # too shallow to count: never in "reps" or "rep_count"
         "truncated": False,        # the video ended before the frame count its header states
+        "saved_to": None,          # the database failed: the fallback file holding the session
+        "not_saved": None,         # the database failed and so did the fallback: why (exit 3)
     }
 
 
@@ -138,4 +141,7 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
     lines.extend(warning_lines(report["warnings"]))
     if report["session_id"] is not None:
         lines.append(f"  saved as session {report['session_id']}")
+    elif report.get("saved_to"):
+        lines.append(f"  NOT in the database (it failed): saved to {report['saved_to']}; "
+                     "add it with `rocking import FILE`")
     return lines

@@ -25,6 +25,7 @@ from pose.record import PoseRecord
 from pose.sources import IMAGE_SUFFIXES, Frame, FrameSource, SourceError, open_source
 from sessions.analysis_report import base_report, merge, summary_lines
 from sessions.cli import UserError
+from sessions.output.private_files import printable
 
 PROGRESS_EVERY = 10  # frames between progress-bar refreshes
 
@@ -73,8 +74,9 @@ class PoseCounter:
 class SkeletonWriter:
     """Writes each frame with the skeleton drawn: an mp4 video, or one image for a still."""
 
-    def __init__(self, path: Path, fps: float) -> None:
+    def __init__(self, path: Path, fps: float, inputs: Sequence[str | Path] = ()) -> None:
         self.path = path
+        self.inputs = tuple(inputs)  # never written over (see check_out_path)
         self.fps = fps if fps > 0 else 1.0
         self.as_image = path.suffix.lower() in IMAGE_SUFFIXES
         self._writer: Any = None
@@ -110,20 +112,29 @@ class SkeletonWriter:
         if self._last is not None:
             import cv2
 
-            if not cv2.imwrite(str(self.path), self._last):
-                raise UserError(f"cannot write image {self.path}")
+            from sessions.output.private_files import write_private_bytes
+
+            ok, encoded = cv2.imencode(self.path.suffix.lower(), self._last)
+            if not ok:
+                raise UserError(f"cannot write image {printable(self.path)}")
             self._last = None
+            write_private_bytes(self.path, encoded.tobytes(), inputs=self.inputs)
 
     def report_fields(self) -> dict[str, Any]:
         return {}
 
 
-def check_out_path(path: Path) -> Path:
-    """Validate ``--out`` before any work: an .mp4 (or an image file) in an existing folder."""
+def check_out_path(path: Path, source: str | Path | None = None) -> Path:
+    """Validate ``--out`` before any work: an .mp4 (or an image file) in an existing folder,
+    not a folder, and not the file being analysed (also through a link)."""
+    from sessions.output.private_files import refuse_overwriting_input
+
     if path.suffix.lower() not in {".mp4", *IMAGE_SUFFIXES}:
-        raise UserError(f"--out must end in .mp4 (or an image suffix for a still): {path}")
+        raise UserError(f"--out must end in .mp4 (or an image suffix for a still): "
+                        f"{printable(path)}")
     if not path.parent.is_dir():
-        raise UserError(f"--out folder does not exist: {path.parent}")
+        raise UserError(f"--out folder does not exist: {printable(path.parent)}")
+    refuse_overwriting_input(path, [source])
     return path
 
 
@@ -136,7 +147,8 @@ def build_observers(args: argparse.Namespace, source: FrameSource,
     movement = MovementObserver()
     observers: list[FrameObserver] = [movement]
     if args.out is not None:
-        observers.append(stack.enter_context(SkeletonWriter(args.out, source.fps)))
+        observers.append(stack.enter_context(SkeletonWriter(args.out, source.fps,
+                                                            inputs=[args.path])))
     if not args.no_save:  # keep last: it saves the analysis the observers above filled in
         thresholds = dataclasses.asdict(movement.analyzer.thresholds)
         observers.append(stack.enter_context(store_observer(args, source, thresholds)))
@@ -203,7 +215,7 @@ def analyze(args: argparse.Namespace) -> int:
     """The sub-command: returns the exit code."""
     from pose.estimator import PoseEstimator
 
-    out = check_out_path(args.out) if args.out is not None else None
+    out = check_out_path(args.out, args.path) if args.out is not None else None
     try:
         source = open_source(args.path)
         model = model_files.resolve(args.model, show_progress=not args.quiet)
@@ -219,6 +231,19 @@ def analyze(args: argparse.Namespace) -> int:
     for observer in observers:
         merge(report, observer.report_fields())
     emit(report, as_json=args.json, out=out)
+    return save_status(report)
+
+
+def save_status(report: dict[str, Any]) -> int:
+    """The exit status for how the run was saved: 0 in the database (or --no-save), 1 saved
+    to a fallback file only, 3 saved nowhere (then the report's session_id is null)."""
+    if report.get("not_saved"):
+        sys.stderr.write(f"rocking: error: {report['not_saved']}\n")
+        return 3
+    if report.get("saved_to"):
+        sys.stderr.write(f"rocking: the session database failed: the session was saved to "
+                         f"{printable(report['saved_to'])}; `rocking import` it\n")
+        return 1
     return 0
 
 

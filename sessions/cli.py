@@ -56,11 +56,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(func(args))
     except UserError as exc:
-        sys.stderr.write(f"rocking: error: {exc}\n")
+        sys.stderr.write(f"rocking: error: {_printable(str(exc))}\n")
         return exc.exit_code
     except KeyboardInterrupt:
         sys.stderr.write("rocking: interrupted\n")
         return 130
+
+
+def _printable(text: str) -> str:
+    """Control characters (a file name's terminal escape sequences, new lines) shown escaped."""
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import cv2
 import numpy as np
@@ -155,7 +155,8 @@ def default_out() -> Path:
 
 def demo_loop(display: Display, store: SessionStore | None, sid: list[int], *,
               paced: bool, audio: AudioPlayer | None = None,
-              overlay: CoachOverlay | None = None) -> SessionLoop:
+              overlay: CoachOverlay | None = None,
+              made: list[Any] | None = None) -> SessionLoop:
     """The demo session's loop: the simulated body, the real analysis, coach and overlay,
     saved as a ``demo`` session in ``store`` (its id appended to ``sid``)."""
     from pose.analysis import MovementAnalyzer
@@ -167,7 +168,8 @@ def demo_loop(display: Display, store: SessionStore | None, sid: list[int], *,
     coach = Coach(plan, CoachSettings(summary_hold_s=None))
     body = SimulatedBody(coach, paced=paced)
     recording = (recorder_factory(store, sid, source="demo", detail="simulated", plan=plan,
-                                  model="none (simulated body)") if store is not None else None)
+                                  model="none (simulated body)", made=made)
+                 if store is not None else None)
     return SessionLoop(
         feed=DirectFeed(body.frames()), estimate=body.estimate, analyzer=MovementAnalyzer(),
         coach=coach, display=display, start_recording=recording, audio=audio,
@@ -189,7 +191,8 @@ def run_demo(args: argparse.Namespace) -> int:
     with SessionStore.open(args.db) as store:
         display = open_display(headless, out, fullscreen=False, fps=FPS)
         sid: list[int] = []
+        made: list[Any] = []
         loop = demo_loop(display, store, sid, paced=not headless,
-                         audio=make_audio(args.no_audio or headless))
+                         audio=make_audio(args.no_audio or headless), made=made)
         result = loop.run()
-        return report(result, sid[0] if sid else None, out)
+        return report(result, sid[0] if sid else None, out, lost=bool(made) and made[0].lost)

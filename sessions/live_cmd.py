@@ -19,6 +19,7 @@ from typing import Any
 from sessions.cli import UserError
 from sessions.displays import NO_DISPLAY, Display, display_problem, open_display
 from sessions.live_loop import LoopResult
+from sessions.output.private_files import printable
 from sessions.plan import DEFAULT_TARGET_DURATION_S, DEFAULT_TARGET_REPS, Plan, Tempo
 
 log = logging.getLogger(__name__)
@@ -75,11 +76,19 @@ def _mp4(text: str) -> Path:
 
 
 # ---- reporting ---------------------------------------------------------------------------------
-def report(result: LoopResult, session_id: int | None, out: Path | None) -> int:
-    """Tell the person how it ended (stdout for what was saved, stderr for problems)."""
+def report(result: LoopResult, session_id: int | None, out: Path | None, *,
+           lost: bool = False) -> int:
+    """Tell the person how it ended (stdout for what was saved, stderr for problems).
+
+    ``lost``: the database failed and so did the fallback file; the session is reported as not
+    saved, with exit status 3. Saved to a fallback file only: exit status 1.
+    """
     lines: list[str] = []
     summary = result.summary_view.summary if result.summary_view is not None else None
-    if session_id is not None:
+    if session_id is not None and lost:
+        lines.append(f"session {session_id} NOT saved ({result.status}): "
+                     f"{result.reps} rep{'' if result.reps == 1 else 's'} counted")
+    elif session_id is not None:
         where = f"session {session_id} saved"
         if result.fallback_path is not None:
             where = f"session saved to {result.fallback_path} (the database failed)"
@@ -94,8 +103,12 @@ def report(result: LoopResult, session_id: int | None, out: Path | None) -> int:
     else:
         lines.append("nothing saved: the session had not started")
     if out is not None and out.exists() and result.ended_by != "not_started":
-        lines.append(f"annotated session recorded to {out}")
+        lines.append(f"annotated session recorded to {printable(out)}")
     sys.stdout.write("\n".join(lines) + "\n")
+    if session_id is not None and lost:
+        sys.stderr.write(f"rocking: error: session {session_id} could not be saved: the "
+                         "database failed and no fallback file could be written\n")
+        return 3
     if result.error is not None:
         from pose.sources import SourceError
 
@@ -108,6 +121,10 @@ def report(result: LoopResult, session_id: int | None, out: Path | None) -> int:
     if result.ended_by == "ctrl_c":
         sys.stderr.write("rocking: interrupted; what was done is saved\n")
         return 130
+    if session_id is not None and result.fallback_path is not None:
+        sys.stderr.write("rocking: the session database failed: `rocking import "
+                         f"{printable(result.fallback_path)}` adds the session to it\n")
+        return 1
     return 0
 
 
@@ -145,17 +162,19 @@ def live(args: argparse.Namespace) -> int:
         audio = make_audio(args.no_audio)
         stack.callback(audio.close)
         sid: list[int] = []
+        made: list[Any] = []
         recorder = recorder_factory(
             store, sid, source="camera" if is_camera else "video",
             detail=str(args.camera) if is_camera else str(args.video), plan=plan,
-            model=model.variant.name)
+            model=model.variant.name, made=made)
         loop = SessionLoop(
             feed=feed, estimate=estimator.process, analyzer=MovementAnalyzer(),
             coach=Coach(plan, coach_settings(display)), display=display,
             start_recording=recorder, audio=audio, draw_pose=draw_skeleton,
             canvas_size=(1280, 720))
         result = loop.run()
-        return report(result, sid[0] if sid else None, args.out)
+        return report(result, sid[0] if sid else None, args.out,
+                      lost=bool(made) and made[0].lost)
 
 
 def display_check(args: argparse.Namespace) -> None:
@@ -182,8 +201,10 @@ def make_audio(disabled: bool) -> Any:
 
 
 def recorder_factory(store: Any, sid: list[int], *, source: str, detail: str, plan: Plan,
-                     model: str, settings: dict[str, Any] | None = None) -> Callable[[], Any]:
-    """Starts the stored session when the person leaves the safety screen."""
+                     model: str, settings: dict[str, Any] | None = None,
+                     made: list[Any] | None = None) -> Callable[[], Any]:
+    """Starts the stored session when the person leaves the safety screen (its id appended to
+    ``sid``, the recorder to ``made``: whether it was saved is asked of it at the end)."""
     from sessions.recorder import SessionRecorder
     from sessions.store import SessionMeta
 
@@ -196,7 +217,10 @@ def recorder_factory(store: Any, sid: list[int], *, source: str, detail: str, pl
             settings={"target_duration_s": plan.target_duration_s, **(settings or {})},
             model_variant=model)
         sid.append(store.start_session(meta))
-        return SessionRecorder(store, sid[0])
+        recorder = SessionRecorder(store, sid[0])
+        if made is not None:
+            made.append(recorder)
+        return recorder
 
     return start
 

@@ -91,6 +91,7 @@ class SessionRecorder:
         self._last_fallback = 0.0
         self._fallback_events = 0
         self.fallback_path: Path | None = None
+        self._fallback_current = False  # the last fallback write succeeded
         self.finished: Status | None = None
 
     # -- per frame
@@ -164,6 +165,17 @@ class SessionRecorder:
             self._write_fallback(ended_at=ended)
         return self.fallback_path
 
+    @property
+    def in_database(self) -> bool:
+        """Everything so far is in the database (it has not failed)."""
+        return self._failed is None
+
+    @property
+    def lost(self) -> bool:
+        """The database failed and the latest fallback file could not be written either: the
+        session is not saved anywhere, and must never be reported as saved."""
+        return self._failed is not None and not self._fallback_current
+
     def __enter__(self) -> SessionRecorder:
         return self
 
@@ -214,7 +226,9 @@ class SessionRecorder:
                     log.warning("session %d saved to %s instead of the database",
                                 self.session_id, path)
                 self.fallback_path = path
+                self._fallback_current = True
                 return
+        self._fallback_current = False
         log.error("could not save session %d anywhere (tried %s)", self.session_id,
                   ", ".join(str(p) for p in places))
 
@@ -248,8 +262,19 @@ class StoreObserver:
         self.recorder.add_rep(rep)
 
     def report_fields(self) -> dict[str, Any]:
-        """The report's ``session_id`` (None when nothing was analysed, so nothing saved)."""
-        return {"session_id": self.recorder.session_id if self.recorder is not None else None}
+        """The report's ``session_id``: None when nothing was analysed (so nothing saved), and
+        when the database failed: then ``saved_to`` names the fallback file, or ``not_saved``
+        says why the session is saved nowhere (it is never reported as saved)."""
+        rec = self.recorder
+        if rec is None:
+            return {"session_id": None}
+        if rec.in_database:
+            return {"session_id": rec.session_id}
+        if rec.lost:
+            return {"session_id": None,
+                    "not_saved": f"session {rec.session_id} could not be saved: the database "
+                                 "failed and no fallback file could be written"}
+        return {"session_id": None, "saved_to": str(rec.fallback_path)}
 
     def __enter__(self) -> StoreObserver:
         return self
@@ -264,17 +289,13 @@ class StoreObserver:
 
 
 def _write_private_json(path: Path, doc: dict[str, Any]) -> bool:
-    """Write atomically with mode 0600; False if the folder is not writable."""
-    tmp = path.with_name(path.name + ".tmp")
+    """Write atomically with mode 0600 (sessions.output.private_files); False if it cannot."""
+    from sessions.output.private_files import OutputError, write_private_text
+
     try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd = os.open(tmp, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(doc, fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        tmp.replace(path)
-    except OSError:
+        write_private_text(path, json.dumps(doc), make_folder=True)
+    except OutputError as exc:
+        log.error("%s", exc)
         return False
     return True
 

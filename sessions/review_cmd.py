@@ -14,7 +14,6 @@ import argparse
 import csv
 import io
 import json
-import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from sessions.cli import UserError
+from sessions.output.private_files import printable
 from sessions.store import (
     SessionStore,
     resolve_db_path,
@@ -133,14 +133,14 @@ def _open(args: argparse.Namespace, *, create: bool = False,
         yield store
 
 
-def _write_private(path: Path, data: bytes) -> None:
-    """Write a file readable by its owner only (reports hold health data)."""
-    try:
-        fd = os.open(path, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-    except OSError as exc:
-        raise UserError(f"cannot write {path}: {exc.strerror}") from exc
+def _write_private(args: argparse.Namespace, path: Path, data: bytes) -> None:
+    """Write a file readable by its owner only (reports hold health data), atomically, never
+    over the session database being read (sessions.output.private_files)."""
+    from sessions.output.private_files import write_private_bytes
+
+    db = resolve_db_path(args.db)
+    write_private_bytes(path, data,
+                        inputs=[db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")])
 
 
 def _emit(text: str) -> None:
@@ -153,9 +153,9 @@ def run_review(args: argparse.Namespace) -> int:
     for opt, suffix in (("plot", ".png"), ("report", ".html")):
         target = getattr(args, opt)
         if target is not None and not target.parent.is_dir():
-            raise UserError(f"--{opt}: folder {target.parent} does not exist")
+            raise UserError(f"--{opt}: folder {printable(target.parent)} does not exist")
         if target is not None and target.suffix.lower() != suffix:
-            raise UserError(f"--{opt} must name a {suffix} file, got {target}")
+            raise UserError(f"--{opt} must name a {suffix} file, got {printable(target)}")
     with _open(args, read_only=True) as store:
         if args.id is not None:
             return _review_one(args, store)
@@ -179,24 +179,24 @@ def _review_list(args: argparse.Namespace, store: SessionStore | None) -> int:
                             "(photos are listed but not plotted)")
         png = png_bytes(trend_figure(moving)) if moving else None
         if args.plot is not None and png is not None:
-            _write_private(args.plot, png)
+            _write_private(args, args.plot, png)
         if args.report is not None:
             from sessions.html_report import range_report
 
             title = f"Rocking sessions, {_day(rows[-1].started_at)} to {_day(rows[0].started_at)}"
-            _write_private(args.report, range_report(rows, png, title).encode("utf-8"))
+            _write_private(args, args.report, range_report(rows, png, title).encode("utf-8"))
     if args.json:
         _emit(json.dumps({"sessions": [s.to_json() for s in rows]}, indent=1))
         return 0
     if not rows:
         ranged = args.since is not None or args.until is not None
         print_line("No sessions in that range." if store is not None and ranged else
-                   f"No sessions saved yet (database: {resolve_db_path(args.db)}).")
+                   f"No sessions saved yet (database: {printable(resolve_db_path(args.db))}).")
         return 0
     _print_table(rows)
     for opt in ("plot", "report"):
         if getattr(args, opt) is not None:
-            print_line(f"wrote {getattr(args, opt)}")
+            print_line(f"wrote {printable(getattr(args, opt))}")
     return 0
 
 
@@ -277,18 +277,18 @@ def _review_one(args: argparse.Namespace, store: SessionStore | None) -> int:
 
         png = png_bytes(session_figure(page))
         if args.plot is not None:
-            _write_private(args.plot, png)
+            _write_private(args, args.plot, png)
     if args.report is not None:
         from sessions.html_report import session_report
 
-        _write_private(args.report, session_report(page, png).encode("utf-8"))
+        _write_private(args, args.report, session_report(page, png).encode("utf-8"))
     if args.json:
         _emit(json.dumps({"session": page.to_json()}, indent=1))
         return 0
     _print_page(page)
     for opt in ("plot", "report"):
         if getattr(args, opt) is not None:
-            print_line(f"wrote {getattr(args, opt)}")
+            print_line(f"wrote {printable(getattr(args, opt))}")
     return 0
 
 
@@ -389,8 +389,8 @@ def run_export(args: argparse.Namespace) -> int:
     if args.output is None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
     else:
-        _write_private(args.output, data_bytes)
-        sys.stderr.write(f"wrote {plural(len(rows), 'session')} to {args.output}\n")
+        _write_private(args, args.output, data_bytes)
+        sys.stderr.write(f"wrote {plural(len(rows), 'session')} to {printable(args.output)}\n")
     return 0
 
 
@@ -406,7 +406,7 @@ def _csv(table: str, rows: list[Any], store: SessionStore | None) -> str:
         getters = {"reps": store.reps, "warnings": store.warnings, "samples": store.samples}
     for s in rows:
         if table == "sessions":
-            w.writerow(s.to_json())
+            w.writerow(_cells(s.to_json()))
             continue
         for item in getters[table](s.id):
             d = asdict(item)
@@ -414,8 +414,24 @@ def _csv(table: str, rows: list[Any], store: SessionStore | None) -> str:
                 d["kind"] = str(d["kind"])
             if "active" in d:
                 d["active"] = ",".join(d["active"])
-            w.writerow({"session_id": s.id, **d})
+            w.writerow(_cells({"session_id": s.id, **d}))
     return buf.getvalue()
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula (it begins with = + - @, a tab or a
+    carriage return) gets a leading apostrophe, so it is shown as the text it is. Numbers are
+    left alone (a negative number stays a number)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _cells(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: csv_cell(v) for k, v in row.items()}
 
 
 # --- delete and import --------------------------------------------------------------------------
@@ -454,6 +470,6 @@ def run_import(args: argparse.Namespace) -> int:
         assert store is not None
         sid = store.import_session(data)
     print_line(json.dumps({"session_id": sid}) if args.json
-               else f"Imported {args.file} as session {sid} "
+               else f"Imported {printable(args.file)} as session {sid} "
                f"({plural(len(data.reps), 'rep')}).")
     return 0

@@ -1,0 +1,1 @@
+"""Files the tool writes: the private-file writer and the video writer."""
