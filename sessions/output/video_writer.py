@@ -53,7 +53,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from sessions.cli import UserError
+from sessions.output.private_files import OutputError, printable, refuse_overwriting_input
 
 log = logging.getLogger(__name__)
 
@@ -82,27 +82,10 @@ _CREATE = (os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
            | getattr(os, "O_CLOEXEC", 0))
 
 
-class VideoWriteError(UserError):
-    """A recording cannot (or must not) be written; the message is one line for the person."""
-
-
-def same_file(a: Path, b: Path) -> bool:
-    """True when both names lead to one file (also through symbolic or hard links)."""
-    try:
-        sa, sb = os.stat(a), os.stat(b)
-    except (OSError, ValueError):
-        return False
-    return (sa.st_dev, sa.st_ino) == (sb.st_dev, sb.st_ino)
-
-
 def check_output(path: Path, inputs: Iterable[Path | str | None] = ()) -> None:
-    """Refuse, before any work, an output that is a folder or one of the files being read."""
-    for src in inputs:
-        if src is not None and same_file(path, Path(src)):
-            raise VideoWriteError(f"refusing to write {path}: it is the file being read "
-                                  f"({src}); choose another output file")
-    if path.is_dir():
-        raise VideoWriteError(f"cannot write a video to {path}: it is a folder; name a file")
+    """Refuse, before any work, an output that is a folder or one of the files being read
+    (the same file, also through a link): OutputError, one line."""
+    refuse_overwriting_input(path, inputs)
 
 
 def _reason(exc: BaseException) -> str:
@@ -249,13 +232,15 @@ class VideoWriter:
             os.fchmod(self._fd, PRIVATE_MODE)    # whatever the umask
         except OSError as exc:
             self._fd = None
-            raise VideoWriteError(f"cannot write a video to {target}: {_reason(exc)}") from exc
+            raise OutputError(f"cannot write a video to {printable(target)}: "
+                              f"{_reason(exc)}") from exc
         try:
             self._file = os.fdopen(self._fd, "w+b", buffering=0, closefd=False)
             self._open_container()
         except Exception as exc:
             self._discard()
-            raise VideoWriteError(f"cannot write a video to {target}: {_reason(exc)}") from exc
+            raise OutputError(f"cannot write a video to {printable(target)}: "
+                              f"{_reason(exc)}") from exc
         if self._replaces:
             log.info("recording to %s; it replaces %s when complete", self.written_to, target)
         self._thread = threading.Thread(target=self._work, name="rocking-video", daemon=True)
@@ -315,9 +300,11 @@ class VideoWriter:
         h, w = img.shape[:2]
         if (w, h) != (width, height):
             if (w + w % 2, h + h % 2) == (width, height):     # odd size: repeat the edge
-                img = cv2.copyMakeBorder(img, 0, height - h, 0, width - w, cv2.BORDER_REPLICATE)
+                img = np.asarray(cv2.copyMakeBorder(img, 0, height - h, 0, width - w,
+                                                    cv2.BORDER_REPLICATE), dtype=np.uint8)
             else:                                             # the picture changed size
-                img = cv2.resize(img, (width, height), interpolation=cv2.INTER_AREA)
+                img = np.asarray(cv2.resize(img, (width, height), interpolation=cv2.INTER_AREA),
+                                 dtype=np.uint8)
         return np.asarray(cv2.cvtColor(img, cv2.COLOR_BGR2YUV_I420), dtype=np.uint8)
 
     # ---- audio ---------------------------------------------------------------------------------
@@ -344,9 +331,9 @@ class VideoWriter:
     def _raise_worker_error(self) -> None:
         if self._error is not None:
             where = self.written_to or self.path
-            raise VideoWriteError(f"cannot write a video to {self.path}: "
-                                  f"{_reason(self._error)} (what was recorded up to then is "
-                                  f"in {where})")
+            raise OutputError(f"cannot write a video to {printable(self.path)}: "
+                              f"{_reason(self._error)} (what was recorded up to then is in "
+                              f"{printable(where)})")
 
     def _work(self) -> None:
         """Encode and write until the stop marker; after an error, keep taking items (so the
@@ -381,7 +368,7 @@ class VideoWriter:
                         aframe.sample_rate = AUDIO_RATE
                         aframe.pts = pts + i
                         self._container.mux(self._astream.encode(aframe))
-            except Exception as exc:  # noqa: BLE001 - reported to the caller, one line
+            except Exception as exc:
                 log.debug("video encoder thread failed", exc_info=True)
                 self._error = exc
                 if item is None:
@@ -415,7 +402,7 @@ class VideoWriter:
                     error = OSError("the file was replaced by something else")
                 elif self._replaces:
                     check_output(self.path, self.inputs)
-                    os.replace(self.written_to, self.path)
+                    self.written_to.replace(self.path)
                     self.written_to = self.path
                     _fsync_folder(self.path.parent)
         except OSError as exc:
@@ -425,15 +412,16 @@ class VideoWriter:
         if self._late_sounds:
             log.info("%d sounds reached the recording late", self._late_sounds)
         if error is not None:
-            raise VideoWriteError(f"cannot finish the video {self.path}: {_reason(error)} "
-                                  f"(what was recorded is in {self.written_to})") from error
+            raise OutputError(f"cannot finish the video {printable(self.path)}: "
+                              f"{_reason(error)} (what was recorded is in "
+                              f"{printable(self.written_to or self.path)})") from error
 
     def _discard(self) -> None:
         """Remove the file made for a recording that could not start."""
         self._close_fd()
         if self.written_to is not None:
             with contextlib.suppress(OSError):
-                os.unlink(self.written_to)
+                self.written_to.unlink()
             self.written_to = None
 
     def _close_fd(self) -> None:

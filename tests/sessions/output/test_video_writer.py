@@ -3,6 +3,7 @@ sounds where they were added, never over a file being read. Files are decoded ba
 
 from __future__ import annotations
 
+import itertools
 import os
 import stat
 from pathlib import Path
@@ -11,9 +12,9 @@ import av
 import numpy as np
 import pytest
 
+from sessions.output.private_files import OutputError
 from sessions.output.video_writer import (
     AUDIO_RATE,
-    VideoWriteError,
     VideoWriter,
     check_output,
 )
@@ -55,7 +56,7 @@ def onsets(samples: np.ndarray, start: float, level: float = 0.1) -> list[float]
     """Times where the sound rises above ``level`` after at least 0.3 s of quiet."""
     loud = np.flatnonzero(np.abs(samples) > level)
     gap = round(0.3 * AUDIO_RATE)
-    firsts = [int(loud[0])] + [int(b) for a, b in zip(loud[:-1], loud[1:], strict=True)
+    firsts = [int(loud[0])] + [int(b) for a, b in itertools.pairwise(loud)
                                 if b - a > gap] if loud.size else []
     return [start + i / AUDIO_RATE for i in firsts]
 
@@ -160,15 +161,15 @@ def test_the_file_being_read_is_never_the_output(tmp_path: Path, how: str) -> No
         out.symlink_to(source)
     elif how == "hard link":
         out.hardlink_to(source)
-    with pytest.raises(VideoWriteError, match="it is the file being read"):
+    with pytest.raises(OutputError, match="it is the file being read"):
         VideoWriter(out, FPS, inputs=[source])
-    with pytest.raises(VideoWriteError, match="it is the file being read"):
+    with pytest.raises(OutputError, match="it is the file being read"):
         check_output(out, [None, str(source)])
     assert source.read_bytes() == b"the person's own recording"
 
 
 def test_a_folder_is_not_an_output(tmp_path: Path) -> None:
-    with pytest.raises(VideoWriteError, match="it is a folder"):
+    with pytest.raises(OutputError, match="it is a folder"):
         VideoWriter(tmp_path, FPS)
 
 
