@@ -277,28 +277,103 @@ def _check_existing_file(path: Path, *, write: bool = True) -> None:
                          f"{path.name}-wal beside the database)")
 
 
+SIDE_SUFFIXES = ("-wal", "-shm", "-journal")
+
+
+def _side(path: Path, suffix: str) -> Path:
+    return path.with_name(path.name + suffix)
+
+
+def _check_side_files(path: Path) -> None:
+    """Refuse a database whose -wal, -shm or -journal is a link or not a regular file (planted
+    by someone who can write the folder): SQLite would follow it, and so would a chmod."""
+    for suffix in SIDE_SUFFIXES:
+        side = _side(path, suffix)
+        try:
+            st = side.lstat()
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            raise StoreError(f"cannot check {side}: {exc.strerror}") from exc
+        if stat.S_ISLNK(st.st_mode) or not stat.S_ISREG(st.st_mode):
+            what = "a link" if stat.S_ISLNK(st.st_mode) else "not a regular file"
+            raise StoreError(f"{side} beside the session database is {what} (not made by "
+                             "SQLite); refusing to use the database: remove it and try again")
+
+
 def _private_side_files(path: Path) -> None:
     """SQLite's -wal and -shm beside the database: mode 0600. SQLite gives them the mode of the
-    database file, so a read-only review of a 0444 file leaves a 0444 -wal behind, which would
-    make the file read-only for writing even after the database itself is made writable."""
+    database file. A link is never followed (opened with O_NOFOLLOW, changed through its fd)."""
     for suffix in ("-wal", "-shm"):
-        side = path.with_name(path.name + suffix)
-        with contextlib.suppress(OSError):
-            if side.exists() and stat.S_IMODE(side.stat().st_mode) != 0o600:
-                side.chmod(0o600)
+        try:
+            fd = os.open(_side(path, suffix), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError:  # absent, or a link (refused by _check_side_files before any use)
+            continue
+        try:
+            st = os.fstat(fd)
+            if stat.S_ISREG(st.st_mode) and stat.S_IMODE(st.st_mode) != 0o600:
+                os.fchmod(fd, 0o600)
+        except OSError as exc:
+            log.warning("could not make %s private: %s", _side(path, suffix), exc.strerror)
+        finally:
+            os.close(fd)
+
+
+def _make_private(path: Path) -> None:
+    """An existing database opened for writing becomes 0600 (it may have been made 0644)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return
+    try:
+        if stat.S_IMODE(os.fstat(fd).st_mode) != 0o600:
+            os.fchmod(fd, 0o600)
+    except OSError as exc:
+        log.warning("could not make session database %s private (mode 0600): %s", path,
+                    exc.strerror)
+    finally:
+        os.close(fd)
+
+
+def _folder_writable(path: Path) -> bool:
+    """SQLite can create -wal/-shm beside the database (false on a read-only file system)."""
+    return os.access(path.parent, os.W_OK | os.X_OK)
+
+
+def _read_only_uri(path: Path) -> str:
+    """A URI to read a database without writing anything beside it. ``immutable`` (no locks,
+    no -wal/-shm created) when no writer has the file open in WAL mode (no -wal and -shm
+    beside it: a WAL writer leaves the main file alone until a checkpoint) or when the folder
+    cannot be written (a read-only file system); else ``mode=ro`` using the writer's files."""
+    uri = path.resolve().as_uri()
+    live = all(_side(path, s).exists() for s in ("-wal", "-shm"))
+    if not live or not _folder_writable(path):
+        return f"{uri}?immutable=1"
+    return f"{uri}?mode=ro"
 
 
 def _create_private_file(path: Path) -> None:
     """Create an empty file with mode 0600 (and its folder with 0700) if it does not exist."""
+    if path.is_symlink() and not path.exists():
+        raise StoreError(f"session database {path} is a link to {os.readlink(path)}, which "
+                         "does not exist; fix the link or choose another file with --db")
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except (FileExistsError, NotADirectoryError) as exc:
+        raise StoreError(f"cannot create session database {path}: a part of its folder "
+                         f"({path.parent}) is a file, not a folder") from exc
+    except OSError as exc:
+        raise StoreError(f"cannot create session database {path}: {exc.strerror}") from exc
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_NOFOLLOW, 0o600)
     except FileExistsError:
         return
     except OSError as exc:
         raise StoreError(f"cannot create session database {path}: {exc.strerror}") from exc
-    os.close(fd)
-    path.chmod(0o600)  # whatever the umask
+    try:
+        os.fchmod(fd, 0o600)  # whatever the umask
+    finally:
+        os.close(fd)
 
 
 def _describe(exc: sqlite3.Error, path: Path, timeout_s: float) -> str:
@@ -381,7 +456,7 @@ def _validate_read_only(path: Path, timeout_s: float) -> None:
     """Look at an existing file through a read-only connection first: a refused file is then
     never written, not even by SQLite folding a leftover WAL into it when a connection closes."""
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=timeout_s)
+        conn = sqlite3.connect(_read_only_uri(path), uri=True, timeout=timeout_s)
     except sqlite3.Error as exc:
         raise StoreError(_describe(exc, path, timeout_s)) from exc
     try:
@@ -432,8 +507,10 @@ class SessionStore:
             raise StoreError(f"no session database at {db} (no session has been saved yet)")
         else:
             _create_private_file(db)
+        _check_side_files(db)
         if db.stat().st_size > 0:
             _validate_read_only(db, timeout_s)
+            _make_private(db)
         else:  # an empty file (made by us, or given with --db) becomes the database: private
             try:
                 db.chmod(0o600)
@@ -454,8 +531,9 @@ class SessionStore:
     @classmethod
     def open_read_only(cls, path: str | os.PathLike[str] | None = None, *,
                        timeout_s: float = DEFAULT_TIMEOUT_S) -> SessionStore:
-        """Open an existing database only to read it (``mode=ro``): nothing is written, not
-        even the recovery of unfinished sessions, so a read-only file can be reviewed.
+        """Open an existing database only to read it: nothing is written, not even the recovery
+        of unfinished sessions, and no -wal/-shm is made beside it (see :func:`_read_only_uri`),
+        so a read-only file, also on a read-only file system, can be reviewed.
 
         A file in an older format is upgraded by an ordinary :meth:`open` when it is writable;
         a read-only one is refused (its queries would not work) with one line.
@@ -464,8 +542,9 @@ class SessionStore:
         if not db.exists():
             raise StoreError(f"no session database at {db} (no session has been saved yet)")
         _check_existing_file(db, write=False)
+        _check_side_files(db)
         try:
-            conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True,
+            conn = sqlite3.connect(_read_only_uri(db), uri=True,
                                    timeout=timeout_s, isolation_level=None,
                                    check_same_thread=False)
         except sqlite3.Error as exc:
