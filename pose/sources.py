@@ -24,6 +24,7 @@ from pose.native_output import NativeStderrCapture, native_stderr_to_log
 log = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"})
+MIN_FPS, MAX_FPS = 1.0, 1000.0  # a stated frame rate outside this is not believed
 FALLBACK_FPS = 30.0
 
 BGRImage = NDArray[np.uint8]
@@ -113,9 +114,10 @@ class VideoFileSource:
                 count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
             finally:
                 cap.release()
-        if not np.isfinite(fps) or fps <= 0 or fps > 1000:
-            log.warning("%s does not state a usable frame rate; assuming %.0f fps",
-                        self.path, FALLBACK_FPS)
+        if not np.isfinite(fps) or not MIN_FPS <= fps <= MAX_FPS:
+            # (an mp4 whose timescale is 0 states 0.001 fps: one frame would last 17 minutes)
+            log.warning("%s states a frame rate no camera makes (%.3g fps); assuming %.0f fps",
+                        self.path, fps, FALLBACK_FPS)
             fps = FALLBACK_FPS
         self.fps = fps
         self.frame_count: int | None = count if count > 0 else None

@@ -7,6 +7,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from importlib import import_module
+from typing import NoReturn
 
 from sessions import __version__
 
@@ -24,9 +25,16 @@ class UserError(Exception):
     exit_code = 2
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, with a mistake on the command line told in one line (not the whole usage)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"rocking: error: {_printable(message)} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The full parser with every sub-command registered."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="rocking",
         description="A webcam coach for slow hands-and-knees rocking, for lower-back relief. "
         "Not medical advice: stop if pain increases.",

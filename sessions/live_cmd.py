@@ -72,6 +72,8 @@ def _mp4(text: str) -> Path:
         raise argparse.ArgumentTypeError(f"must end in .mp4: {text}")
     if not path.parent.is_dir():
         raise argparse.ArgumentTypeError(f"folder does not exist: {path.parent}")
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a folder: name a file in it")
     return path
 
 

@@ -31,6 +31,9 @@ from sessions.store import (
 DEFAULT_LIMIT = 50
 
 
+MAX_ID = 2**63 - 1  # SQLite's largest integer
+
+
 def _when(text: str) -> float:
     from sessions.review import parse_when
 
@@ -38,6 +41,8 @@ def _when(text: str) -> float:
         return parse_when(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+    except OverflowError:  # 800000d ago is before the calendar starts
+        raise argparse.ArgumentTypeError(f"the date {text!r} is out of range") from None
 
 
 def _positive(text: str) -> int:
@@ -45,8 +50,20 @@ def _positive(text: str) -> int:
         n = int(text)
     except ValueError:
         n = 0
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number of 1 or more, got {text!r}")
+    if not 1 <= n <= MAX_ID:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to {MAX_ID}, "
+                                         f"got {text!r}")
+    return n
+
+
+def _session_id(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if not 1 <= n <= MAX_ID:
+        raise argparse.ArgumentTypeError(f"a session id is a whole number from 1 to {MAX_ID} "
+                                         f"(`rocking review` lists them), got {text!r}")
     return n
 
 
@@ -67,7 +84,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("review", help="show saved sessions, one session, plots and reports",
                        description="Show the saved sessions (newest first), or one session's "
                        "reps, warnings and trends against earlier sessions.")
-    p.add_argument("id", type=int, nargs="?", default=None, metavar="ID",
+    p.add_argument("id", type=_session_id, nargs="?", default=None, metavar="ID",
                    help="a session id (from the table) to show in detail")
     _range_args(p)
     p.add_argument("--limit", type=_positive, default=DEFAULT_LIMIT, metavar="N",
@@ -96,7 +113,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     d = sub.add_parser("delete", help="delete a saved session",
                        description="Delete a session and everything recorded with it.")
-    d.add_argument("id", type=int, metavar="ID",
+    d.add_argument("id", type=_session_id, metavar="ID",
                    help="the session to delete (its id in `rocking review`)")
     d.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
     d.add_argument("--json", action="store_true", help='print {"deleted": ID} when done')

@@ -355,7 +355,7 @@ def _read_only_uri(path: Path) -> str:
 def _create_private_file(path: Path) -> None:
     """Create an empty file with mode 0600 (and its folder with 0700) if it does not exist."""
     if path.is_symlink() and not path.exists():
-        raise StoreError(f"session database {path} is a link to {os.readlink(path)}, which "
+        raise StoreError(f"session database {path} is a link to {path.readlink()}, which "
                          "does not exist; fix the link or choose another file with --db")
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
