@@ -51,8 +51,8 @@ def _positive(text: str) -> int:
     except ValueError:
         n = 0
     if not 1 <= n <= MAX_ID:
-        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to {MAX_ID}, "
-                                         f"got {text!r}")
+        raise argparse.ArgumentTypeError(f"must be a whole number of 1 or more (at most "
+                                         f"{MAX_ID}), got {text!r}")
     return n
 
 
