@@ -12,7 +12,7 @@ import argparse
 import statistics
 import time
 
-from pose.analysis import MovementAnalyzer
+from pose.analysis.analyzer import MovementAnalyzer
 from pose.simulate import Hold, Plan, Rock, simulate
 
 MODEL_MS = 16.0

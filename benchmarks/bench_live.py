@@ -24,11 +24,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from pose import simulate as sim  # noqa: E402
-from pose.analysis import MovementAnalyzer  # noqa: E402
-from sessions.displays import VideoDisplay  # noqa: E402
-from sessions.guide import Coach, Command  # noqa: E402
-from sessions.overlay import CoachOverlay  # noqa: E402
-from sessions.skeleton import draw_skeleton  # noqa: E402
+from pose.analysis.analyzer import MovementAnalyzer  # noqa: E402
+from sessions.coach.coach import Coach, Command  # noqa: E402
+from sessions.coach.displays import VideoDisplay  # noqa: E402
+from sessions.coach.overlay import CoachOverlay  # noqa: E402
+from sessions.coach.skeleton import draw_skeleton  # noqa: E402
 
 CLIP = ROOT.parent / "shared" / "realdata" / "video" / "rock01_steady_prozhekt2.mp4"
 
@@ -65,12 +65,12 @@ def per_frame_costs(n: int, width: int, height: int) -> dict[str, float]:
 
 def live_on_clip(clip: Path) -> str:
     """Run the live loop as if live on ``clip`` (headless, nothing saved); the stats line."""
-    from pose import model_files
-    from pose.estimator import PoseEstimator
-    from pose.sources import VideoFileSource
-    from sessions.frame_feed import LatestFrameGrabber
-    from sessions.guide import CoachSettings
-    from sessions.live_loop import LoopSettings, SessionLoop
+    from pose.estimation import model_files
+    from pose.estimation.estimator import PoseEstimator
+    from pose.estimation.sources import VideoFileSource
+    from sessions.coach.coach import CoachSettings
+    from sessions.coach.frame_feed import LatestFrameGrabber
+    from sessions.coach.live_loop import LoopSettings, SessionLoop
 
     source = VideoFileSource(clip)
     with tempfile.TemporaryDirectory() as tmp, \

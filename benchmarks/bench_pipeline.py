@@ -31,11 +31,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pose import model_files  # noqa: E402
-from pose.estimator import PoseEstimator  # noqa: E402
-from pose.sources import Frame, open_source  # noqa: E402
-from sessions.analyze_cmd import build_observers, run_pipeline  # noqa: E402
-from sessions.cli import build_parser  # noqa: E402
+from pose.estimation import model_files  # noqa: E402
+from pose.estimation.estimator import PoseEstimator  # noqa: E402
+from pose.estimation.sources import Frame, open_source  # noqa: E402
+from sessions.cli.analyze import build_observers, run_pipeline  # noqa: E402
+from sessions.cli.main import build_parser  # noqa: E402
 
 WARM_UP = 10  # frames left out of the means (first calls allocate)
 DEFAULT_CLIP = ROOT.parent / "shared" / "realdata" / "video" / "rock01_steady_prozhekt2.mp4"
@@ -66,7 +66,7 @@ def interleaved_ms(frames: list[Frame], fps: float, model: model_files.ModelByte
     import mediapipe as mp
     from mediapipe.tasks.python import BaseOptions, vision
 
-    from pose.native_output import native_stderr_to_log
+    from pose.estimation.native_output import native_stderr_to_log
 
     rgb = [cv2.cvtColor(f.bgr, cv2.COLOR_BGR2RGB) for f in frames]
     options = vision.PoseLandmarkerOptions(

@@ -19,10 +19,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pose.events import FrameAnalysis, Phase, PostureResult, Rep, Verdict
-from sessions.plots import png_bytes, session_figure
-from sessions.recorder import SessionRecorder
-from sessions.review import session_page, summaries
-from sessions.store import SessionMeta, SessionStore
+from sessions.history.plots import png_bytes, session_figure
+from sessions.history.recorder import SessionRecorder
+from sessions.history.review import session_page, summaries
+from sessions.history.store import SessionMeta, SessionStore
 
 ROCKING = Path(__file__).resolve().parents[1] / ".venv" / "bin" / "rocking"
 BUDGET_S = 1.0

@@ -17,9 +17,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from pose.events import WarningKind  # noqa: E402
-from sessions.demo import demo_loop  # noqa: E402
-from sessions.guide import CoachView, Stage  # noqa: E402
-from sessions.overlay import CoachOverlay, TextBox  # noqa: E402
+from sessions.coach.coach import CoachView, Stage  # noqa: E402
+from sessions.coach.demo_body import demo_loop  # noqa: E402
+from sessions.coach.overlay import CoachOverlay, TextBox  # noqa: E402
 
 WARNING_DELAY_FRAMES = 12     # a moment after the banner appears: the pacer has moved on
 

@@ -1,3 +1,1 @@
-"""The exercise and its history: coach, screen, sound, storage, review and the command line."""
-
-__version__ = "0.1.0"
+"""The exercise and its history: the coach, the session history and the command line."""

@@ -10,12 +10,10 @@ from pathlib import Path
 
 import cv2
 import pytest
+from helpers.paths import REALDATA_DIR
 
-from pose import model_files
+from pose.estimation import model_files
 from pose.record import PoseRecord
-
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-REALDATA_DIR = PROJECT_ROOT.parent / "shared" / "realdata"
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -60,7 +58,7 @@ def photo_records(realdata: Path, pose_model: model_files.ModelBytes) -> dict[st
     Each photo gets a fresh landmarker (as `rocking analyze photo.jpg` does; about 80 ms each),
     so VIDEO-mode tracking never carries over from one unrelated photo to the next.
     """
-    from pose.estimator import PoseEstimator
+    from pose.estimation.estimator import PoseEstimator
 
     records: dict[str, PoseRecord] = {}
     for path in sorted((realdata / "images").glob("*.jpg")):

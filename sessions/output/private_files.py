@@ -25,7 +25,7 @@ import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from sessions.cli import UserError
+from sessions.errors import UserError
 
 PRIVATE_MODE = 0o600
 FOLDER_MODE = 0o700

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sessions.cli import main
+from sessions.cli.main import main
 
 RunCli = Callable[..., tuple[int, str, str]]
 

@@ -19,7 +19,7 @@ import pytest
 from pose.record import PoseRecord
 from sessions.output import private_files
 from sessions.output.private_files import OutputError, write_private_bytes
-from sessions.store import SessionMeta, SessionStore, StoreError
+from sessions.history.store import SessionMeta, SessionStore, StoreError
 
 RunCli = Callable[..., tuple[int, str, str]]
 
@@ -175,7 +175,7 @@ def test_analyze_saved_to_a_fallback_file_says_where(
 
 
 def test_live_report_never_calls_a_lost_session_saved(capsys: pytest.CaptureFixture[str]) -> None:
-    from sessions.live_cmd import report
+    from sessions.cli.live import report
     from sessions.live_loop import LoopResult, LoopStats
 
     result = LoopResult(ended_by="source_ended", status="completed", reps=3, stats=LoopStats(),
@@ -201,7 +201,7 @@ def test_fallback_never_follows_planted_links(tmp_path: Path, victim: Path,
     import time
 
     from pose.events import Rep
-    from sessions.recorder import SessionRecorder, load_fallback
+    from sessions.history.recorder import SessionRecorder, load_fallback
 
     db = tmp_path / "s.db"
     with SessionStore.open(db, timeout_s=0.05) as store:

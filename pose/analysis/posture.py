@@ -1,0 +1,278 @@
+"""Is the person on hands and knees? A per-frame verdict with the criteria behind it.
+
+``classify(record)`` judges a single image. ``PostureTracker.update(record)`` judges a stream:
+the same criteria with hysteresis on each threshold (a verdict is left only by a clear margin)
+and a short debounce (a new verdict must hold for ``confirm_s``), so steady footage never
+flickers between verdicts.
+
+All lengths are in torso units (shoulder-centre to hip-centre), so the camera distance does not
+matter; "up" is measured from the floor line, the lowest of the wrists and knees in the image.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from pose.analysis.geometry import (
+    FRONT_MIN_WIDTH_RATIO,
+    FRONT_MIN_YAW_DEG,
+    KEY_LANDMARKS,
+    LIMBS,
+    MAX_VIEW_TORSO_ELEVATION_DEG,
+    NearSideSelector,
+    Side,
+    View,
+    body_yaw_deg,
+    detect_view,
+    head_direction,
+    joint_angle_deg,
+    near_side_score,
+    thigh_angle_deg,
+    torso_elevation_deg,
+    torso_length,
+    torso_tilt_deg,
+    width_ratio,
+)
+from pose.events import PostureResult, Verdict
+from pose.record import FloatArray, PoseRecord
+
+#: Fault names, in the order their messages take priority.
+FAULTS: tuple[str, ...] = (
+    "out_of_view", "wrong_view", "torso_not_level", "hands_not_down", "knees_not_down",
+    "hand_lifted", "knee_lifted", "hands_not_under_shoulders", "knees_not_under_hips",
+)
+
+MESSAGES: dict[str, str] = {
+    "no_person": "No one in view: get on your hands and knees side-on to the camera.",
+    "out_of_view": "Move so your whole body is in the picture (hands, knees and feet).",
+    "wrong_view": "Turn side-on to the camera, so it sees you from the side.",
+    "torso_not_level": "Get down on your hands and knees, back roughly level.",
+    "hands_not_down": "Put both hands on the floor under your shoulders.",
+    "knees_not_down": "Put both knees on the floor under your hips.",
+    "hand_lifted": "Put your hand back down on the floor.",
+    "knee_lifted": "Put your knee back down on the floor.",
+    "hands_not_under_shoulders": "Good. Bring your hands under your shoulders.",
+    "knees_not_under_hips": "Good. Bring your knees under your hips.",
+    "on_all_fours": "Good: hands and knees down.",
+    "rocked_back": "Rocked back: hands and knees stay down.",
+}
+
+
+@dataclass(frozen=True)
+class PostureLimits:
+    """Thresholds of the posture criteria (lengths in torso units, angles in degrees).
+
+    Defaults sit midway in the gaps measured on the sample photographs (52 real people):
+    torso tilt is 2-19 on hands and knees and 25+ otherwise except planks; the kneeling knee
+    angle is 20-102 on hands and knees against 150+ with straight legs; a limb on the floor is
+    at most 0.34 above the floor line, a lifted one 0.8 or more; the thigh is within 11 of
+    vertical in tabletop and 59-68 back in child's pose.
+    """
+
+    max_torso_tilt_deg: float = 32.0
+    max_kneeling_knee_deg: float = 135.0
+    max_down_height: float = 0.4           # a hand or knee this close to the floor line is down
+    min_lifted_height: float = 0.55        # a hand or knee this far above it is lifted
+    min_knee_below_hip: float = 0.15
+    min_wrist_below_shoulder: float = 0.1
+    rocked_back_deg: float = 35.0          # thigh angle from vertical, hips toward the heels
+    max_hand_offset: float = 0.45          # wrist ahead of / behind the shoulder, in tabletop
+    max_knee_offset_deg: float = 25.0      # thigh from vertical, hips ahead of the knees
+    start_zone_deg: float = 15.0           # thigh within this of vertical: the start position
+    frame_margin: float = 0.02             # how far outside the frame a landmark may lie
+    hysteresis: float = 0.15               # relative margin to leave a verdict
+
+
+@dataclass(frozen=True)
+class PostureMeasures:
+    """The raw figures the verdict is judged from."""
+
+    side: Side
+    view: View
+    width_ratio: float
+    in_frame: bool
+    torso_tilt_deg: float
+    thigh_deg: float            # near-side thigh from vertical, + = hips toward the heels
+    thigh_lr_deg: tuple[float, float]     # the same for (left, right), as seen in the image
+    yaw_deg: float              # body turned from side-on (world landmarks), NaN if unknown
+    torso_elevation_deg: float  # hip-to-shoulder line from level (world landmarks), NaN if unknown
+    hand_heights: tuple[float, float]     # (left, right) above the floor line, torso units
+    knee_heights: tuple[float, float]
+    wrist_below_shoulder: tuple[float, float]
+    knee_below_hip: tuple[float, float]
+    knee_angles: tuple[float, float]
+    hand_offset: float          # near wrist ahead of the near shoulder, torso units
+
+
+def _pair(values: FloatArray) -> tuple[float, float]:
+    return float(values[0]), float(values[1])
+
+
+def measure(record: PoseRecord, side: Side | None = None) -> PostureMeasures | None:
+    """The posture figures of one frame, or None with no person (or a degenerate body)."""
+    if not record.has_person:
+        return None
+    # landmarks can be anything (inf, 1e308): non-finite results are rejected below, not warned
+    with np.errstate(all="ignore"):
+        return _measure(record, side)
+
+
+def _measure(record: PoseRecord, side: Side | None) -> PostureMeasures | None:
+    px = record.pixels()
+    if not np.isfinite(px[list(KEY_LANDMARKS)]).all():
+        return None
+    torso = torso_length(px)
+    if not torso > 1e-6:
+        return None
+    if side is None:
+        side = Side.LEFT if near_side_score(record) > 0 else Side.RIGHT
+    head = head_direction(px)
+    lim_l, lim_r = LIMBS[Side.LEFT], LIMBS[Side.RIGHT]
+    wrists = np.array([lim_l.wrist, lim_r.wrist])
+    knees = np.array([lim_l.knee, lim_r.knee])
+    floor = float(np.max(px[np.concatenate([wrists, knees]), 1]))
+    norm = record.image[list(KEY_LANDMARKS), :2]
+    m = 1.0 + PostureLimits.frame_margin
+    in_frame = bool(np.all((norm >= -PostureLimits.frame_margin) & (norm <= m)))
+    knee_angles = tuple(
+        joint_angle_deg(px[lim.hip], px[lim.knee], px[lim.ankle])
+        if np.isfinite(px[lim.ankle]).all() else float("nan")
+        for lim in (lim_l, lim_r)
+    )
+    near = LIMBS[side]
+    world_ok = bool(np.isfinite(record.world).all())
+    yaw = body_yaw_deg(record.world) if world_ok else float("nan")
+    elevation = torso_elevation_deg(record.world) if world_ok else float("nan")
+    ratio = width_ratio(px)
+    return PostureMeasures(
+        side=side,
+        view=detect_view(px, yaw, ratio),
+        width_ratio=ratio,
+        in_frame=in_frame,
+        torso_tilt_deg=torso_tilt_deg(px),
+        thigh_deg=thigh_angle_deg(px, side, head),
+        thigh_lr_deg=(thigh_angle_deg(px, Side.LEFT, head), thigh_angle_deg(px, Side.RIGHT, head)),
+        yaw_deg=yaw,
+        torso_elevation_deg=elevation,
+        hand_heights=_pair((floor - px[wrists, 1]) / torso),
+        knee_heights=_pair((floor - px[knees, 1]) / torso),
+        wrist_below_shoulder=_pair(
+            (px[wrists, 1] - px[[lim_l.shoulder, lim_r.shoulder], 1]) / torso),
+        knee_below_hip=_pair((px[knees, 1] - px[[lim_l.hip, lim_r.hip], 1]) / torso),
+        knee_angles=(float(knee_angles[0]), float(knee_angles[1])),
+        hand_offset=float(head * (px[near.wrist, 0] - px[near.shoulder, 0]) / torso),
+    )
+
+
+def judge(m: PostureMeasures | None, limits: PostureLimits = PostureLimits(),
+          previous: Verdict | None = None) -> PostureResult:
+    """The verdict for measured figures; ``previous`` widens the thresholds to keep it."""
+    if m is None:
+        return PostureResult(Verdict.NO_PERSON, {"no_person": True}, MESSAGES["no_person"])
+    h = limits.hysteresis
+    was_in = previous is not None and previous.in_position
+    was_lifted = previous is Verdict.LIMB_LIFTED
+    keep = 1.0 + h if (was_in or was_lifted) else 1.0   # loosen the base criteria to stay
+
+    tilt_ok = m.torso_tilt_deg <= limits.max_torso_tilt_deg * keep
+    hands_down = [
+        m.hand_heights[i] <= limits.max_down_height * keep
+        and m.wrist_below_shoulder[i] >= limits.min_wrist_below_shoulder / keep
+        for i in (0, 1)
+    ]
+    knees_down = [
+        m.knee_heights[i] <= limits.max_down_height * keep
+        and m.knee_below_hip[i] >= limits.min_knee_below_hip / keep
+        and not m.knee_angles[i] > limits.max_kneeling_knee_deg * keep
+        for i in (0, 1)
+    ]
+    lift = limits.min_lifted_height * ((1.0 - h) if was_lifted else 1.0)
+    hand_lifted = any(x > lift for x in m.hand_heights)
+    knee_lifted = any(x > lift for x in m.knee_heights)
+    back_deg = limits.rocked_back_deg * ((1.0 - h) if previous is Verdict.ROCKED_BACK else 1.0)
+    rocked = m.thigh_deg > back_deg
+    # the view only means something with the torso roughly level: an upright person (standing,
+    # kneeling up) is asked to get down, not to turn (NaN elevation: judge the view as it looks)
+    upright = m.torso_elevation_deg > MAX_VIEW_TORSO_ELEVATION_DEG
+    faults = {
+        "out_of_view": not m.in_frame,
+        "wrong_view": not upright and m.view is View.FRONT_OR_BACK and not (
+            was_in and m.yaw_deg < FRONT_MIN_YAW_DEG * keep
+            and m.width_ratio < FRONT_MIN_WIDTH_RATIO * keep),
+        "torso_not_level": not tilt_ok,
+        "hands_not_down": not any(hands_down),
+        "knees_not_down": not any(knees_down),
+        "hand_lifted": hand_lifted,
+        "knee_lifted": knee_lifted,
+        # judged only near the start position: rocking back moves the hands ahead of the shoulders
+        "hands_not_under_shoulders": abs(m.thigh_deg) <= limits.start_zone_deg
+        and abs(m.hand_offset) > limits.max_hand_offset,
+        "knees_not_under_hips": not rocked and m.thigh_deg < -limits.max_knee_offset_deg,
+    }
+    base_ok = tilt_ok and any(hands_down) and any(knees_down)
+    if faults["wrong_view"] or not base_ok:
+        verdict = Verdict.NOT_ON_ALL_FOURS
+    elif hand_lifted or knee_lifted:
+        verdict = Verdict.LIMB_LIFTED
+    elif rocked:
+        verdict = Verdict.ROCKED_BACK
+    else:
+        verdict = Verdict.ON_ALL_FOURS
+    return PostureResult(verdict, faults, _message(verdict, faults))
+
+
+def _message(verdict: Verdict, faults: dict[str, bool]) -> str:
+    relevant = FAULTS if verdict is Verdict.NOT_ON_ALL_FOURS else FAULTS[:1] + FAULTS[5:]
+    for name in relevant:
+        if faults.get(name):
+            return MESSAGES[name]
+    return MESSAGES.get(verdict.value, MESSAGES["torso_not_level"])
+
+
+def classify(record: PoseRecord, limits: PostureLimits = PostureLimits()) -> PostureResult:
+    """The posture verdict for a single image (no history)."""
+    return judge(measure(record), limits)
+
+
+class PostureTracker:
+    """Posture verdicts for a stream: hysteresis on the criteria, a stable near side, debounce."""
+
+    def __init__(self, limits: PostureLimits = PostureLimits(), confirm_s: float = 0.3) -> None:
+        self.limits = limits
+        self.confirm_s = confirm_s
+        self.sides = NearSideSelector()
+        self.measures: PostureMeasures | None = None
+        self._shown: PostureResult | None = None
+        self._candidate: Verdict | None = None
+        self._candidate_since = 0.0
+
+    def reset(self) -> None:
+        self.sides.reset()
+        self.measures = None
+        self._shown = None
+        self._candidate = None
+
+    @property
+    def side(self) -> Side | None:
+        """The near side in use (stable)."""
+        return self.sides.side
+
+    def update(self, record: PoseRecord) -> PostureResult:
+        """Judge one frame; the verdict changes only once a new one has held for ``confirm_s``."""
+        with np.errstate(all="ignore"):   # wild landmarks: the score is checked for NaN
+            side = self.sides.update(record)
+        self.measures = measure(record, side)
+        shown = self._shown
+        raw = judge(self.measures, self.limits, shown.verdict if shown else None)
+        if shown is None or raw.verdict is shown.verdict:
+            self._shown, self._candidate = raw, None
+            return raw
+        if raw.verdict is not self._candidate:
+            self._candidate, self._candidate_since = raw.verdict, record.t_s
+        if record.t_s - self._candidate_since >= self.confirm_s:
+            self._shown, self._candidate = raw, None
+            return raw
+        # keep the shown verdict, with this frame's criteria
+        return PostureResult(shown.verdict, raw.faults, _message(shown.verdict, raw.faults))

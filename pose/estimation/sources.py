@@ -1,0 +1,242 @@
+"""Frame sources behind one iterator interface: a webcam, a video file, or a single image.
+
+Each source yields ``Frame`` objects (timestamp in seconds, BGR pixels) with strictly increasing
+timestamps, and releases its device or file in ``finally`` on every exit path. Opening a source
+probes it (a video must really decode a frame) so errors surface before any work starts, as a
+``SourceError`` with a one-line message.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from pose.estimation.native_output import NativeStderrCapture, native_stderr_to_log
+
+log = logging.getLogger(__name__)
+
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"})
+MIN_FPS, MAX_FPS = 1.0, 1000.0  # a stated frame rate outside this is not believed
+FALLBACK_FPS = 30.0
+
+BGRImage = NDArray[np.uint8]
+
+
+class SourceError(ValueError):
+    """A source that cannot be opened or read; the message is one line for the user."""
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One frame: its index in the stream, timestamp in seconds and BGR pixels (H, W, 3)."""
+
+    index: int
+    t_s: float
+    bgr: BGRImage
+
+    @property
+    def width(self) -> int:
+        return int(self.bgr.shape[1])
+
+    @property
+    def height(self) -> int:
+        return int(self.bgr.shape[0])
+
+
+class FrameSource(Protocol):
+    """Anything that yields frames. ``frame_count`` is None when unknown (a camera)."""
+
+    name: str
+    fps: float
+    frame_count: int | None
+    is_still: bool
+
+    def __iter__(self) -> Iterator[Frame]: ...
+
+
+def _require_file(path: Path) -> None:
+    if not path.exists():
+        raise SourceError(f"no such file: {path}")
+    if not path.is_file():
+        raise SourceError(f"not a file: {path}")
+
+
+class ImageSource:
+    """A single image, yielded as a one-frame video at t = 0."""
+
+    is_still = True
+    fps = 0.0
+    frame_count: int | None = 1
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.name = str(path)
+        _require_file(self.path)
+        # libjpeg prints "Premature end of JPEG file" to fd 2 for a cut-off JPEG (which still
+        # decodes, the missing part grey): keep it in the log like the other native output
+        with native_stderr_to_log(log, logging.DEBUG):
+            image = cv2.imread(str(self.path), cv2.IMREAD_COLOR)
+        if image is None or image.size == 0:
+            raise SourceError(f"cannot read {self.path} as an image (damaged or not an image)")
+        self._image: BGRImage = np.asarray(image, dtype=np.uint8)
+
+    def __iter__(self) -> Iterator[Frame]:
+        yield Frame(0, 0.0, self._image)
+
+
+class VideoFileSource:
+    """A video file. Each frame's timestamp is its own presentation time in the file (phone videos
+    are often variable-rate), forced strictly increasing; where the file gives none usable, the
+    previous frame's time + 1 / fps."""
+
+    is_still = False
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.name = str(path)
+        _require_file(self.path)
+        # FFmpeg prints its complaints ("moov atom not found") to fd 2; we raise our own error.
+        with native_stderr_to_log(log, logging.DEBUG):
+            cap = self._open()
+            try:
+                ok, frame = cap.read()
+                if not ok or frame is None:
+                    raise self._unreadable()
+                fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
+                count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+            finally:
+                cap.release()
+        if not np.isfinite(fps) or not MIN_FPS <= fps <= MAX_FPS:
+            # (an mp4 whose timescale is 0 states 0.001 fps: one frame would last 17 minutes)
+            log.warning("%s states a frame rate no camera makes (%.3g fps); assuming %.0f fps",
+                        self.path, fps, FALLBACK_FPS)
+            fps = FALLBACK_FPS
+        self.fps = fps
+        self.frame_count: int | None = count if count > 0 else None
+        #: set after a full pass that ended well short of ``frame_count`` (a cut-off file)
+        self.truncated = False
+
+    def _unreadable(self) -> SourceError:
+        return SourceError(
+            f"cannot read {self.path} as a video (truncated, damaged, or not a video or image)"
+        )
+
+    def _open(self) -> cv2.VideoCapture:
+        cap = cv2.VideoCapture(str(self.path))
+        if not cap.isOpened():
+            cap.release()
+            raise self._unreadable()
+        return cap
+
+    def __iter__(self) -> Generator[Frame, None, None]:
+        # FFmpeg complains on fd 2 about damaged frames ("overread 8"); keep that in the log.
+        noise = NativeStderrCapture(log, logging.DEBUG)
+        with noise.capture():
+            cap = self._open()
+        index = 0
+        last_t: float | None = None
+        try:
+            while True:
+                with noise.capture():
+                    ok, frame = cap.read()
+                if not ok or frame is None:
+                    break
+                last_t = frame_time(cap.get(cv2.CAP_PROP_POS_MSEC), last_t, self.fps)
+                yield Frame(index, last_t, np.asarray(frame, dtype=np.uint8))
+                index += 1
+        finally:
+            cap.release()
+            noise.close()
+        if index == 0:
+            raise self._unreadable()
+        if self.frame_count is not None and index < self.frame_count - 1:
+            # the caller reports it (``truncated``): `rocking analyze` puts it in its summary
+            self.truncated = True
+            log.info("%s ended after %d of %d frames (truncated?)",
+                     self.path, index, self.frame_count)
+
+
+def frame_time(pos_ms: float, last_t: float | None, fps: float) -> float:
+    """A frame's timestamp in seconds from the decoder's position (``CAP_PROP_POS_MSEC`` just after
+    reading it), strictly after ``last_t``: a missing, negative or repeated position gives the
+    previous time + 1 / fps (the first frame: 0)."""
+    t = pos_ms / 1000.0 if np.isfinite(pos_ms) and pos_ms >= 0 else None
+    if last_t is None:
+        return t if t is not None else 0.0
+    if t is None or t <= last_t:
+        return last_t + 1.0 / fps
+    return t
+
+
+class CameraSource:
+    """A webcam by index. Timestamps come from a monotonic clock, forced strictly increasing."""
+
+    is_still = False
+    frame_count: int | None = None
+
+    def __init__(self, index: int, width: int | None = None, height: int | None = None) -> None:
+        self.index = index
+        self.name = f"camera {index}"
+        self.size = (width, height)
+        self.fps = FALLBACK_FPS
+
+    def _open(self) -> cv2.VideoCapture:
+        # OpenCV logs "Camera index out of range" to fd 2; we raise our own one-line error.
+        with native_stderr_to_log(log, logging.DEBUG):
+            cap = cv2.VideoCapture(self.index)
+            opened = cap.isOpened()
+            if not opened:
+                cap.release()
+        if not opened:
+            raise SourceError(f"no camera at index {self.index}")
+        width, height = self.size
+        if width and height:
+            cap.set(cv2.CAP_PROP_FRAME_WIDTH, width)
+            cap.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
+        fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
+        if np.isfinite(fps) and 0 < fps <= 240:
+            self.fps = fps
+        return cap
+
+    def __iter__(self) -> Generator[Frame, None, None]:
+        cap = self._open()
+        start = time.monotonic()
+        last = -np.inf
+        index = 0
+        try:
+            while True:
+                ok, frame = cap.read()
+                if not ok or frame is None:
+                    if index == 0:
+                        raise SourceError(f"camera {self.index} opened but gives no frames")
+                    log.warning("camera %d stopped giving frames", self.index)
+                    return
+                t = time.monotonic() - start
+                t = max(t, last + 1e-3)
+                last = t
+                yield Frame(index, t, np.asarray(frame, dtype=np.uint8))
+                index += 1
+        finally:
+            cap.release()
+
+
+def open_source(spec: str | Path) -> FrameSource:
+    """Open a source from a command-line spec: an integer is a camera index, else a file path.
+
+    Images (by suffix) become one-frame sources; anything else is probed as a video.
+    """
+    text = str(spec)
+    if text.isdigit():
+        return CameraSource(int(text))
+    path = Path(text).expanduser()
+    if path.suffix.lower() in IMAGE_SUFFIXES:
+        return ImageSource(path)
+    return VideoFileSource(path)

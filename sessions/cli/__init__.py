@@ -1,0 +1,1 @@
+"""The `rocking` command line: one module per command and the options they share."""

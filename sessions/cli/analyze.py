@@ -1,0 +1,287 @@
+"""`rocking analyze PATH`: run the pose pipeline over a video or an image and report on it.
+
+The run is a loop over frames: estimate the pose, wrap frame and record in a ``Step``, and hand
+the step to each observer in turn (an observer may fill ``step.analysis`` for the ones after it).
+When the source is exhausted, each observer contributes its fields to the report. Movement
+analysis and the session store plug in as observers: see ``build_observers``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import json
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from pose.estimation import model_files
+from pose.estimation.model_files import ModelError
+from pose.estimation.sources import IMAGE_SUFFIXES, Frame, FrameSource, SourceError, open_source
+from pose.events import FrameAnalysis
+from pose.record import PoseRecord
+from sessions.cli.analyze_report import base_report, merge, summary_lines
+from sessions.cli.options import add_db_option, add_model_options
+from sessions.errors import UserError
+from sessions.output.private_files import printable
+
+PROGRESS_EVERY = 10  # frames between progress-bar refreshes
+
+
+@dataclass
+class Step:
+    """One frame as it passes through the observers."""
+
+    frame: Frame
+    record: PoseRecord
+    analysis: FrameAnalysis | None = None  # set by the movement analysis observer
+
+
+class FrameObserver(Protocol):
+    """Sees every step in order; says what it found at the end (keys of the JSON report)."""
+
+    def observe(self, step: Step) -> None: ...
+
+    def report_fields(self) -> dict[str, Any]: ...
+
+
+class Estimator(Protocol):
+    """Frames to pose records (pose.estimation.estimator.PoseEstimator; a fake in tests)."""
+
+    def process(self, frame: Frame) -> PoseRecord: ...
+
+
+ProgressHook = Callable[[int], None]  # called with the number of frames done
+
+
+class PoseCounter:
+    """Counts frames and frames with a person."""
+
+    def __init__(self) -> None:
+        self.frames = 0
+        self.with_person = 0
+
+    def observe(self, step: Step) -> None:
+        self.frames += 1
+        self.with_person += step.record.has_person
+
+    def report_fields(self) -> dict[str, Any]:
+        return {}
+
+
+class SkeletonWriter:
+    """Writes each frame with the skeleton drawn: an mp4 video, or one image for a still."""
+
+    def __init__(self, path: Path, fps: float, inputs: Sequence[str | Path] = ()) -> None:
+        self.path = path
+        self.inputs = tuple(inputs)  # never written over (see check_out_path)
+        self.fps = fps if fps > 0 else 1.0
+        self.as_image = path.suffix.lower() in IMAGE_SUFFIXES
+        self._writer: Any = None
+        self._last: Any = None
+
+    def __enter__(self) -> SkeletonWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def observe(self, step: Step) -> None:
+        import cv2
+
+        from sessions.coach.skeleton import draw_skeleton
+
+        drawn = draw_skeleton(step.frame.bgr.copy(), step.record)
+        if self.as_image:
+            self._last = drawn
+            return
+        if self._writer is None:
+            size = (step.frame.width, step.frame.height)
+            self._writer = cv2.VideoWriter(str(self.path), cv2.VideoWriter.fourcc(*"mp4v"),
+                                           self.fps, size)
+            if not self._writer.isOpened():
+                raise UserError(f"cannot write video {self.path}")
+        self._writer.write(drawn)
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.release()
+            self._writer = None
+        if self._last is not None:
+            import cv2
+
+            from sessions.output.private_files import write_private_bytes
+
+            ok, encoded = cv2.imencode(self.path.suffix.lower(), self._last)
+            if not ok:
+                raise UserError(f"cannot write image {printable(self.path)}")
+            self._last = None
+            write_private_bytes(self.path, encoded.tobytes(), inputs=self.inputs)
+
+    def report_fields(self) -> dict[str, Any]:
+        return {}
+
+
+def check_out_path(path: Path, source: str | Path | None = None) -> Path:
+    """Validate ``--out`` before any work: an .mp4 (or an image file) in an existing folder,
+    not a folder, and not the file being analysed (also through a link)."""
+    from sessions.output.private_files import refuse_overwriting_input
+
+    if path.suffix.lower() not in {".mp4", *IMAGE_SUFFIXES}:
+        raise UserError(f"--out must end in .mp4 (or an image suffix for a still): "
+                        f"{printable(path)}")
+    if not path.parent.is_dir():
+        raise UserError(f"--out folder does not exist: {printable(path.parent)}")
+    refuse_overwriting_input(path, [source])
+    return path
+
+
+def build_observers(args: argparse.Namespace, source: FrameSource,
+                    stack: contextlib.ExitStack) -> list[FrameObserver]:
+    """The per-frame observers of a run, in order. Add movement analysis and storage here."""
+    from pose.analysis.analyzer import MovementObserver
+
+    # first: it fills step.analysis (posture, depth, reps, warnings) for the observers after it
+    movement = MovementObserver()
+    observers: list[FrameObserver] = [movement]
+    if args.out is not None:
+        observers.append(stack.enter_context(SkeletonWriter(args.out, source.fps,
+                                                            inputs=[args.path])))
+    if not args.no_save:  # keep last: it saves the analysis the observers above filled in
+        thresholds = dataclasses.asdict(movement.analyzer.thresholds)
+        observers.append(stack.enter_context(store_observer(args, source, thresholds)))
+    return observers
+
+
+def store_observer(args: argparse.Namespace, source: FrameSource,
+                   thresholds: dict[str, Any]) -> Any:
+    """Saves the run in the session history (opened now, so a bad database fails early)."""
+    from sessions.history.recorder import StoreObserver
+    from sessions.history.store import SessionMeta
+
+    meta = SessionMeta(source="image" if source.is_still else "video",
+                       source_detail=str(Path(args.path).resolve()), model_variant=args.model,
+                       settings={"thresholds": thresholds, "people": args.people})
+    return StoreObserver(args.db, meta)
+
+
+def run_pipeline(
+    source: FrameSource,
+    estimator: Estimator,
+    observers: Sequence[FrameObserver],
+    progress: ProgressHook | None = None,
+) -> PoseCounter:
+    """Estimate every frame and pass it through the observers; returns the frame counts."""
+    counter = PoseCounter()
+    chain: list[FrameObserver] = [counter, *observers]
+    for frame in source:
+        step = Step(frame, estimator.process(frame))
+        for observer in chain:
+            observer.observe(step)
+        if progress is not None and counter.frames % PROGRESS_EVERY == 0:
+            progress(counter.frames)
+    return counter
+
+
+@contextlib.contextmanager
+def progress_bar(source: FrameSource, enabled: bool) -> Iterator[ProgressHook | None]:
+    """A rich progress bar on stderr for videos; yields an ``update(frames_done)`` callable."""
+    if not enabled or source.is_still:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    console = Console(stderr=True)
+    if not console.is_terminal:  # logs and pipes get the summary only
+        yield None
+        return
+    # auto_refresh=False: no drawing thread, so nothing writes to the terminal while the
+    # estimator briefly captures file descriptor 2.
+    with Progress("analysing", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=console, auto_refresh=False, transient=True) as bar:
+        task = bar.add_task("analyse", total=source.frame_count)
+
+        def update(done: int) -> None:
+            bar.update(task, completed=done)
+            bar.refresh()
+
+        yield update
+
+
+def analyze(args: argparse.Namespace) -> int:
+    """The sub-command: returns the exit code."""
+    from pose.estimation.estimator import PoseEstimator
+
+    out = check_out_path(args.out, args.path) if args.out is not None else None
+    try:
+        source = open_source(args.path)
+        model = model_files.resolve(args.model, show_progress=not args.quiet)
+        with contextlib.ExitStack() as stack:
+            observers = build_observers(args, source, stack)
+            estimator = stack.enter_context(PoseEstimator(model, max_people=args.people))
+            with progress_bar(source, enabled=not args.quiet) as progress:
+                counts = run_pipeline(source, estimator, observers, progress)
+    except (SourceError, ModelError) as exc:
+        raise UserError(str(exc)) from exc
+    report = base_report(str(args.path), counts.frames, source.fps, counts.with_person)
+    report["truncated"] = bool(getattr(source, "truncated", False))
+    for observer in observers:
+        merge(report, observer.report_fields())
+    emit(report, as_json=args.json, out=out)
+    return save_status(report)
+
+
+def save_status(report: dict[str, Any]) -> int:
+    """The exit status for how the run was saved: 0 in the database (or --no-save), 1 saved
+    to a fallback file only, 3 saved nowhere (then the report's session_id is null)."""
+    if report.get("not_saved"):
+        sys.stderr.write(f"rocking: error: {report['not_saved']}\n")
+        return 3
+    if report.get("saved_to"):
+        sys.stderr.write(f"rocking: the session database failed: the session was saved to "
+                         f"{printable(report['saved_to'])}; `rocking import` it\n")
+        return 1
+    return 0
+
+
+def emit(report: dict[str, Any], as_json: bool, out: Path | None) -> None:
+    """Print the report: one JSON object, or the human summary."""
+    if as_json:
+        sys.stdout.write(json.dumps(report, allow_nan=False) + "\n")
+        return
+    lines = summary_lines(report)
+    if out is not None:
+        lines.append(f"  skeleton drawn into {out}")
+    sys.stdout.write("\n".join(lines) + "\n")
+
+
+def register(subparsers: Any) -> None:
+    """Add `analyze` to the `rocking` command line."""
+    parser = subparsers.add_parser(
+        "analyze",
+        help="analyse a recorded video or a photo",
+        description="Run pose estimation and movement analysis over a video or an image and "
+        "report what was seen: how often a person was found and on hands and knees, the posture "
+        "verdict (with what to fix), the reps counted (forceful ones, partial ones too shallow "
+        "to count, median tempo back/forward) and the warnings with their times. The run is "
+        "saved in the session history unless --no-save.",
+    )
+    parser.add_argument("path", type=str, metavar="PATH",
+                        help="a video file (mp4, avi, ...) or an image (jpg, png, ...)")
+    parser.add_argument("--json", action="store_true",
+                        help="print one JSON object instead of the summary")
+    parser.add_argument("--out", type=Path, default=None, metavar="FILE.mp4",
+                        help="write the video with the skeleton drawn on it")
+    add_model_options(parser, people_default=2,
+                      people_help="how many people to look for, following the most visible "
+                      "one; 1 is faster")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    parser.add_argument("--no-save", action="store_true",
+                        help="do not save the run in the session history")
+    add_db_option(parser)
+    parser.set_defaults(func=analyze)
+

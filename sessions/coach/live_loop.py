@@ -1,0 +1,340 @@
+"""The live loop: one coached session, frame by frame, from the safety screen to the summary.
+
+    frames (capture thread, newest only) -> estimator -> analyser -> coach -> overlay -> screen
+                                                                           -> sound, store
+
+The capture thread (``sessions.coach.frame_feed``) keeps only the newest frame: when processing
+falls
+behind, stale frames are dropped, never queued, so delay cannot build up. Pictures go to a window
+or a video (``sessions.coach.displays``); these and the live loop are the only places that know
+about
+time, keys, windows and devices. The loop measures the frame rate it achieves
+and the frame-to-cue delay (from a frame leaving the camera to its annotated picture being on
+screen, cues and sounds included). Losing the camera, Ctrl-C or closing the window ends the
+session as interrupted with everything so far saved.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Literal, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from pose.estimation.sources import Frame
+from pose.events import FrameAnalysis, Rep
+from pose.record import Landmark, PoseRecord
+from sessions.coach.audio import AudioPlayer
+from sessions.coach.coach import Coach
+from sessions.coach.displays import Display
+from sessions.coach.frame_feed import Captured, FrameFeed
+from sessions.coach.overlay import CoachOverlay
+from sessions.coach.view import CoachView, Command, EndReason, Stage
+
+log = logging.getLogger(__name__)
+
+BGRImage = NDArray[np.uint8]
+Clock = Callable[[], float]
+EndedBy = Literal["plan", "user", "source_ended", "camera_lost", "window_closed", "ctrl_c",
+                  "error", "not_started"]
+
+KEY_COMMANDS: dict[int, Command] = {
+    ord(" "): Command.TOGGLE_PAUSE, ord("q"): Command.END, ord("Q"): Command.END,
+    27: Command.END, ord("m"): Command.TOGGLE_MUTE, ord("M"): Command.TOGGLE_MUTE,
+    13: Command.CONTINUE, 10: Command.CONTINUE,
+}
+VISIBILITY_PAIRS = (
+    (Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER), (Landmark.LEFT_WRIST, Landmark.RIGHT_WRIST),
+    (Landmark.LEFT_HIP, Landmark.RIGHT_HIP), (Landmark.LEFT_KNEE, Landmark.RIGHT_KNEE),
+    (Landmark.LEFT_ANKLE, Landmark.RIGHT_ANKLE),
+)
+
+
+def key_command(key: int, stage: Stage) -> Command | None:
+    """The command a key means at this stage (space starts and closes screens, else pauses)."""
+    cmd = KEY_COMMANDS.get(key)
+    if cmd is Command.TOGGLE_PAUSE and stage in (Stage.SAFETY, Stage.SUMMARY):
+        return Command.CONTINUE
+    return cmd
+
+
+def near_side_visibility(record: PoseRecord) -> float | None:
+    """Mean visibility of the key joints, taking the better side of each pair (None: nobody)."""
+    if not record.has_person:
+        return None
+    vis = np.nan_to_num(record.visibility, nan=0.0)
+    return float(np.mean([max(vis[a], vis[b]) for a, b in VISIBILITY_PAIRS]))
+
+
+# ---- the session ----------------------------------------------------------------------------
+class Analyzer(Protocol):
+    """The movement analysis: one FrameAnalysis per PoseRecord; ``finish`` at the end of the
+    stream gives the rep that had already come back to the start, if any."""
+
+    def update(self, record: PoseRecord) -> FrameAnalysis: ...
+    def finish(self) -> Rep | None: ...
+
+
+class Recorder(Protocol):
+    """Saves the session as it happens (see sessions.history.recorder.SessionRecorder)."""
+
+    def update(self, fa: FrameAnalysis, target: float | None = None) -> None: ...
+    def add_rep(self, rep: Rep) -> None: ...
+    def finish(self, status: Literal["running", "completed", "interrupted"] = "completed"
+               ) -> Path | None: ...
+
+
+@dataclass
+class LoopStats:
+    """What the loop achieved: frames, frame rate, delay (milliseconds), drops."""
+
+    frames: int = 0
+    dropped: int = 0
+    wall_s: float = 0.0
+    delay_ms: deque[float] = field(default_factory=lambda: deque(maxlen=20_000))
+    work_ms: deque[float] = field(default_factory=lambda: deque(maxlen=20_000))
+
+    @property
+    def fps(self) -> float:
+        return self.frames / self.wall_s if self.wall_s > 0 else 0.0
+
+    def percentile(self, values: deque[float], q: float) -> float | None:
+        return float(np.percentile(np.asarray(values), q)) if values else None
+
+    def line(self) -> str:
+        """One line for the log."""
+        d50, d95 = self.percentile(self.delay_ms, 50), self.percentile(self.delay_ms, 95)
+        w50 = self.percentile(self.work_ms, 50)
+        if d50 is None or d95 is None or w50 is None:
+            return "no frames processed"
+        return (f"{self.frames} frames in {self.wall_s:.1f} s ({self.fps:.1f} fps), "
+                f"{self.dropped} stale frames dropped; frame-to-cue delay median {d50:.0f} ms, "
+                f"95th percentile {d95:.0f} ms; work per frame median {w50:.1f} ms")
+
+
+@dataclass(frozen=True)
+class LoopResult:
+    """How a session ended."""
+
+    ended_by: EndedBy
+    status: Literal["completed", "interrupted", "not_saved"]
+    reps: int
+    stats: LoopStats
+    fallback_path: Path | None = None
+    error: BaseException | None = None
+    summary_view: CoachView | None = None
+
+
+@dataclass
+class LoopSettings:
+    """Timings of the loop."""
+
+    safety_s: float = 3.0        # non-interactive: how long the safety screen is recorded
+    summary_s: float = 5.0       # non-interactive: how long the summary is recorded
+    summary_max_s: float = 120.0  # interactive: the summary closes by itself after this
+    stall_s: float = 3.0         # a camera giving no frame this long is lost
+    auto_continue: bool = False  # leave the safety and summary screens by themselves (demo)
+    out_fps: float = 30.0
+
+
+class SessionLoop:
+    """Runs one coached session from the safety screen to the summary."""
+
+    def __init__(self, *, feed: FrameFeed, estimate: Callable[[Frame], PoseRecord],
+                 analyzer: Analyzer, coach: Coach, display: Display,
+                 start_recording: Callable[[], Recorder] | None = None,
+                 audio: AudioPlayer | None = None, overlay: CoachOverlay | None = None,
+                 draw_pose: Callable[[BGRImage, PoseRecord], object] | None = None,
+                 canvas_size: tuple[int, int] = (1280, 720),
+                 settings: LoopSettings | None = None, clock: Clock = time.monotonic) -> None:
+        self.feed = feed
+        self.estimate = estimate
+        self.analyzer = analyzer
+        self.coach = coach
+        self.display = display
+        self.start_recording = start_recording
+        self.audio = audio or AudioPlayer(enabled=False)
+        self.overlay = overlay or CoachOverlay()
+        self.overlay.interactive = display.interactive   # no key prompts in a recording
+        self.draw_pose = draw_pose
+        self.canvas_size = canvas_size
+        self.settings = settings or LoopSettings()
+        self.clock = clock
+        self.stats = LoopStats()
+        self._present_s = 0.0
+        self._present_offset: float | None = None
+        self._last_img: BGRImage | None = None
+        self._last_t = 0.0
+        self._recorder: Recorder | None = None
+        self._flushed = False
+
+    # ---- helpers ---------------------------------------------------------------------------
+    def _keys(self, wait_ms: int = 1) -> None:
+        key = self.display.poll_key(wait_ms)
+        if key is None:
+            return
+        cmd = key_command(key, self.coach.stage)
+        if cmd is Command.END:
+            self._end_of_stream()      # a rep just finished counts before the session ends
+        if cmd is not None:
+            self.coach.command(cmd)
+
+    def _end_of_stream(self) -> None:
+        """The frames stop (source ended, camera lost, key, Ctrl-C): a rep already back at the
+        start is finished by the analysis, counted by the coach and saved (once)."""
+        if self._flushed:
+            return
+        self._flushed = True
+        try:
+            rep = self.analyzer.finish()
+            counted = self.coach.end_of_stream(rep)
+            if counted is not None and self._recorder is not None:
+                self._recorder.add_rep(counted)
+        except Exception:   # never lose the session over its last rep
+            log.exception("the last rep could not be finished")
+
+    def _play(self, view: CoachView) -> None:
+        self.audio.muted = view.muted
+        for sound in view.sounds:
+            self.audio.play(sound)
+
+    def _still_screen(self, stage: Stage, max_s: float) -> None:
+        """Show the safety or summary screen until a key (interactive) or for ``max_s``."""
+        step = 1.0 / self.settings.out_fps
+        waited = 0.0
+        while self.coach.stage is stage and not self.display.closed():
+            cap = self.feed.latest() if stage is Stage.SAFETY else None
+            if cap is not None:
+                bg = cap.frame.bgr.copy()
+            elif self._last_img is not None:
+                bg = self._last_img.copy()
+            else:
+                w, h = self.canvas_size
+                bg = np.zeros((h, w, 3), np.uint8)
+            view = self.coach.update(self._last_t, None)
+            self._play(view)
+            self.overlay.draw(bg, view)
+            self.display.show(bg, self._present_s)
+            self._present_s += step
+            if self.display.interactive:
+                self._keys(round(step * 1000))
+            waited += step
+            if waited >= max_s - 1e-9:
+                self.coach.command(Command.CONTINUE)
+            if stage is Stage.SAFETY and self.feed.error is not None:
+                raise self.feed.error
+
+    def _frame(self, cap: Captured, recorder: Recorder | None) -> CoachView:
+        t_work = self.clock()
+        frame = cap.frame
+        record = self.estimate(frame)
+        analysis = self.analyzer.update(record)
+        view = self.coach.update(frame.t_s, analysis, near_side_visibility(record))
+        self._last_t = frame.t_s
+        if recorder is not None:
+            keep = replace(analysis, rep=view.counted_rep, warnings=view.new_warnings)
+            recorder.update(keep, view.pacer.target if view.pacer is not None else None)
+        self._play(view)
+        img = frame.bgr.copy()
+        if self.draw_pose is not None:
+            self.draw_pose(img, record)
+        self.overlay.draw(img, view)
+        if self._present_offset is None:
+            self._present_offset = self._present_s - frame.t_s
+        self._present_s = max(self._present_s, frame.t_s + self._present_offset)
+        self.display.show(img, self._present_s)
+        self._last_img = frame.bgr
+        now = self.clock()
+        self.stats.frames += 1
+        self.stats.delay_ms.append((now - cap.captured_at) * 1000.0)
+        self.stats.work_ms.append((now - t_work) * 1000.0)
+        return view
+
+    # ---- the session -----------------------------------------------------------------------
+    def run(self) -> LoopResult:
+        """Run the session; always saves what was done. Never raises for the ways a live
+        session ends (camera lost, window closed, Ctrl-C); source errors come back in
+        ``LoopResult.error`` after saving."""
+        recorder: Recorder | None = None
+        dropped_before = 0
+        ended_by: EndedBy = "not_started"
+        error: BaseException | None = None
+        start = self.clock()
+        try:
+            self.feed.start()
+            auto = self.settings.auto_continue or not self.display.interactive
+            self._still_screen(Stage.SAFETY, self.settings.safety_s if auto else float("inf"))
+            if self.coach.stage is Stage.DONE or self.display.closed():
+                return self._result("window_closed" if self.display.closed() else "not_started",
+                                    None, None)
+            self.feed.open_gate()
+            if self.start_recording is not None:
+                recorder = self._recorder = self.start_recording()
+            start = self.clock()
+            dropped_before = self.feed.dropped    # frames not wanted during the safety screen
+            ended_by = self._frames(recorder)
+        except KeyboardInterrupt:
+            ended_by = "ctrl_c"
+        except Exception as exc:   # noqa: BLE001 - save first, then report
+            error, ended_by = exc, "error"
+        finally:
+            if ended_by != "not_started":
+                self._end_of_stream()
+            self.stats.wall_s = self.clock() - start
+            self.stats.dropped = self.feed.dropped - dropped_before
+            self.feed.stop()
+        if self.feed.error is not None and error is None:
+            error = self.feed.error
+        if ended_by in ("camera_lost", "window_closed", "ctrl_c") or error is not None:
+            self.coach.interrupt()
+        elif self.coach.stage not in (Stage.SUMMARY, Stage.DONE):
+            self.coach.command(Command.END)      # a recording that ran out: end as if by key
+        status: Literal["completed", "interrupted"] = (
+            "completed" if ended_by in ("plan", "user", "source_ended") and error is None
+            else "interrupted")
+        fallback = recorder.finish(status) if recorder is not None else None
+        log.info("session %s (%s): %s", status, ended_by, self.stats.line())
+        summary = self.coach.update(self._last_t, None)
+        try:
+            if ended_by not in ("window_closed", "ctrl_c") and self.coach.stage is Stage.SUMMARY:
+                auto = self.settings.auto_continue or not self.display.interactive
+                self._still_screen(Stage.SUMMARY, self.settings.summary_s if auto
+                                   else self.settings.summary_max_s)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self.display.close()
+            self.audio.close()
+        return self._result(ended_by, status if recorder is not None else None, fallback,
+                            error, summary)
+
+    def _frames(self, recorder: Recorder | None) -> EndedBy:
+        while True:
+            cap = self.feed.get(self.settings.stall_s)
+            if cap is None:
+                if self.feed.error is not None:
+                    raise self.feed.error
+                return "camera_lost" if self.feed.live else "source_ended"
+            self._frame(cap, recorder)
+            if self.display.interactive:
+                self._keys(1)
+            if self.display.closed():
+                return "window_closed"
+            if self.coach.stage in (Stage.SUMMARY, Stage.DONE):
+                return "user" if self.coach.end_reason is EndReason.USER else "plan"
+
+    def _result(self, ended_by: EndedBy,
+                status: Literal["completed", "interrupted"] | None,
+                fallback: Path | None, error: BaseException | None = None,
+                summary: CoachView | None = None) -> LoopResult:
+        if ended_by in ("window_closed", "not_started"):
+            self.display.close()
+            self.audio.close()
+        return LoopResult(ended_by, status or "not_saved", len(self.coach.reps), self.stats,
+                          fallback, error, summary)

@@ -1,0 +1,351 @@
+"""Drawing of the coach's view-model onto BGR frames: large, high-contrast, readable from 2-3 m.
+
+The coach (``sessions.coach.coach``) decides what to say; this module only draws it, like
+supervision's
+``LineZone`` (state) and ``LineZoneAnnotator`` (drawing). Every size scales with the frame, and all
+text is measured with ``cv2.getTextSize`` and wrapped or shrunk to stay inside the frame; ``draw``
+returns the boxes of the text it drew so tests can check that.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from sessions.coach.view import SAFETY_LINES, CoachView, Stage, Summary
+
+BGRImage = NDArray[np.uint8]
+Colour = tuple[int, int, int]
+
+FONT = cv2.FONT_HERSHEY_DUPLEX
+WHITE: Colour = (255, 255, 255)
+BLACK: Colour = (0, 0, 0)
+WARNING_BG: Colour = (0, 0, 200)        # strong red
+OK_GREEN: Colour = (80, 220, 80)
+OPEN_GREY: Colour = (170, 170, 170)
+TARGET_COLOUR: Colour = (255, 220, 0)   # cyan-ish: where the pacer wants you
+ACTUAL_COLOUR: Colour = (0, 215, 255)   # amber: where you are
+PANEL_BG: Colour = (30, 30, 30)
+# Scale of the secondary lines (the warning's figures, posture, last rep, hints) at 640x480;
+# capitals are then >= 3% of the frame height, readable at 2-3 m.
+SECONDARY = 0.8
+
+
+@dataclass(frozen=True)
+class TextBox:
+    """Where a line of text was drawn, in pixels (x0, y0) top-left to (x1, y1) bottom-right."""
+
+    text: str
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+    scale: float = 0.0    # the font scale it was drawn at
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """Text wrapped into lines at one font scale."""
+
+    lines: tuple[str, ...]
+    scale: float
+    thickness: int
+    line_h: int       # pixels from one baseline to the next
+
+
+def _thickness(scale: float) -> int:
+    return max(1, round(scale * 2))
+
+
+def fit_text(text: str, max_w: int, scale: float, max_lines: int = 3,
+             min_scale: float = 0.35) -> Fitted:
+    """Wrap ``text`` on words to ``max_w`` pixels in at most ``max_lines`` lines, shrinking the
+    scale until it fits (or ``min_scale`` is reached; then over-long words are cut)."""
+    words = text.split()
+    while True:
+        th = _thickness(scale)
+        lines: list[str] = []
+        for word in words:
+            trial = f"{lines[-1]} {word}" if lines else word
+            if lines and _width(trial, scale, th) <= max_w:
+                lines[-1] = trial
+            else:
+                lines.append(word)
+        widest = max((_width(line, scale, th) for line in lines), default=0)
+        if (len(lines) <= max_lines and widest <= max_w) or scale <= min_scale:
+            break
+        scale = max(min_scale, scale * 0.9)
+    lines = [_cut(line, max_w, scale, th) for line in lines[:max_lines]]
+    (_, h), base = cv2.getTextSize("Ag", FONT, scale, th)
+    return Fitted(tuple(lines), scale, th, int((h + base) * 1.35))
+
+
+def _width(text: str, scale: float, thickness: int) -> int:
+    return int(cv2.getTextSize(text, FONT, scale, thickness)[0][0]) + 2 * thickness
+
+
+def _cut(line: str, max_w: int, scale: float, th: int) -> str:
+    while len(line) > 1 and _width(line, scale, th) > max_w:
+        line = line[:-1]
+    return line
+
+
+class CoachOverlay:
+    """Draws a :class:`CoachView` onto a frame (in place)."""
+
+    def __init__(self, outline: bool = True, interactive: bool = True) -> None:
+        self.outline = outline
+        # False when no one can press a key (a headless recording): no "press space" prompts
+        self.interactive = interactive
+
+    # ---- primitives ------------------------------------------------------------------------
+    def _text(self, img: BGRImage, text: str, x: int, y: int, scale: float, th: int,
+              colour: Colour, boxes: list[TextBox]) -> None:
+        """One line with its baseline at y; a dark outline keeps it readable on any background."""
+        (w, h), base = cv2.getTextSize(text, FONT, scale, th)
+        o = max(1, round(scale * 1.5))       # outline width
+        if self.outline:
+            # the same weight shifted around (a heavier weight would be wider: OpenCV 5's
+            # fonts grow with thickness, so a thick black copy does not line up)
+            for dx, dy in ((-o, -o), (o, -o), (-o, o), (o, o), (0, o), (o, 0), (-o, 0), (0, -o)):
+                cv2.putText(img, text, (x + dx, y + dy), FONT, scale, BLACK, th, cv2.LINE_AA)
+        cv2.putText(img, text, (x, y), FONT, scale, colour, th, cv2.LINE_AA)
+        pad = th + o
+        boxes.append(TextBox(text, x - pad, y - h - pad, x + w + pad, y + base + pad, scale))
+
+    def _block(self, img: BGRImage, text: str, x: int, y_top: int, max_w: int, scale: float,
+               colour: Colour, boxes: list[TextBox], max_lines: int = 3,
+               centre: bool = False) -> int:
+        """Wrapped text from ``y_top`` down; returns the y below it."""
+        fitted = fit_text(text, max_w, scale, max_lines)
+        y = y_top
+        for line in fitted.lines:
+            (w, h), _ = cv2.getTextSize(line, FONT, fitted.scale, fitted.thickness)
+            y += h + fitted.thickness
+            lx = x + (max_w - w) // 2 if centre else x + fitted.thickness
+            self._text(img, line, lx, y, fitted.scale, fitted.thickness, colour, boxes)
+            y += fitted.line_h - h - fitted.thickness
+        return y
+
+    @staticmethod
+    def _dim(img: BGRImage, factor: float = 0.3) -> None:
+        img[:] = (img.astype(np.float32) * factor).astype(np.uint8)
+
+    # ---- the whole view --------------------------------------------------------------------
+    def draw(self, img: BGRImage, view: CoachView) -> list[TextBox]:
+        """Draw ``view`` on ``img`` in place; returns the boxes of all text drawn."""
+        h, w = img.shape[:2]
+        u = min(h / 480.0, w / 640.0)           # 1.0 at 640x480
+        m = round(12 * u)                       # margin
+        boxes: list[TextBox] = []
+        if view.stage is Stage.SAFETY:
+            self._safety(img, u, m, boxes)
+            return boxes
+        if view.stage in (Stage.SUMMARY, Stage.DONE) and view.summary is not None:
+            self._summary(img, view.summary, u, m, boxes)
+            return boxes
+        top = m
+        status = [s for s in (view.posture, view.last_rep) if s]
+        if view.banner is not None:
+            top = self._banner(img, view.banner.text, view.banner.detail, u, m, boxes)
+        elif view.pacer is not None:   # the cue sits on the pacer; the top shows the state
+            for line in status:
+                top = self._block(img, line, m, top, w - 2 * m - round(150 * u),
+                                  SECONDARY * u, WHITE, boxes, max_lines=2)
+            status = []
+        else:
+            top = self._block(img, view.instruction, m, m, w - 2 * m - round(150 * u),
+                              1.2 * u, WHITE, boxes, max_lines=2)
+        if view.stage in (Stage.ROCKING, Stage.COUNTDOWN):
+            self._counter(img, view, u, m, boxes, top)
+        if view.checklist:
+            self._checklist(img, view, u, m, top, boxes)
+        if view.countdown is not None:
+            self._countdown(img, view.countdown, u, boxes)
+        if view.pacer is not None:
+            self._pacer(img, view, u, m, boxes)
+        if view.paused:
+            self._paused(img, u, m, boxes)
+        bottom_y = h - m
+        small = SECONDARY * u
+        room = w - 2 * m
+        if view.muted:
+            fitted = fit_text("sound off (m)", w // 3, small, 1)
+            (tw, _), _ = cv2.getTextSize(fitted.lines[0], FONT, fitted.scale, fitted.thickness)
+            self._text(img, fitted.lines[0], w - m - tw - fitted.thickness, h - m,
+                       fitted.scale, fitted.thickness, OPEN_GREY, boxes)
+            room -= tw + 2 * fitted.thickness + m
+        if view.pacer is None and status:
+            for line in reversed(status):      # from the bottom up, each on up to 2 lines
+                fitted = fit_text(line, room, small, 2)
+                for part in reversed(fitted.lines):
+                    self._text(img, part, m + fitted.thickness, bottom_y, fitted.scale,
+                               fitted.thickness, WHITE, boxes)
+                    bottom_y -= fitted.line_h
+        return boxes
+
+    # ---- parts -----------------------------------------------------------------------------
+    def _banner(self, img: BGRImage, text: str, detail: str, u: float, m: int,
+                boxes: list[TextBox]) -> int:
+        h, w = img.shape[:2]
+        fitted = fit_text(text, w - 2 * m, 1.6 * u, 2)
+        detail_fit = fit_text(detail, w - 2 * m, SECONDARY * u, 1)
+        height = (m + len(fitted.lines) * fitted.line_h
+                  + (detail_fit.line_h - round(8 * u) if detail else 0) + m)
+        height = min(height, h // 2)
+        cv2.rectangle(img, (0, 0), (w - 1, height), WARNING_BG, cv2.FILLED)
+        cv2.rectangle(img, (0, 0), (w - 1, height), WHITE, max(2, round(3 * u)))
+        y = self._block(img, text, m, m, w - 2 * m, 1.6 * u, WHITE, boxes, 2, centre=True)
+        if detail:
+            self._block(img, detail, m, y - round(8 * u), w - 2 * m, SECONDARY * u, WHITE, boxes,
+                        1, centre=True)
+        return height + m
+
+    def _counter(self, img: BGRImage, view: CoachView, u: float, m: int,
+                 boxes: list[TextBox], top: int) -> None:
+        w = img.shape[1]
+        text = f"{view.reps}/{view.target_reps}"
+        fitted = fit_text(text, round(170 * u), 2.0 * u, 1)
+        (tw, th), _ = cv2.getTextSize(fitted.lines[0], FONT, fitted.scale, fitted.thickness)
+        x = w - m - tw - fitted.thickness
+        y = (top if view.banner is not None else m) + th + fitted.thickness
+        self._text(img, fitted.lines[0], x, y, fitted.scale, fitted.thickness, WHITE, boxes)
+        label = fit_text("reps", round(170 * u), 0.6 * u, 1)
+        (lw, lh), _ = cv2.getTextSize("reps", FONT, label.scale, label.thickness)
+        self._text(img, "reps", w - m - lw - label.thickness, y + lh + round(10 * u),
+                   label.scale, label.thickness, OPEN_GREY, boxes)
+
+    def _checklist(self, img: BGRImage, view: CoachView, u: float, m: int, top: int,
+                   boxes: list[TextBox]) -> None:
+        w = img.shape[1]
+        scale = 0.9 * u
+        row = round(44 * u)
+        y = top + round(10 * u)
+        box = round(26 * u)
+        for item in view.checklist:
+            x = m
+            cv2.rectangle(img, (x, y), (x + box, y + box), BLACK, cv2.FILLED)
+            colour = OK_GREEN if item.ok else OPEN_GREY
+            cv2.rectangle(img, (x, y), (x + box, y + box), colour, max(2, round(3 * u)))
+            if item.ok:
+                pts = np.array([[x + box * 0.18, y + box * 0.52], [x + box * 0.42, y + box * 0.8],
+                                [x + box * 0.85, y + box * 0.2]], dtype=np.int32)
+                cv2.polylines(img, [pts], False, OK_GREEN, max(2, round(4 * u)), cv2.LINE_AA)
+            fitted = fit_text(item.label, w - 3 * m - box, scale, 1)
+            self._text(img, fitted.lines[0], x + box + m, y + box - round(3 * u), fitted.scale,
+                       fitted.thickness, colour if item.ok else WHITE, boxes)
+            y += row
+
+    def _countdown(self, img: BGRImage, n: int, u: float, boxes: list[TextBox]) -> None:
+        h, w = img.shape[:2]
+        scale = 6.0 * u
+        th = _thickness(scale)
+        text = str(n)
+        (tw, tht), _ = cv2.getTextSize(text, FONT, scale, th)
+        self._text(img, text, (w - tw) // 2, (h + tht) // 2, scale, th, TARGET_COLOUR, boxes)
+
+    def _paused(self, img: BGRImage, u: float, m: int, boxes: list[TextBox]) -> None:
+        h, w = img.shape[:2]
+        fitted = fit_text("PAUSED", w - 2 * m, 2.4 * u, 1)
+        (tw, th), _ = cv2.getTextSize(fitted.lines[0], FONT, fitted.scale, fitted.thickness)
+        self._text(img, fitted.lines[0], (w - tw) // 2, (h + th) // 2, fitted.scale,
+                   fitted.thickness, WHITE, boxes)
+
+    def pacer_geometry(self, width: int, height: int) -> tuple[int, int, int, int]:
+        """The pacer bar's (x0, y0, x1, y1): depth 0 (start position) left, 1 (back) right."""
+        u = min(height / 480.0, width / 640.0)
+        m = round(12 * u)
+        bar_h = round(34 * u)
+        x0, x1 = m + round(90 * u), width - m - round(90 * u)
+        y1 = height - m - round(30 * u)
+        return x0, y1 - bar_h, x1, y1
+
+    def _pacer(self, img: BGRImage, view: CoachView, u: float, m: int,
+               boxes: list[TextBox]) -> None:
+        pacer = view.pacer
+        assert pacer is not None
+        h, w = img.shape[:2]
+        x0, y0, x1, y1 = self.pacer_geometry(w, h)
+        overlay = img.copy()
+        cv2.rectangle(overlay, (x0, y0), (x1, y1), PANEL_BG, cv2.FILLED)
+        cv2.addWeighted(overlay, 0.7, img, 0.3, 0, dst=img)
+        cv2.rectangle(img, (x0, y0), (x1, y1), WHITE, max(1, round(2 * u)))
+        small = 0.6 * u
+        for label, x_right in (("fwd", False), ("back", True)):
+            fitted = fit_text(label, round(80 * u), small, 1)
+            (tw, th), _ = cv2.getTextSize(label, FONT, fitted.scale, fitted.thickness)
+            x = x1 + round(8 * u) if x_right else x0 - round(8 * u) - tw
+            self._text(img, label, x, (y0 + y1 + th) // 2, fitted.scale, fitted.thickness,
+                       OPEN_GREY, boxes)
+
+        def x_of(depth: float) -> int:
+            return round(x0 + (x1 - x0) * float(np.clip(depth, -0.15, 1.15) + 0.15) / 1.3)
+
+        cy = (y0 + y1) // 2
+        r = max(2, (y1 - y0) // 2)
+        tx = x_of(pacer.target)
+        cv2.line(img, (tx, y0 - round(10 * u)), (tx, y1 + round(10 * u)), TARGET_COLOUR,
+                 max(3, round(6 * u)))
+        if pacer.actual is not None and np.isfinite(pacer.actual):
+            ax = x_of(pacer.actual)
+            cv2.circle(img, (ax, cy), r, BLACK, cv2.FILLED, cv2.LINE_AA)
+            cv2.circle(img, (ax, cy), max(1, r - max(2, round(3 * u))), ACTUAL_COLOUR, cv2.FILLED,
+                       cv2.LINE_AA)
+        fitted = fit_text(pacer.cue, w - 2 * m, 1.2 * u, 1)
+        (tw, th), _ = cv2.getTextSize(fitted.lines[0], FONT, fitted.scale, fitted.thickness)
+        self._text(img, fitted.lines[0], (w - tw) // 2, y0 - round(18 * u), fitted.scale,
+                   fitted.thickness, TARGET_COLOUR, boxes)
+
+    def _safety(self, img: BGRImage, u: float, m: int, boxes: list[TextBox]) -> None:
+        h, w = img.shape[:2]
+        self._dim(img, 0.2)
+        y = self._block(img, "Before you start", m, m, w - 2 * m, 1.5 * u, TARGET_COLOUR,
+                        boxes, 1)
+        y += round(8 * u)
+        for line in SAFETY_LINES:
+            y = self._block(img, line, m, y, w - 2 * m, 0.9 * u, WHITE, boxes, 2)
+            y += round(6 * u)
+        prompt = ("Press space to begin  (q to quit)" if self.interactive
+                  else "Starting in a moment")
+        self._block(img, prompt, m, max(y, h - m - round(60 * u)),
+                    w - 2 * m, 0.9 * u, OK_GREEN, boxes, 1)
+
+    def _summary(self, img: BGRImage, summary: Summary, u: float, m: int,
+                 boxes: list[TextBox]) -> None:
+        w = img.shape[1]
+        self._dim(img, 0.2)
+        y = self._block(img, "Session done", m, m, w - 2 * m, 1.6 * u, TARGET_COLOUR, boxes, 1)
+        y += round(8 * u)
+        for line in summary_lines(summary):
+            y = self._block(img, line, m, y, w - 2 * m, 1.0 * u, WHITE, boxes, 2)
+            y += round(4 * u)
+        y += round(8 * u)
+        y = self._block(img, summary.advice, m, y, w - 2 * m, 0.9 * u, OK_GREEN, boxes, 3)
+        h = img.shape[0]
+        hint = fit_text("Saved. Press space to close" if self.interactive else "Session saved",
+                        w - 2 * m, SECONDARY * u, 1)
+        (_, th), _ = cv2.getTextSize(hint.lines[0], FONT, hint.scale, hint.thickness)
+        if y + th + round(8 * u) <= h - m:        # only where it fits below the summary
+            self._text(img, hint.lines[0], m + hint.thickness, h - m, hint.scale,
+                       hint.thickness, OPEN_GREY, boxes)
+
+
+def summary_lines(summary: Summary) -> list[str]:
+    """The summary's figures as short lines."""
+    minutes, seconds = divmod(round(summary.active_s), 60)
+    forceful = f" ({summary.forceful} too forceful)" if summary.forceful else ""
+    lines = [f"Reps: {summary.reps} of {summary.target_reps}{forceful}",
+             f"Rocking time: {minutes}:{seconds:02d}"]
+    if summary.median_period_s is not None:
+        lines.append(f"Tempo: {summary.median_period_s:.1f}s a rep "
+                     f"({summary.median_back_s or 0:.1f} back / "
+                     f"{summary.median_forward_s or 0:.1f} forward)")
+    if summary.warnings:
+        lines.append("Warnings: " + ", ".join(f"{kind.value.replace('_', ' ')} x{n}"
+                                              for kind, n in summary.warnings))
+    else:
+        lines.append("Warnings: none")
+    return lines

@@ -1,0 +1,142 @@
+"""Rep counting and force on the real rocking clips (../shared/realdata/video), real pose model.
+
+Each clip runs through the estimator once per test session (about 20 ms a frame)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pose.analysis.analyzer import MovementAnalyzer, summarize
+from pose.estimation import model_files
+from pose.events import FrameAnalysis, Rep, WarningKind
+from pose.record import PoseRecord
+
+pytestmark = pytest.mark.slow
+
+CLIPS = ["rock01_steady_prozhekt2", "rock06_long10_prozhekt", "rock07_mixed_fitinsight",
+         "rock08_breathing_forceful_prozhekt2", "rock09_holds_fitinsight"]
+
+
+@dataclass(frozen=True)
+class ClipRun:
+    truth: dict[str, Any]
+    frames: list[FrameAnalysis]
+    summary: dict[str, Any]
+
+    @property
+    def reps(self) -> list[Rep]:
+        return [f.rep for f in self.frames if f.rep is not None and not f.rep.partial]
+
+    def truth_seconds(self, frame_range: list[int]) -> tuple[float, float]:
+        fps = float(self.truth["fps"])
+        return frame_range[0] / fps, frame_range[1] / fps
+
+
+class ClipCache:
+    """The real estimator's records per clip, computed on first use, kept for the session."""
+
+    def __init__(self, folder: Path, model: model_files.ModelBytes) -> None:
+        self.folder = folder
+        self.model = model
+        self._records: dict[str, list[PoseRecord]] = {}
+
+    def get(self, name: str) -> list[PoseRecord] | None:
+        from pose.estimation.estimator import PoseEstimator
+        from pose.estimation.sources import VideoFileSource
+
+        path = self.folder / f"{name}.mp4"
+        if name not in self._records and path.exists():
+            with PoseEstimator(self.model, max_people=1) as estimator:   # one person per clip
+                self._records[name] = [estimator.process(f) for f in VideoFileSource(path)]
+        return self._records.get(name)
+
+
+@pytest.fixture(scope="session")
+def clip_records(realdata: Path, pose_model: model_files.ModelBytes) -> ClipCache:
+    return ClipCache(realdata / "video", pose_model)
+
+
+def _run(name: str, realdata: Path, clip_records: ClipCache) -> ClipRun:
+    records = clip_records.get(name)
+    if records is None:
+        pytest.skip(f"clip {name} not in {realdata / 'video'}")
+    truth = json.loads((realdata / "video" / f"{name}.json").read_text())
+    analyzer = MovementAnalyzer()
+    frames = [analyzer.update(r) for r in records]
+    return ClipRun(truth, frames, summarize(frames, extras=True))
+
+
+@pytest.mark.parametrize("name", CLIPS)
+def test_rep_count_matches_the_truth(name: str, realdata: Path,
+                                     clip_records: ClipCache) -> None:
+    run = _run(name, realdata, clip_records)
+    assert run.summary["rep_count"] == run.truth["expected_full_reps"]
+    n_partial = run.truth["reps_by_label"].get("partial", 0)
+    assert len(run.summary["partial_reps"]) == n_partial
+
+
+@pytest.mark.parametrize("name", CLIPS)
+def test_forceful_reps_match_the_forceful_segments(
+        name: str, realdata: Path, clip_records: ClipCache) -> None:
+    run = _run(name, realdata, clip_records)
+    ranges = [run.truth_seconds(r) for r in run.truth["forceful_frame_ranges"]]
+    flagged = [r for r in run.reps if r.forceful]
+    assert len(flagged) == run.truth["reps_by_label"].get("forceful", 0)
+    for rep in flagged:
+        mid = (rep.start_s + rep.end_s) / 2
+        assert any(a <= mid <= b for a, b in ranges), rep
+    # speed and jerk warnings only around the forceful segments
+    for f in run.frames:
+        for w in f.warnings:
+            if w.kind in (WarningKind.TOO_FAST, WarningKind.JERKY):
+                assert any(a <= w.t_s <= b + 1.0 for a, b in ranges), w
+
+
+@pytest.mark.parametrize("name", CLIPS)
+def test_rep_timing_and_depth_follow_the_truth(
+        name: str, realdata: Path, clip_records: ClipCache) -> None:
+    run = _run(name, realdata, clip_records)
+    fps = float(run.truth["fps"])
+    full_truth = [r for r in run.truth["reps"] if r["is_full"]]
+    assert len(run.reps) == len(full_truth)
+    for rep, truth in zip(run.reps, full_truth, strict=True):
+        t0, t1 = truth["start_frame"] / fps, truth["end_frame"] / fps
+        assert abs(rep.start_s - t0) < 0.6 and abs(rep.end_s - t1) < 0.8, (rep, truth)
+        # timing resolution: 15%, or 0.3 s (the smoothing's lag) on the quick reps
+        assert abs(rep.period_s - truth["period_s"]) <= max(0.15 * truth["period_s"], 0.3)
+        assert rep.depth == pytest.approx(truth["amp"], abs=0.2)
+
+
+def test_breath_led_reps_show_the_long_exhale(realdata: Path,
+                                              clip_records: ClipCache) -> None:
+    run = _run("rock08_breathing_forceful_prozhekt2", realdata, clip_records)
+    slow = [r for r in run.reps if not r.forceful]
+    assert len(slow) == 5
+    assert all(r.back_s > 1.4 * r.forward_s for r in slow)
+
+
+@pytest.mark.parametrize("name", CLIPS)
+def test_in_position_and_calibrated_during_the_opening_hold(
+        name: str, realdata: Path, clip_records: ClipCache) -> None:
+    run = _run(name, realdata, clip_records)
+    assert run.summary["on_all_fours_fraction"] > 0.95
+    first_rep = run.truth["reps"][0]["start_frame"] / float(run.truth["fps"])
+    calibrated_at = next(f.t_s for f in run.frames if f.calibrated)
+    assert calibrated_at < first_rep
+
+
+@pytest.mark.parametrize("name", CLIPS)
+def test_posture_never_flickers_while_rocking(
+        name: str, realdata: Path, clip_records: ClipCache) -> None:
+    """Only in position throughout, and exactly one switch to rocked-back and back per full rep."""
+    run = _run(name, realdata, clip_records)
+    verdicts = [f.posture.verdict for f in run.frames]
+    assert all(v.in_position for v in verdicts)
+    switches = sum(a is not b for a, b in pairwise(verdicts))
+    assert switches <= 2 * run.truth["expected_full_reps"]

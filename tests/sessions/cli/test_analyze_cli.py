@@ -1,0 +1,286 @@
+"""`rocking analyze` through the real console script, plus its observer seam in-process."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import pytest
+from helpers.cli import run_cli, run_process
+from helpers.media import write_video
+
+from pose.estimation.sources import open_source
+from pose.events import FrameAnalysis, Phase, PostureResult, Verdict
+from pose.record import PoseRecord
+from sessions.cli.analyze import Step, run_pipeline
+from sessions.cli.analyze_report import REPORT_KEYS, base_report, merge, summary_lines
+
+TABLETOP = "q_prozhekt_tabletop_side.jpg"
+
+
+def rocking(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return run_cli(*args)
+
+
+@pytest.fixture(scope="module")
+def person_video(realdata: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """12 frames at 10 fps of a shared photo resized to 640x480 (in a temporary folder)."""
+    photo = cv2.imread(str(realdata / "images" / TABLETOP))
+    assert photo is not None
+    frame = cv2.resize(photo, (640, 480))
+    return write_video(tmp_path_factory.mktemp("video") / "tabletop.mp4", [frame] * 12, 10.0)
+
+
+@pytest.mark.slow
+def test_image_with_a_person_as_json(realdata: Path) -> None:
+    # a real process: MediaPipe's native chatter on fd 2 must not reach the terminal
+    result = run_process("analyze", realdata / "images" / TABLETOP, "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert tuple(report) == REPORT_KEYS
+    assert report["frames"] == 1
+    assert report["pose_detected_fraction"] == 1.0
+    assert (report["fps"], report["duration_s"]) == (0.0, 0.0)
+    assert report["on_all_fours_fraction"] == 1.0   # movement analysis: tabletop photo
+    assert report["posture"]["verdict"] == "on_all_fours"
+    assert (report["rep_count"], report["reps"]) == (0, [])
+    assert isinstance(report["session_id"], int)    # saved in the test's temporary history
+    assert result.stderr == ""
+
+
+@pytest.mark.slow
+def test_image_summary_is_short_and_readable(realdata: Path) -> None:
+    result = rocking("analyze", realdata / "images" / TABLETOP)
+    assert result.returncode == 0, result.stderr
+    assert "person found" in result.stdout
+    assert len(result.stdout.splitlines()) <= 10
+    assert result.stderr == ""
+
+
+@pytest.mark.slow
+def test_image_without_a_person_is_a_valid_result(tmp_path: Path) -> None:
+    blank = tmp_path / "empty_room.png"
+    cv2.imwrite(str(blank), np.full((240, 320, 3), 200, np.uint8))
+    result = rocking("analyze", blank, "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert (report["frames"], report["pose_detected_fraction"]) == (1, 0.0)
+
+
+@pytest.mark.slow
+def test_video_with_a_person_and_skeleton_output(person_video: Path, tmp_path: Path) -> None:
+    out = tmp_path / "drawn.mp4"
+    result = rocking("analyze", person_video, "--json", "--out", out)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["frames"] == 12
+    assert report["fps"] == pytest.approx(10.0)
+    assert report["duration_s"] == pytest.approx(1.2)
+    assert report["pose_detected_fraction"] >= 11 / 12
+    drawn = list(open_source(out))
+    assert len(drawn) == 12
+    original = next(iter(open_source(person_video)))
+    assert np.abs(drawn[0].bgr.astype(int) - original.bgr.astype(int)).max() > 100  # lines drawn
+
+
+def truncated_video(tmp_path: Path) -> Path:
+    full = write_video(tmp_path / "full.mp4", [np.zeros((64, 64, 3), np.uint8)] * 20, 10.0)
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(full.read_bytes()[:300])
+    return cut
+
+
+def text_file_as_mp4(tmp_path: Path) -> Path:
+    path = tmp_path / "readme.mp4"
+    path.write_text("not a video")
+    return path
+
+
+def tampered_model(tmp_path: Path) -> Path:
+    from pose.estimation.model_files import BUNDLED_DIR
+
+    data = bytearray((BUNDLED_DIR / "pose_landmarker_full.task").read_bytes())
+    data[1000] ^= 1
+    path = tmp_path / "pose_landmarker_full.task"
+    path.write_bytes(bytes(data))
+    return path
+
+
+def still(tmp_path: Path) -> Path:
+    path = tmp_path / "still.png"
+    cv2.imwrite(str(path), np.zeros((32, 32, 3), np.uint8))
+    return path
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("make_args", "message"),
+    [
+        (lambda p: [p / "missing.mp4"], "no such file"),
+        (lambda p: [truncated_video(p)], "cannot read"),
+        (lambda p: [text_file_as_mp4(p)], "cannot read"),
+        (lambda p: [still(p), "--model", tampered_model(p)], "SHA-256"),
+        (lambda p: [still(p), "--out", p / "no_such_folder" / "x.mp4"], "folder does not exist"),
+        (lambda p: [still(p), "--out", p / "x.txt"], "must end in .mp4"),
+    ],
+    ids=["missing", "truncated", "text_as_mp4", "tampered_model", "out_folder", "out_suffix"],
+)
+def test_errors_are_one_line_and_non_zero(tmp_path: Path, make_args: Any, message: str) -> None:
+    result = rocking("analyze", *make_args(tmp_path), "--json")
+    assert result.returncode != 0
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("rocking: error:")
+    assert message in lines[0]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("args", [["--help"], ["analyze", "--help"]])
+def test_help_explains_itself(args: list[str]) -> None:
+    result = rocking(*args)
+    assert result.returncode == 0
+    assert "analyze" in result.stdout
+
+
+# --- the seam later issues plug into (no model) ---
+
+class FakeEstimator:
+    def process(self, frame: Any) -> PoseRecord:
+        empty = PoseRecord.empty(frame.t_s, frame.width, frame.height)
+        if frame.index % 2:
+            return empty
+        image = np.full((33, 3), 0.5)
+        return PoseRecord(frame.t_s, frame.width, frame.height, image, np.ones(33), image)
+
+
+class Tagger:
+    """Fills step.analysis, as the movement analysis observer will."""
+
+    def observe(self, step: Step) -> None:
+        step.analysis = FrameAnalysis(step.record.t_s, PostureResult(Verdict.NO_PERSON),
+                                      Phase.NO_PERSON, calibrated=False)
+
+    def report_fields(self) -> dict[str, Any]:
+        return {"rep_count": 0}
+
+
+class Reader:
+    """Reads what the observer before it left on the step, as the session store will."""
+
+    def __init__(self) -> None:
+        self.seen: list[float] = []
+
+    def observe(self, step: Step) -> None:
+        assert step.analysis is not None
+        self.seen.append(step.analysis.t_s)
+
+    def report_fields(self) -> dict[str, Any]:
+        return {"rep_count": len(self.seen), "session_id": 7}
+
+
+def test_pipeline_calls_observers_in_order_and_counts_people(tmp_path: Path) -> None:
+    video = write_video(tmp_path / "v.mp4", [np.zeros((48, 64, 3), np.uint8)] * 5, 5.0)
+    tagger, reader = Tagger(), Reader()
+    counts = run_pipeline(open_source(video), FakeEstimator(), [tagger, reader])
+    assert (counts.frames, counts.with_person) == (5, 3)
+    assert reader.seen == pytest.approx([0.0, 0.2, 0.4, 0.6, 0.8])
+    report = base_report("v.mp4", counts.frames, 5.0, counts.with_person)
+    for observer in (tagger, reader):
+        merge(report, observer.report_fields())
+    assert report["pose_detected_fraction"] == 0.6
+    assert (report["rep_count"], report["session_id"]) == (5, 7)
+    assert any("reps counted: 5" in line for line in summary_lines(report))
+
+
+def test_report_rejects_fields_outside_the_schema() -> None:
+    with pytest.raises(ValueError, match="schema"):
+        merge(base_report("x", 1, 0.0, 1), {"made_up": 1})
+
+
+def _rep(i: int, period: float, back: float, forward: float, forceful: bool = False,
+         partial: bool = False) -> dict[str, Any]:
+    return {"index": i, "start_s": 5.0 * i, "end_s": 5.0 * i + period, "period_s": period,
+            "back_s": back, "forward_s": forward, "depth": 0.3 if partial else 0.9,
+            "peak_speed": 0.5, "jerk": 1.0, "forceful": forceful, "partial": partial,
+            "pause_s": 0.0, "peak_accel": 1.0}
+
+
+def test_summary_tells_forceful_partial_tempo_and_warnings_by_kind() -> None:
+    report = base_report("clip.mp4", 900, 30.0, 900)
+    merge(report, {
+        "rep_count": 3,
+        "reps": [_rep(0, 6.0, 4.0, 2.0), _rep(1, 5.0, 3.0, 2.0, forceful=True),
+                 _rep(2, 7.0, 4.5, 2.5)],
+        "partial_reps": [_rep(3, 3.0, 1.5, 1.5, partial=True)],
+        "warnings": [{"t_s": 12.2, "kind": "too_fast", "message": "Slow down"},
+                     {"t_s": 75.0, "kind": "too_fast", "message": "Slow down"},
+                     {"t_s": 20.0, "kind": "jerky", "message": "Smoothly"}],
+    })
+    text = "\n".join(summary_lines(report))
+    assert "reps counted: 3 (1 forceful); median 6.0 s a rep (4.0 back / 2.0 forward)" in text
+    assert "partial reps (too shallow, not counted): 1" in text
+    assert "warnings: 3" in text
+    assert "too fast x2: at 0:12, 1:15" in text
+    assert "jerky x1: at 0:20" in text
+    assert "truncated" not in text
+
+
+def test_summary_grammar_and_truncation_note() -> None:
+    report = base_report("one.mp4", 1, 25.0, 1)
+    report["truncated"] = True
+    lines = summary_lines(report)
+    assert "  1 frame at 25 fps (0.0 s)" in lines
+    assert any("ended early (truncated?)" in line for line in lines)
+    assert "  2 frames at 25 fps (0.1 s)" in summary_lines(base_report("two.mp4", 2, 25.0, 0))
+
+
+def test_partial_reps_are_listed_apart_from_counted_reps() -> None:
+    from pose.analysis.analyzer import summarize
+    from pose.events import Rep
+
+    def fa(t: float, rep: Rep | None) -> FrameAnalysis:
+        return FrameAnalysis(t, PostureResult(Verdict.ON_ALL_FOURS), Phase.STILL,
+                             calibrated=True, rep=rep)
+
+    full = Rep(0, 0.0, 5.0, 5.0, 3.0, 2.0, 0.9, 0.4, 1.0, False)
+    partial = Rep(1, 5.0, 7.0, 2.0, 1.0, 1.0, 0.2, 0.2, 1.0, False, partial=True)
+    out = summarize([fa(0.0, None), fa(5.0, full), fa(7.0, partial)])
+    assert out["rep_count"] == len(out["reps"]) == 1
+    assert [r["index"] for r in out["partial_reps"]] == [1]
+    assert set(out["partial_reps"][0]) == set(out["reps"][0])
+
+
+@pytest.mark.slow
+def test_truncated_video_is_reported_in_the_summary_not_as_a_log_line(tmp_path: Path) -> None:
+    path = tmp_path / "full.avi"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), 10.0, (160, 120))
+    rng = np.random.default_rng(0)
+    for _ in range(40):
+        writer.write(rng.integers(0, 255, (120, 160, 3), dtype=np.uint8))
+    writer.release()
+    cut = tmp_path / "cut.avi"
+    data = path.read_bytes()
+    cut.write_bytes(data[: len(data) // 2 + 1234])
+    result = run_process("analyze", cut, "--no-save", "-q", "--people", "1")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert "ended early (truncated?)" in result.stdout
+    result = rocking("analyze", cut, "--no-save", "-q", "--people", "1", "--json")
+    report = json.loads(result.stdout)
+    assert tuple(report) == REPORT_KEYS
+    assert report["truncated"] is True
+
+
+@pytest.mark.slow
+def test_analyze_help_describes_what_it_reports() -> None:
+    result = rocking("analyze", "--help")
+    assert result.returncode == 0
+    text = " ".join(result.stdout.split())
+    assert "fills in" not in text
+    for word in ("reps counted", "forceful", "partial", "tempo", "warnings"):
+        assert word in text

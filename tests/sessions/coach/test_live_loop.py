@@ -1,0 +1,397 @@
+"""The live loop, headless with fake sources (no camera): ends, saves, drops stale frames."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from helpers.cli import run_cli, run_process
+from helpers.paths import PROJECT_ROOT
+
+from pose.estimation.sources import Frame, SourceError
+from pose.events import FrameAnalysis, Phase, PostureResult, Rep, Verdict
+from pose.record import PoseRecord
+from sessions.cli.live import recorder_factory
+from sessions.coach.coach import Coach, CoachSettings, CoachView, Stage
+from sessions.coach.displays import VideoDisplay
+from sessions.coach.frame_feed import DirectFeed, LatestFrameGrabber, opened
+from sessions.coach.live_loop import LoopSettings, SessionLoop, key_command, near_side_visibility
+from sessions.coach.overlay import CoachOverlay, TextBox
+from sessions.coach.plan import Plan, Tempo
+from sessions.history.store import SessionStore
+
+ROOT = PROJECT_ROOT
+CLIP = ROOT.parent / "shared" / "realdata" / "video" / "rock01_steady_prozhekt2.mp4"
+FPS = 30.0
+PERIOD = 7.0
+
+
+def camera(seconds: float, fail: bool = False, sleep_s: float = 0.003) -> Iterator[Frame]:
+    """A fake camera: small frames at 30 fps of timestamps (delivered about 10 times faster
+    than real time), then it stops (or raises)."""
+    img = np.full((48, 64, 3), 90, np.uint8)
+    for i in range(int(seconds * FPS)):
+        time.sleep(sleep_s)
+        yield Frame(i, i / FPS, img)
+    if fail:
+        raise SourceError("camera 0 stopped giving frames")
+
+
+class ScriptedAnalyzer:
+    """In position throughout, calibrated after 1 s; the first rep starts at 8 s (well after
+    the countdown ends, about 5 s in) and one ends every PERIOD seconds from 15 s. Reps are
+    emitted on the first frame at or after their end, so frames dropped by the capture thread
+    lose none."""
+
+    def __init__(self, first_rep_start: float = 8.0) -> None:
+        self.next_end = first_rep_start + PERIOD
+        self.index = 0
+        self.frames = 0
+
+    def update(self, record: PoseRecord) -> FrameAnalysis:
+        self.frames += 1
+        t = record.t_s
+        rep = None
+        if t >= self.next_end:
+            self.index += 1
+            rep = Rep(self.index, self.next_end - PERIOD, self.next_end, PERIOD, 4.0, 3.0,
+                      0.9, 0.5, 0.1, False)
+            self.next_end += PERIOD
+        calibrated = t >= 1.0
+        return FrameAnalysis(t, PostureResult(Verdict.ON_ALL_FOURS, {}, "ok"),
+                             Phase.STILL if calibrated else Phase.CALIBRATING, calibrated,
+                             0.5 * (1 - np.cos(2 * np.pi * t / PERIOD)), 0.1, rep)
+
+    def finish(self) -> Rep | None:
+        return None
+
+
+class FakeDisplay:
+    """Non-interactive; counts pictures; can report the window closed after some."""
+
+    interactive = False
+
+    def __init__(self, close_after: int | None = None) -> None:
+        self.shown = 0
+        self.close_after = close_after
+        self.closed_calls = 0
+        self.stages: list[np.ndarray] = []
+
+    def show(self, img: np.ndarray, present_s: float) -> None:
+        assert img.dtype == np.uint8 and img.ndim == 3
+        self.shown += 1
+
+    def poll_key(self, wait_ms: int) -> int | None:
+        return None
+
+    def closed(self) -> bool:
+        return self.close_after is not None and self.shown >= self.close_after
+
+    def close(self) -> None:
+        self.closed_calls += 1
+
+
+def empty_record(frame: Frame) -> PoseRecord:
+    return PoseRecord.empty(frame.t_s, frame.width, frame.height)
+
+
+def make_loop(tmp_path: Path, feed: object, display: object, plan: Plan | None = None,
+              estimate: object = empty_record, overlay: CoachOverlay | None = None,
+              ) -> tuple[SessionLoop, SessionStore, list[int]]:
+    store = SessionStore.open(tmp_path / "s.db")
+    sid: list[int] = []
+    plan = plan or Plan(target_reps=10, tempo=Tempo(4, 3))
+    loop = SessionLoop(
+        feed=feed, estimate=estimate, analyzer=ScriptedAnalyzer(),  # type: ignore[arg-type]
+        coach=Coach(plan, CoachSettings(summary_hold_s=1.0)), display=display,  # type: ignore[arg-type]
+        start_recording=recorder_factory(store, sid, source="camera", detail="0", plan=plan,
+                                         model="full"),
+        overlay=overlay, canvas_size=(64, 48),
+        settings=LoopSettings(safety_s=0.2, summary_s=0.2, stall_s=1.0))
+    return loop, store, sid
+
+
+def test_camera_failure_mid_session_saves_the_reps_as_interrupted(tmp_path: Path) -> None:
+    feed = LatestFrameGrabber(camera(30.0), live=True)
+    display = FakeDisplay()
+    loop, store, sid = make_loop(tmp_path, feed, display)
+    result = loop.run()
+    assert result.ended_by == "camera_lost" and result.status == "interrupted"
+    # reps end at 15, 22 and 29 s; the camera stops at 30 s
+    assert result.reps == 3
+    with store:
+        row = store.session(sid[0])
+        assert row is not None and row.status == "interrupted" and row.ended_at is not None
+        assert [r.index for r in store.reps(sid[0])] == [1, 2, 3]
+        assert store.samples(sid[0]), "the time series was saved too"
+    assert display.closed_calls >= 1 and display.shown > 100
+
+
+def test_camera_error_is_reported_after_saving(tmp_path: Path) -> None:
+    feed = LatestFrameGrabber(camera(16.0, fail=True), live=True)
+    loop, store, sid = make_loop(tmp_path, feed, FakeDisplay())
+    result = loop.run()
+    assert isinstance(result.error, SourceError) and result.status == "interrupted"
+    with store:
+        assert len(store.reps(sid[0])) == 1
+
+
+def test_target_reached_completes_and_shows_the_summary(tmp_path: Path) -> None:
+    feed = DirectFeed(camera(60.0, sleep_s=0.0))
+    display = FakeDisplay()
+    loop, store, sid = make_loop(tmp_path, feed, display, Plan(target_reps=2, tempo=Tempo(4, 3)))
+    result = loop.run()
+    assert result.ended_by == "plan" and result.status == "completed" and result.reps == 2
+    assert result.summary_view is not None and result.summary_view.stage is Stage.SUMMARY
+    with store:
+        row = store.session(sid[0])
+        assert row is not None and row.status == "completed"
+        assert row.meta.target_reps == 2 and row.meta.target_back_s == 4.0
+
+
+class TextOverlay(CoachOverlay):
+    """Draws as usual and keeps every line of text drawn."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.texts: list[str] = []
+
+    def draw(self, img: np.ndarray, view: CoachView) -> list[TextBox]:
+        boxes = super().draw(img, view)
+        self.texts += [b.text for b in boxes]
+        return boxes
+
+
+def test_a_recorded_session_never_asks_for_a_key(tmp_path: Path) -> None:
+    overlay = TextOverlay()
+    assert overlay.interactive        # as a caller's overlay is: the loop must correct it
+    loop, _, _ = make_loop(tmp_path, DirectFeed(camera(60.0, sleep_s=0.0)), FakeDisplay(),
+                           Plan(target_reps=2, tempo=Tempo(4, 3)), overlay=overlay)
+    assert loop.run().ended_by == "plan"
+    assert "Session saved" in overlay.texts and "Starting in a moment" in overlay.texts
+    assert not [t for t in overlay.texts if "Press" in t]
+
+
+def test_window_closed_saves_as_interrupted(tmp_path: Path) -> None:
+    display = FakeDisplay(close_after=400)
+    loop, store, sid = make_loop(tmp_path, DirectFeed(camera(60.0, sleep_s=0.0)), display)
+    result = loop.run()
+    assert result.ended_by == "window_closed" and result.status == "interrupted"
+    with store:
+        row = store.session(sid[0])
+        assert row is not None and row.status == "interrupted"
+
+
+def test_ctrl_c_saves_what_was_done(tmp_path: Path) -> None:
+    def estimate(frame: Frame) -> PoseRecord:
+        if frame.t_s >= 23.0:
+            raise KeyboardInterrupt
+        return empty_record(frame)
+
+    loop, store, sid = make_loop(tmp_path, DirectFeed(camera(60.0, sleep_s=0.0)), FakeDisplay(),
+                                 estimate=estimate)
+    result = loop.run()
+    assert result.ended_by == "ctrl_c" and result.status == "interrupted" and result.reps == 2
+    with store:
+        assert len(store.reps(sid[0])) == 2
+
+
+def test_stale_frames_are_dropped_not_queued() -> None:
+    n = 300
+    frames = [Frame(i, i / FPS, np.zeros((4, 4, 3), np.uint8)) for i in range(n)]
+    grabber = LatestFrameGrabber(frames, live=False)      # unpaced: all arrive at once
+    grabber.start()
+    taken: list[int] = []
+    while (cap := grabber.get(1.0)) is not None:
+        taken.append(cap.frame.index)
+        time.sleep(0.005)                                   # a slow consumer
+    grabber.stop()
+    assert taken == sorted(taken) and taken[-1] == n - 1   # always the newest, never old ones
+    assert len(taken) < n / 2
+    assert grabber.dropped == n - len(taken)
+
+
+def test_opened_reads_the_first_frame_now_and_keeps_it() -> None:
+    calls: list[str] = []
+
+    def source() -> Iterator[Frame]:
+        calls.append("opened")
+        for i in range(3):
+            yield Frame(i, i / FPS, np.zeros((4, 4, 3), np.uint8))
+
+    def broken() -> Iterator[Frame]:
+        raise SourceError("no camera at index 7")
+        yield  # pragma: no cover
+
+    frames = opened(source())
+    assert calls == ["opened"]                       # opened here, before any thread
+    assert [f.index for f in frames] == [0, 1, 2]    # nothing lost
+    with pytest.raises(SourceError, match="no camera at index 7"):
+        opened(broken())
+    assert list(opened(iter(()))) == []
+
+
+def test_paced_video_arrives_in_real_time_and_gated_until_opened() -> None:
+    frames = [Frame(i, i / FPS, np.zeros((4, 4, 3), np.uint8)) for i in range(15)]
+    grabber = LatestFrameGrabber(frames, live=False, paced=True, gated=True)
+    grabber.start()
+    assert grabber.get(0.2) is None and grabber.captured == 0   # held at the gate
+    grabber.open_gate()
+    t0 = time.monotonic()
+    taken = []
+    while (cap := grabber.get(1.0)) is not None:
+        taken.append(cap.frame.index)
+    elapsed = time.monotonic() - t0
+    grabber.stop()
+    assert elapsed >= 14 / FPS * 0.9 and taken[-1] == 14
+    assert grabber.dropped + len(taken) == 15
+
+
+def test_video_display_keeps_real_time_when_frames_are_dropped(tmp_path: Path) -> None:
+    import cv2
+
+    out = tmp_path / "o.mp4"
+    disp = VideoDisplay(out, fps=10.0)
+    img = np.zeros((48, 64, 3), np.uint8)
+    for t in (0.0, 0.1, 0.5, 1.0):          # frames 0.2-0.4 and 0.6-0.9 were dropped
+        disp.show(img, t)
+    disp.close()
+    cap = cv2.VideoCapture(str(out))
+    assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == 11
+    cap.release()
+
+
+@pytest.mark.parametrize(
+    ("key", "stage", "expected"),
+    [(ord(" "), Stage.SAFETY, "continue"), (ord(" "), Stage.ROCKING, "toggle_pause"),
+     (ord(" "), Stage.SUMMARY, "continue"), (ord("q"), Stage.ROCKING, "end"),
+     (27, Stage.SETUP, "end"), (ord("m"), Stage.ROCKING, "toggle_mute"),
+     (ord("x"), Stage.ROCKING, None)],
+)
+def test_keys(key: int, stage: Stage, expected: str | None) -> None:
+    cmd = key_command(key, stage)
+    assert (cmd.value if cmd is not None else None) == expected
+
+
+def test_near_side_visibility_takes_the_better_side() -> None:
+    rec = PoseRecord(0.0, 64, 48, np.full((33, 3), 0.5), np.zeros(33), np.zeros((33, 3)))
+    vis = np.zeros(33)
+    vis[[11, 15, 23, 25, 27]] = 0.9          # the left side only
+    rec2 = PoseRecord(0.0, 64, 48, np.full((33, 3), 0.5), vis, np.zeros((33, 3)))
+    assert near_side_visibility(rec) == 0.0
+    assert near_side_visibility(rec2) == pytest.approx(0.9)
+    assert near_side_visibility(PoseRecord.empty(0.0, 64, 48)) is None
+
+
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["live", "--headless"], "--headless needs --out FILE.mp4"),
+        (["live", "--video", "/nonexistent/clip.mp4", "--headless", "--out", "/tmp/x.mp4"],
+         "/nonexistent/clip.mp4"),
+        (["live", "--camera", "99", "--headless", "--out", "/tmp/x.mp4"], "no camera at index 99"),
+        (["live", "--tempo", "fast"], "tempo must look like"),
+        (["live", "--target-reps", "0"], "must be 1 to 500"),
+        (["live", "--headless", "--out", "/tmp/x.avi"], "must end in .mp4"),
+        (["live"], "no display"),
+        ([], "no display"),
+    ],
+)
+def test_cli_errors_are_one_clear_line(args: list[str], message: str, tmp_path: Path) -> None:
+    proc = run_cli(*args, "--db", str(tmp_path / "s.db"), env={"DISPLAY": ""}) if args else \
+        run_cli(env={"DISPLAY": ""})
+    assert proc.returncode != 0
+    lines = proc.stderr.strip().splitlines()
+    assert message in lines[-1] and lines[-1].startswith("rocking"), proc.stderr
+    assert "Traceback" not in proc.stderr
+    if not lines[-1].startswith("rocking live: error: argument"):    # not an argparse usage
+        assert len(lines) == 1, proc.stderr
+
+
+@pytest.mark.slow
+def test_live_video_headless_records_and_saves(tmp_path: Path) -> None:
+    if not CLIP.exists():
+        pytest.skip(f"real clips not present ({CLIP.parent}); they stay outside the project")
+    out, db = tmp_path / "live.mp4", tmp_path / "s.db"
+    proc = run_process("-v", "live", "--video", str(CLIP), "--headless", "--out", str(out),
+                   "--db", str(db), "--target-reps", "1", "--no-audio", timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "session 1 saved (completed): 1 rep," in proc.stdout
+    assert "frame-to-cue delay" in proc.stderr and out.stat().st_size > 10_000
+    with SessionStore.open(db) as store:
+        assert len(store.reps(1)) == 1
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [({"DISPLAY": "", "WAYLAND_DISPLAY": ""}, "DISPLAY is not set"),
+     ({"DISPLAY": ":12345", "WAYLAND_DISPLAY": ""}, "cannot connect to DISPLAY=:12345")],
+)
+def test_display_problem_is_found_without_qt(env: dict[str, str], expected: str,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Qt aborts the whole process when it cannot reach the X server: check first."""
+    import ctypes.util
+
+    from sessions.coach.displays import display_problem
+
+    if sys.platform != "linux":
+        pytest.skip("X11 check only on Linux")
+    if env["DISPLAY"] and ctypes.util.find_library("X11") is None:
+        pytest.skip("libX11 not installed: the check cannot connect, the window will try")
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    problem = display_problem()
+    assert problem is not None and expected in problem
+
+
+def test_unreachable_display_is_one_clear_line(tmp_path: Path) -> None:
+    import ctypes.util
+
+    if ctypes.util.find_library("X11") is None:
+        pytest.skip("libX11 not installed")
+    proc = run_cli("live", "--db", str(tmp_path / "s.db"),
+                   env={"DISPLAY": ":12345", "WAYLAND_DISPLAY": ""})
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        "rocking: error: no display to show the session on (cannot connect to DISPLAY=:12345): "
+        "run with --headless --out FILE.mp4 to record the coached session to a video instead"]
+
+
+@pytest.mark.parametrize("cut_after_s", [0.1, 0.2, 0.3])
+def test_a_rep_back_at_the_start_when_the_stream_ends_is_counted_and_saved(
+        tmp_path: Path, cut_after_s: float) -> None:
+    """A recording that stops 0.1-0.3 s after the person is back at the start: the simulated
+    session's last rep counts in the coach, the summary and the saved session."""
+    from pose.analysis.analyzer import MovementAnalyzer
+    from pose.simulate import GetIntoPosition, Hold, Rock, simulate
+    from pose.simulate import Plan as SimPlan
+
+    sim = simulate(SimPlan((GetIntoPosition(2.0), Hold(6.0),
+                            Rock(3, period_s=5.0, back_share=0.6))), fps=FPS)
+    end = sim.truth.reps[-1].end_s + cut_after_s
+    records = [r for r in sim.records if r.t_s <= end]
+    img = np.full((48, 64, 3), 90, np.uint8)
+    frames = [Frame(i, r.t_s, img) for i, r in enumerate(records)]
+    store = SessionStore.open(tmp_path / "s.db")
+    sid: list[int] = []
+    plan = Plan(target_reps=10, tempo=Tempo(3, 2))
+    loop = SessionLoop(
+        feed=DirectFeed(frames), estimate=lambda f: records[f.index],
+        analyzer=MovementAnalyzer(), coach=Coach(plan, CoachSettings(summary_hold_s=1.0)),
+        display=FakeDisplay(),  # type: ignore[arg-type]
+        start_recording=recorder_factory(store, sid, source="video", detail="sim", plan=plan,
+                                         model="full"),
+        canvas_size=(64, 48), settings=LoopSettings(safety_s=0.2, summary_s=0.2))
+    result = loop.run()
+    assert result.ended_by == "source_ended" and result.status == "completed"
+    assert result.reps == 3
+    assert result.summary_view is not None and result.summary_view.summary is not None
+    assert result.summary_view.summary.reps == 3
+    with store:
+        assert [r.index for r in store.reps(sid[0])] == [1, 2, 3]
