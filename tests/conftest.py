@@ -8,8 +8,8 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-import cv2
 import pytest
+from helpers import landmark_cache
 from helpers.paths import REALDATA_DIR
 
 from pose.estimation import model_files
@@ -53,17 +53,8 @@ def pose_model() -> model_files.ModelBytes:
 
 @pytest.fixture(scope="session")
 def photo_records(realdata: Path, pose_model: model_files.ModelBytes) -> dict[str, PoseRecord]:
-    """The real estimator's record for every shared photograph, computed once per session.
-
-    Each photo gets a fresh landmarker (as `rocking analyze photo.jpg` does; about 80 ms each),
-    so VIDEO-mode tracking never carries over from one unrelated photo to the next.
-    """
-    from pose.estimation.estimator import PoseEstimator
-
-    records: dict[str, PoseRecord] = {}
-    for path in sorted((realdata / "images").glob("*.jpg")):
-        bgr = cv2.imread(str(path))
-        assert bgr is not None, path
-        with PoseEstimator(pose_model) as estimator:
-            records[path.name] = estimator.detect(0.0, bgr)
-    return records
+    """The real estimator's record for every shared photograph (each with a fresh landmarker, as
+    `rocking analyze photo.jpg` does, so tracking never carries over between unrelated photos),
+    from the landmark cache once computed."""
+    return {path.name: landmark_cache.records(path, pose_model, people=2)[0]
+            for path in sorted((realdata / "images").glob("*.jpg"))}

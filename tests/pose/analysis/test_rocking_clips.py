@@ -1,6 +1,6 @@
 """Rep counting and force on the real rocking clips (../shared/realdata/video), real pose model.
 
-Each clip runs through the estimator once per test session (about 20 ms a frame)."""
+Each clip runs through the estimator once, then comes from the landmark cache."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import landmark_cache
 
 from pose.analysis.analyzer import MovementAnalyzer, summarize
 from pose.estimation import model_files
@@ -39,22 +40,16 @@ class ClipRun:
 
 
 class ClipCache:
-    """The real estimator's records per clip, computed on first use, kept for the session."""
+    """The real estimator's records per clip (tests/helpers/landmark_cache.py: computed once,
+    kept on disk until the clip, the model or the estimation code changes)."""
 
     def __init__(self, folder: Path, model: model_files.ModelBytes) -> None:
         self.folder = folder
         self.model = model
-        self._records: dict[str, list[PoseRecord]] = {}
 
     def get(self, name: str) -> list[PoseRecord] | None:
-        from pose.estimation.estimator import PoseEstimator
-        from pose.estimation.sources import VideoFileSource
-
         path = self.folder / f"{name}.mp4"
-        if name not in self._records and path.exists():
-            with PoseEstimator(self.model, max_people=1) as estimator:   # one person per clip
-                self._records[name] = [estimator.process(f) for f in VideoFileSource(path)]
-        return self._records.get(name)
+        return landmark_cache.records(path, self.model, people=1) if path.exists() else None
 
 
 @pytest.fixture(scope="session")
