@@ -22,12 +22,12 @@ from typing import Any
 
 from sessions.cli.options import add_db_option
 from sessions.errors import UserError
-from sessions.output.private_files import printable
 from sessions.history.store import (
     SessionStore,
     resolve_db_path,
     session_to_json,
 )
+from sessions.output.private_files import printable
 
 DEFAULT_LIMIT = 50
 

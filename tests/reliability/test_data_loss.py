@@ -17,9 +17,9 @@ import numpy as np
 import pytest
 
 from pose.record import PoseRecord
+from sessions.history.store import SessionMeta, SessionStore, StoreError
 from sessions.output import private_files
 from sessions.output.private_files import OutputError, write_private_bytes
-from sessions.history.store import SessionMeta, SessionStore, StoreError
 
 RunCli = Callable[..., tuple[int, str, str]]
 
@@ -175,8 +175,9 @@ def test_analyze_saved_to_a_fallback_file_says_where(
 
 
 def test_live_report_never_calls_a_lost_session_saved(capsys: pytest.CaptureFixture[str]) -> None:
-    from sessions.cli.live import report
     from sessions.live_loop import LoopResult, LoopStats
+
+    from sessions.cli.live import report
 
     result = LoopResult(ended_by="source_ended", status="completed", reps=3, stats=LoopStats(),
                         fallback_path=None)
