@@ -13,6 +13,9 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 FloatArray = NDArray[np.float64]
+#: Samples closer together than this (a repeated timestamp, or one a rounding error apart) do not
+#: advance the filter: dividing by such a step overflows.
+MIN_DT_S = 1e-6
 
 
 def _alpha(cutoff_hz: FloatArray | float, dt_s: float) -> FloatArray:
@@ -53,7 +56,7 @@ class OneEuroFilter:
             self._t = t_s
             return self._x.copy()
         dt = t_s - self._t
-        if not dt > 0:  # repeated or backwards timestamp: keep the state, report it
+        if not dt > MIN_DT_S:  # repeated or backwards timestamp: keep the state, report it
             return np.where(finite, self._x, np.nan)
         self._t = t_s
         prev_ok = np.isfinite(self._x)

@@ -60,9 +60,9 @@ class FakeEstimator:
 
 @pytest.fixture
 def fake_estimator(monkeypatch: pytest.MonkeyPatch) -> None:
-    import pose.estimator
+    import pose.estimation.estimator
 
-    monkeypatch.setattr(pose.estimator, "PoseEstimator", FakeEstimator)
+    monkeypatch.setattr(pose.estimation.estimator, "PoseEstimator", FakeEstimator)
 
 
 # --- an output that is the input ------------------------------------------------------------------
