@@ -175,7 +175,7 @@ def test_analyze_saved_to_a_fallback_file_says_where(
 
 
 def test_live_report_never_calls_a_lost_session_saved(capsys: pytest.CaptureFixture[str]) -> None:
-    from sessions.live_loop import LoopResult, LoopStats
+    from sessions.coach.live_loop import LoopResult, LoopStats
 
     from sessions.cli.live import report
 
