@@ -175,9 +175,8 @@ def test_analyze_saved_to_a_fallback_file_says_where(
 
 
 def test_live_report_never_calls_a_lost_session_saved(capsys: pytest.CaptureFixture[str]) -> None:
-    from sessions.coach.live_loop import LoopResult, LoopStats
-
     from sessions.cli.live import report
+    from sessions.coach.live_loop import LoopResult, LoopStats
 
     result = LoopResult(ended_by="source_ended", status="completed", reps=3, stats=LoopStats(),
                         fallback_path=None)
