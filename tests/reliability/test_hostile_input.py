@@ -13,9 +13,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from sessions.history.store import SessionMeta, SessionStore
 
 from pose.events import MovementWarning, WarningKind
-from sessions.store import SessionMeta, SessionStore
 
 RunCli = Callable[..., tuple[int, str, str]]
 HUGE = "99999999999999999999"
@@ -120,7 +120,7 @@ def test_file_names_with_escape_sequences_are_printed_escaped(run_cli: RunCli, d
 def test_mp4_with_timescale_zero_is_not_a_17_minute_frame(tmp_path: Path,
                                                           caplog: pytest.LogCaptureFixture
                                                           ) -> None:
-    from pose.sources import FALLBACK_FPS, VideoFileSource
+    from pose.estimation.sources import FALLBACK_FPS, VideoFileSource
 
     path = tmp_path / "broken.mp4"
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"mp4v"), 10.0, (64, 48))
