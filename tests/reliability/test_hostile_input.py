@@ -13,9 +13,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from sessions.history.store import SessionMeta, SessionStore
 
 from pose.events import MovementWarning, WarningKind
+from sessions.history.store import SessionMeta, SessionStore
 
 RunCli = Callable[..., tuple[int, str, str]]
 HUGE = "99999999999999999999"

@@ -14,9 +14,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sessions.history.store import Sample, SessionMeta, SessionStore, StoreError
 
 from pose.events import Phase, Rep, Verdict
+from sessions.history.store import Sample, SessionMeta, SessionStore, StoreError
 
 RunCli = Callable[..., tuple[int, str, str]]
 
