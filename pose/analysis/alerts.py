@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pose.analysis.timers import HeldFor
 from pose.events import MovementWarning, WarningKind
 
 
@@ -79,35 +80,30 @@ class AlertInputs:
 
 
 class _Condition:
-    """One warning condition: raised after ``raise_s`` of trouble, cleared after ``clear_s``."""
+    """One warning condition: raised after ``raise_s`` of trouble, cleared after ``clear_s``
+    of calm."""
 
     def __init__(self, raise_s: float, clear_s: float) -> None:
-        self.raise_s = raise_s
-        self.clear_s = clear_s
         self.active = False
-        self._since: float | None = None
+        self._raise = HeldFor(raise_s)
+        self._clear = HeldFor(clear_s)
 
     def reset(self) -> None:
         self.active = False
-        self._since = None
+        self._raise.reset()
+        self._clear.reset()
 
     def update(self, t_s: float, bad: bool, calm: bool) -> bool:
         """Feed one frame; True when the warning is raised at this frame."""
         if not self.active:
-            if bad:
-                self._since = t_s if self._since is None else self._since
-                if t_s - self._since >= self.raise_s:
-                    self.active, self._since = True, None
-                    return True
-            else:
-                self._since = None
+            if self._raise.update(t_s, bad):
+                self.active = True
+                self._raise.reset()
+                return True
             return False
-        if calm:
-            self._since = t_s if self._since is None else self._since
-            if t_s - self._since >= self.clear_s:
-                self.active, self._since = False, None
-        else:
-            self._since = None
+        if self._clear.update(t_s, calm):
+            self.active = False
+            self._clear.reset()
         return False
 
 

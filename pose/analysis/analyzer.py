@@ -16,6 +16,7 @@ from pose.analysis.alerts import DEFAULT_THRESHOLDS, AlertInputs, AlertMonitor, 
 from pose.analysis.posture import PostureLimits, PostureTracker
 from pose.analysis.reps import RepCounter
 from pose.analysis.rocking import RockingTracker
+from pose.analysis.timers import HeldFor
 from pose.events import FrameAnalysis, Phase, Rep, Verdict
 from pose.record import PoseRecord
 
@@ -33,30 +34,26 @@ class MovementAnalyzer:
         self.rocking = RockingTracker(thresholds)
         self.reps = RepCounter(thresholds)
         self.alerts = AlertMonitor(thresholds)
-        self._lost_since: float | None = None
+        self._out_of_position = HeldFor(thresholds.recalibrate_after_s)
 
     def reset(self) -> None:
         self.posture.reset()
         self.rocking.reset()
         self.reps.reset()
         self.alerts.reset()
-        self._lost_since = None
+        self._out_of_position.reset()
 
     def update(self, record: PoseRecord) -> FrameAnalysis:
         """Analyse one frame."""
-        th = self.thresholds
         t = record.t_s
         posture = self.posture.update(record)
         m = self.posture.measures
         verdict = posture.verdict
         in_position = verdict.in_position
 
-        if self.rocking.calibrated and not in_position:
-            self._lost_since = t if self._lost_since is None else self._lost_since
-            if t - self._lost_since >= th.recalibrate_after_s:
-                self.rocking.reset()        # they got up: a new start position is needed
-        else:
-            self._lost_since = None
+        if self._out_of_position.update(t, self.rocking.calibrated and not in_position):
+            self.rocking.reset()        # they got up: a new start position is needed
+            self._out_of_position.reset()
 
         sample = self.rocking.update(
             t, m.thigh_lr_deg if m is not None else None, self.posture.side,

@@ -35,6 +35,7 @@ from pose.analysis.geometry import (
     torso_tilt_deg,
     width_ratio,
 )
+from pose.analysis.timers import HeldFor
 from pose.events import PostureResult, Verdict
 from pose.record import FloatArray, PoseRecord
 
@@ -246,7 +247,7 @@ class PostureTracker:
         self.measures: PostureMeasures | None = None
         self._shown: PostureResult | None = None
         self._candidate: Verdict | None = None
-        self._candidate_since = 0.0
+        self._confirm = HeldFor(confirm_s)
 
     def reset(self) -> None:
         self.sides.reset()
@@ -270,8 +271,9 @@ class PostureTracker:
             self._shown, self._candidate = raw, None
             return raw
         if raw.verdict is not self._candidate:
-            self._candidate, self._candidate_since = raw.verdict, record.t_s
-        if record.t_s - self._candidate_since >= self.confirm_s:
+            self._candidate = raw.verdict
+            self._confirm.reset()
+        if self._confirm.update(record.t_s, True):
             self._shown, self._candidate = raw, None
             return raw
         # keep the shown verdict, with this frame's criteria

@@ -20,6 +20,7 @@ from enum import Enum
 import numpy as np
 
 from pose.analysis.alerts import DEFAULT_THRESHOLDS, Thresholds
+from pose.analysis.timers import HeldFor
 from pose.events import Rep
 
 log = logging.getLogger(__name__)
@@ -85,7 +86,10 @@ class RepCounter:
         self._band: tuple[float, float] | None = None     # (since, depth) of a still spell
         self._held = False
         self._trough: tuple[float, float] | None = None   # lowest point since the last rep
-        self._crossed_s: float | None = None     # when a threshold was first passed (dwell)
+        # dwell: past the enter threshold before a rep starts; back within the return one
+        # (a shorter dwell: the forward movement may stop there at once) before it ends
+        self._out_dwell = HeldFor(thresholds.rep_min_dwell_s)
+        self._back_dwell = HeldFor(thresholds.rep_min_dwell_s * 0.4)
         self._last_t: float | None = None
         self._end_depth = self._last_depth = 0.0
         self._recent: deque[tuple[float, float]] = deque(maxlen=MAX_SAMPLES)
@@ -102,7 +106,8 @@ class RepCounter:
         self._rep = None
         self._last_quiet_s = self._band = self._trough = None
         self._held = False
-        self._crossed_s = None
+        self._out_dwell.reset()
+        self._back_dwell.reset()
 
     @property
     def in_rep(self) -> bool:
@@ -127,19 +132,16 @@ class RepCounter:
                 self._held = True
             if self._trough is None or depth <= self._trough[1]:
                 self._trough = (t_s, depth)
-            if depth >= th.rep_enter_depth:
-                self._crossed_s = t_s if self._crossed_s is None else self._crossed_s
-                if t_s - self._crossed_s >= th.rep_min_dwell_s:
-                    # after a hold the rep starts when the hold ends; otherwise at the trough
-                    start = (self._last_quiet_s, self._last_quiet_depth) \
-                        if self._held and self._last_quiet_s is not None else self._trough
-                    self._rep = _RepInProgress(start_s=start[0], start_depth=start[1])
-                    # the rep's opening moments (before the dwell confirmed it) count too
-                    self._rep.peak_speed = max(
-                        (abs(v) for v in self._speeds(start[0], t_s, 1.0)), default=0.0)
-                    self._state, self._crossed_s = _State.OUT, None
-            else:
-                self._crossed_s = None
+            if self._out_dwell.update(t_s, depth >= th.rep_enter_depth):
+                # after a hold the rep starts when the hold ends; otherwise at the trough
+                start = (self._last_quiet_s, self._last_quiet_depth) \
+                    if self._held and self._last_quiet_s is not None else self._trough
+                self._rep = _RepInProgress(start_s=start[0], start_depth=start[1])
+                # the rep's opening moments (before the dwell confirmed it) count too
+                self._rep.peak_speed = max(
+                    (abs(v) for v in self._speeds(start[0], t_s, 1.0)), default=0.0)
+                self._state = _State.OUT
+                self._out_dwell.reset()
             # a rep opened at this frame still needs its figures below
         rep = self._rep
         if rep is None:
@@ -155,14 +157,10 @@ class RepCounter:
                 rep.first_peak_s, rep.first_peak_depth = t_s, depth
         if depth >= rep.peak - PEAK_TOLERANCE:
             rep.last_peak_s = t_s
-        if self._state is _State.OUT:
-            if depth <= th.rep_return_depth:
-                self._crossed_s = t_s if self._crossed_s is None else self._crossed_s
-                if t_s - self._crossed_s >= th.rep_min_dwell_s * 0.4:
-                    self._state, rep.returned_s = _State.RETURNING, self._crossed_s
-                    self._crossed_s = None
-            else:
-                self._crossed_s = None
+        if self._state is _State.OUT and self._back_dwell.update(
+                t_s, depth <= th.rep_return_depth):
+            self._state, rep.returned_s = _State.RETURNING, self._back_dwell.since
+            self._back_dwell.reset()
         if self._state is _State.RETURNING:
             if depth >= th.rep_enter_depth:   # went back out without stopping: same rep goes on
                 self._state, rep.returned_s = _State.OUT, None
@@ -215,5 +213,6 @@ class RepCounter:
         self._last_quiet_s, self._last_quiet_depth = end_s, self._end_depth
         self._band, self._held = None, False
         self._trough = (end_s, self._end_depth)
-        self._crossed_s = None
+        self._out_dwell.reset()
+        self._back_dwell.reset()
         return done
