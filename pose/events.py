@@ -87,6 +87,42 @@ class Phase(StrEnum):
     LOST = "lost"                  # position lost after calibration: nothing counts
 
 
+class Fix(StrEnum):
+    """What to change for one fact of the tabletop start position (OK: nothing)."""
+
+    OK = "ok"
+    COME_FORWARD = "come_forward"      # shoulders behind the hands (rocked back)
+    SHIFT_BACK = "shift_back"          # shoulders ahead of the hands
+    HIPS_FORWARD = "hips_forward"      # hips behind the knees (toward the heels)
+    HIPS_BACK = "hips_back"            # hips ahead of the knees (knee push-up)
+    LEVEL_BACK = "level_back"          # shoulder-hip line too steep
+    UNKNOWN = "unknown"                # nobody measured
+
+
+@dataclass(frozen=True)
+class TabletopCheck:
+    """The three facts of the tabletop start: each OK or what to change."""
+
+    hands: Fix           # hands under the shoulders
+    knees: Fix           # knees under the hips
+    back: Fix            # back roughly level
+
+    @property
+    def ok(self) -> bool:
+        """All three facts hold."""
+        return self.hands is Fix.OK and self.knees is Fix.OK and self.back is Fix.OK
+
+    def first_fix(self) -> Fix:
+        """The first thing to change (hands, then knees, then back), OK when none."""
+        for fix in (self.hands, self.knees, self.back):
+            if fix is not Fix.OK:
+                return fix
+        return Fix.OK
+
+
+UNMEASURED = TabletopCheck(Fix.UNKNOWN, Fix.UNKNOWN, Fix.UNKNOWN)
+
+
 @dataclass(frozen=True)
 class FrameAnalysis:
     """Everything the analysis says about one frame (one per PoseRecord)."""
@@ -105,3 +141,5 @@ class FrameAnalysis:
     calibration_progress: float = 0.0   # 0..1 while holding the start position
     side: str | None = None        # body side nearer the camera ("left" / "right")
     view: str | None = None        # "side", "three_quarter" or "front_or_back"
+    start: TabletopCheck | None = None   # the tabletop start's facts (None: nobody measured)
+    facing: float | None = None    # +1 when the head is toward image right, -1 left

@@ -16,8 +16,9 @@ from pose.analysis.alerts import DEFAULT_THRESHOLDS, AlertInputs, AlertMonitor, 
 from pose.analysis.posture import PostureLimits, PostureTracker
 from pose.analysis.reps import RepCounter
 from pose.analysis.rocking import RockingTracker
+from pose.analysis.tabletop import check_tabletop
 from pose.analysis.timers import HeldFor
-from pose.events import FrameAnalysis, Phase, Rep, Verdict
+from pose.events import FrameAnalysis, Phase, Rep, TabletopCheck, Verdict
 from pose.record import PoseRecord
 
 #: Speeds (depth units/s) above this show as rocking back / coming forward.
@@ -35,6 +36,7 @@ class MovementAnalyzer:
         self.reps = RepCounter(thresholds)
         self.alerts = AlertMonitor(thresholds)
         self._out_of_position = HeldFor(thresholds.recalibrate_after_s)
+        self._start: TabletopCheck | None = None
 
     def reset(self) -> None:
         self.posture.reset()
@@ -42,12 +44,15 @@ class MovementAnalyzer:
         self.reps.reset()
         self.alerts.reset()
         self._out_of_position.reset()
+        self._start = None
 
     def update(self, record: PoseRecord) -> FrameAnalysis:
         """Analyse one frame."""
         t = record.t_s
         posture = self.posture.update(record)
         m = self.posture.measures
+        start = self._start = (check_tabletop(m, previous=self._start) if m is not None
+                               else None)
         verdict = posture.verdict
         in_position = verdict.in_position
 
@@ -78,7 +83,8 @@ class MovementAnalyzer:
             warnings=warnings, active=self.alerts.active, accel=sample.accel,
             rep_count=self.reps.count, calibration_progress=sample.calibration_progress,
             side=self.posture.side.value if self.posture.side else None,
-            view=m.view.value if m is not None else None,
+            view=m.view.value if m is not None else None, start=start,
+            facing=m.head_dir if m is not None else None,
         )
 
     def finish(self) -> Rep | None:

@@ -105,6 +105,7 @@ class PostureMeasures:
     knee_below_hip: tuple[float, float]
     knee_angles: tuple[float, float]
     hand_offset: float          # near wrist ahead of the near shoulder, torso units
+    head_dir: float = 1.0       # +1 when the head is toward +x in the image (facing right)
 
 
 def _pair(values: FloatArray) -> tuple[float, float]:
@@ -164,6 +165,7 @@ def _measure(record: PoseRecord, side: Side | None) -> PostureMeasures | None:
         knee_below_hip=_pair((px[knees, 1] - px[[lim_l.hip, lim_r.hip], 1]) / torso),
         knee_angles=(float(knee_angles[0]), float(knee_angles[1])),
         hand_offset=float(head * (px[near.wrist, 0] - px[near.shoulder, 0]) / torso),
+        head_dir=head,
     )
 
 

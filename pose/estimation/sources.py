@@ -182,10 +182,14 @@ class CameraSource:
     is_still = False
     frame_count: int | None = None
 
-    def __init__(self, index: int, width: int | None = None, height: int | None = None) -> None:
+    def __init__(self, index: int, width: int | None = None, height: int | None = None,
+                 fps: float | None = None) -> None:
+        """``width``, ``height`` and ``fps`` are asked for; the camera gives what it can (most
+        webcams give 640x480 through OpenCV unless asked)."""
         self.index = index
         self.name = f"camera {index}"
         self.size = (width, height)
+        self.requested_fps = fps
         self.fps = FALLBACK_FPS
 
     def _open(self) -> cv2.VideoCapture:
@@ -201,9 +205,14 @@ class CameraSource:
         if width and height:
             cap.set(cv2.CAP_PROP_FRAME_WIDTH, width)
             cap.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
+        if self.requested_fps:
+            cap.set(cv2.CAP_PROP_FPS, self.requested_fps)
         fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
         if np.isfinite(fps) and 0 < fps <= 240:
             self.fps = fps
+        log.info("camera %d gives %dx%d at %.0f fps (asked for %sx%s at %s)", self.index,
+                 int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)),
+                 self.fps, width, height, self.requested_fps)
         return cap
 
     def __iter__(self) -> Generator[Frame, None, None]:

@@ -13,18 +13,26 @@ import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sessions.cli.options import add_db_option, add_model_options
+from sessions.coach.canvas import CANVAS_SIZE
 from sessions.coach.displays import NO_DISPLAY, Display, display_problem, open_display
 from sessions.coach.live_loop import LoopResult
 from sessions.coach.plan import DEFAULT_TARGET_DURATION_S, DEFAULT_TARGET_REPS, Plan, Tempo
 from sessions.errors import UserError
 from sessions.output.private_files import printable
 
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from pose.estimation.sources import Frame
+    from sessions.coach.frame_feed import LatestFrameGrabber
+
 log = logging.getLogger(__name__)
 
-
+#: What the camera is asked for (with CANVAS_SIZE); it gives what it can, shown in proportion.
+CAMERA_FPS = 30.0
 
 # ---- argument types ----------------------------------------------------------------------------
 def _tempo(text: str) -> Tempo:
@@ -92,7 +100,9 @@ def report(result: LoopResult, session_id: int | None, out: Path | None, *,
         if summary is not None and summary.median_period_s is not None:
             tempo = f", median {summary.median_period_s:.1f} s a rep"
         reps = f"{result.reps} rep{'' if result.reps == 1 else 's'}"
-        lines.append(f"{where} ({result.status}): {reps}{tempo}")
+        status = ("ended early: the video ran out" if result.ended_by == "source_ended"
+                  else result.status)
+        lines.append(f"{where} ({status}): {reps}{tempo}")
         if summary is not None:
             lines.append(f"  {summary.advice}")
         lines.append(f"  see it with: rocking review {session_id}")
@@ -133,7 +143,7 @@ def live(args: argparse.Namespace) -> int:
     from pose.estimation.model_files import ModelError
     from pose.estimation.sources import CameraSource, FrameSource, SourceError, VideoFileSource
     from sessions.coach.coach import Coach
-    from sessions.coach.frame_feed import LatestFrameGrabber, opened
+    from sessions.coach.frame_feed import opened
     from sessions.coach.live_loop import SessionLoop
     from sessions.coach.skeleton import draw_skeleton
     from sessions.history.store import SessionStore
@@ -143,13 +153,13 @@ def live(args: argparse.Namespace) -> int:
     display_check(args)
     try:
         source: FrameSource = (VideoFileSource(args.video) if args.video is not None
-                               else CameraSource(args.camera))
+                               else CameraSource(args.camera, *CANVAS_SIZE, fps=CAMERA_FPS))
         model = model_files.resolve(args.model, show_progress=True)
         frames = opened(source)      # the camera or file opens now, errors come first
     except (SourceError, ModelError) as exc:
         raise UserError(str(exc)) from exc
     is_camera = args.video is None
-    feed = LatestFrameGrabber(frames, live=is_camera, paced=not is_camera, gated=not is_camera)
+    feed = make_feed(frames, is_camera)
     with contextlib.ExitStack() as stack:
         store = stack.enter_context(SessionStore.open(args.db))
         estimator = stack.enter_context(PoseEstimator(model, max_people=args.people))
@@ -167,10 +177,18 @@ def live(args: argparse.Namespace) -> int:
             feed=feed, estimate=estimator.process, analyzer=MovementAnalyzer(),
             coach=Coach(plan, coach_settings(display)), display=display,
             start_recording=recorder, audio=audio, draw_pose=draw_skeleton,
-            canvas_size=(1280, 720))
+            canvas_size=CANVAS_SIZE)
         result = loop.run()
         return report(result, sid[0] if sid else None, args.out,
                       lost=bool(made) and made[0].lost)
+
+
+def make_feed(frames: Iterable[Frame], is_camera: bool) -> LatestFrameGrabber:
+    """The live loop's frames: a camera as it comes; a video at its own pace, held until the
+    session starts (nothing of it plays behind the safety screen)."""
+    from sessions.coach.frame_feed import LatestFrameGrabber
+
+    return LatestFrameGrabber(frames, live=is_camera, paced=not is_camera, gated=not is_camera)
 
 
 def display_check(args: argparse.Namespace) -> None:

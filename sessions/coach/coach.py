@@ -16,7 +16,18 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
-from pose.events import FrameAnalysis, MovementWarning, Phase, Rep, Verdict, WarningKind
+from pose.events import (
+    UNMEASURED,
+    Fix,
+    FrameAnalysis,
+    MovementWarning,
+    Phase,
+    Rep,
+    TabletopCheck,
+    Verdict,
+    WarningKind,
+)
+from sessions.coach import words
 from sessions.coach.plan import Pacer, PacerPhase, Plan, Turn
 from sessions.coach.view import (
     SAFETY_LINES,
@@ -50,35 +61,13 @@ class CoachSettings:
 # present)
 # -> the set-up cue. The first fault present is the one the person is asked to fix.
 SETUP_CUES: tuple[tuple[tuple[str, ...], str], ...] = (
-    (("out_of_view",), "Move back so your hands and feet are in view"),
-    (("wrong_view",), "Turn side-on to the camera"),
-    (("low_visibility",), "More light, please"),
+    (("out_of_view",), words.OUT_OF_VIEW),
+    (("wrong_view",), words.WRONG_VIEW),
+    (("low_visibility",), words.MORE_LIGHT),
 )
-# Checklist lines and the faults that un-tick them.
-CHECKLIST: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Hands under shoulders", ("hands_not_under_shoulders", "hands_not_down", "hand_lifted")),
-    ("Knees under hips", ("knees_not_under_hips", "knees_not_down", "knee_lifted")),
-    ("Back level", ("torso_not_level",)),
-)
-
-WARNING_TEXT: dict[WarningKind, str] = {
-    WarningKind.TOO_FAST: "Slow down",
-    WarningKind.JERKY: "Smoothly, no bouncing",
-    WarningKind.LOST_POSITION: "Position lost: hands and knees down",
-    WarningKind.LIMB_LIFTED: "Keep hands and knees down",
-    WarningKind.OUT_OF_VIEW: "Move back into view",
-    WarningKind.WRONG_VIEW: "Turn side-on to the camera",
-    WarningKind.TOO_DEEP: "Not so far back",
-}
-VERDICT_TEXT: dict[Verdict, str] = {
-    Verdict.ON_ALL_FOURS: "On hands and knees",
-    Verdict.ROCKED_BACK: "Rocked back",
-    Verdict.LIMB_LIFTED: "A hand or knee is lifted",
-    Verdict.NOT_ON_ALL_FOURS: "Not on hands and knees",
-    Verdict.NO_PERSON: "Nobody in view",
-}
-PACER_CUE = {PacerPhase.BACK: "Breathe out, rock back",
-             PacerPhase.FORWARD: "Breathe in, come forward"}
+WARNING_TEXT = words.WARNING_TEXT
+VERDICT_TEXT = words.VERDICT_TEXT
+PACER_CUE = words.PACER_CUE
 
 
 def _fault(faults: dict[str, bool], names: tuple[str, ...]) -> bool:
@@ -90,7 +79,7 @@ def setup_cue(analysis: FrameAnalysis, mean_visibility: float | None = None,
     """What the person should fix before the start position, or None when nothing."""
     posture = analysis.posture
     if posture.verdict is Verdict.NO_PERSON:
-        return "Step into view, side-on to the camera"
+        return words.NOBODY
     if WarningKind.OUT_OF_VIEW in analysis.active:
         return SETUP_CUES[0][1]
     if WarningKind.WRONG_VIEW in analysis.active:
@@ -99,30 +88,43 @@ def setup_cue(analysis: FrameAnalysis, mean_visibility: float | None = None,
         if _fault(posture.faults, names):
             return cue
     if mean_visibility is not None and mean_visibility < low_visibility:
-        return "More light, please"
+        return words.MORE_LIGHT
     if not posture.verdict.in_position:
         if posture.verdict is Verdict.LIMB_LIFTED:
-            return "Put both hands and both knees on the floor"
-        return "Get on your hands and knees"
+            return words.PUT_LIMBS_DOWN
+        return words.GET_DOWN
     return None
 
 
-def checklist(analysis: FrameAnalysis) -> tuple[CheckItem, ...]:
-    """The start-position checklist for this frame."""
-    in_pos = analysis.posture.verdict.in_position
-    faults = analysis.posture.faults
-    return tuple(CheckItem(label, in_pos and not _fault(faults, names))
-                 for label, names in CHECKLIST)
+def tabletop(analysis: FrameAnalysis) -> TabletopCheck:
+    """The tabletop start's three facts for this frame (all unknown out of position)."""
+    if not analysis.posture.verdict.in_position or analysis.start is None:
+        return UNMEASURED
+    return analysis.start
+
+
+def checklist(check: TabletopCheck) -> tuple[CheckItem, ...]:
+    """The start-position checklist: each line its own fact, and what to change when not met."""
+    out = []
+    for label, fact in words.CHECKLIST_LABELS:
+        fix: Fix = getattr(check, fact)
+        out.append(CheckItem(label, fix is Fix.OK,
+                             "" if fix is Fix.OK else words.FIX_CUES[fix]))
+    return tuple(out)
+
+
+def rep_verdict(rep: Rep, plan: Plan) -> str:
+    """``good pace``, ``too quick`` or ``slow`` for a rep against the plan's tempo."""
+    ratio = rep.period_s / plan.tempo.period_s
+    if ratio > 1.6:
+        return words.REP_SLOW
+    return words.REP_GOOD if ratio >= 0.75 else words.REP_QUICK
 
 
 def rep_tempo_text(rep: Rep, plan: Plan) -> str:
-    """The last rep's tempo against the plan, e.g. ``last rep 6.8s (4.0 back / 2.8 fwd): good``."""
-    ratio = rep.period_s / plan.tempo.period_s
-    verdict = "good pace" if ratio >= 0.75 else "too quick"
-    if ratio > 1.6:
-        verdict = "slow"
-    return (f"Last rep {rep.period_s:.1f}s "
-            f"({rep.back_s:.1f} back / {rep.forward_s:.1f} fwd): {verdict}")
+    """The last rep's tempo against the plan, e.g. ``Last rep 6.8 s (4.0 back / 2.8 fwd): good
+    pace``."""
+    return f"{words.rep_figures(rep.period_s, rep.back_s, rep.forward_s)}: {rep_verdict(rep, plan)}"
 
 
 def advice_for(reps: list[Rep], warnings: list[MovementWarning], reason: EndReason) -> str:
@@ -144,6 +146,8 @@ def advice_for(reps: list[Rep], warnings: list[MovementWarning], reason: EndReas
         return f"The rocking got {what} ({times}): {slower}"
     if kinds[WarningKind.LOST_POSITION] + kinds[WarningKind.LIMB_LIFTED] >= 2:
         return "Keep both hands and knees planted; rock only as far as is comfortable."
+    if reason is EndReason.SOURCE_ENDED:
+        return "The video ended before the plan did."
     if not reps:
         return "No reps counted. Check the set-up, then try again when you are ready."
     return "Well done. Rest a minute, then get up slowly."
@@ -153,6 +157,23 @@ def advice_for(reps: list[Rep], warnings: list[MovementWarning], reason: EndReas
 class _Banner:
     banner: Banner
     since_s: float
+
+
+@dataclass(frozen=True)
+class _Rushed:
+    """A too-fast warning raised at ``t_s`` while rocking back or coming forward: its figure is
+    told once the rep it belongs to is over."""
+
+    t_s: float
+    phase: PacerPhase
+
+
+MOVEMENT_KINDS = frozenset({WarningKind.TOO_FAST, WarningKind.JERKY, WarningKind.TOO_DEEP})
+
+
+def _rank(kind: WarningKind) -> int:
+    order = words.WARNING_ORDER
+    return order.index(kind) if kind in order else len(order)
 
 
 @dataclass
@@ -170,6 +191,9 @@ class _State:
     last_tick: int | None = None
     last_warning_sound_s: float = float("-inf")
     banner: _Banner | None = None
+    check: TabletopCheck | None = None   # the start position's facts at the last frame
+    facing: float | None = None          # +1 head toward image right, -1 left (last known)
+    rushed: list[_Rushed] = field(default_factory=list)   # too-fast warnings awaiting their rep
     reps: list[Rep] = field(default_factory=list)
     warnings: list[MovementWarning] = field(default_factory=list)
     end_reason: EndReason | None = None
@@ -242,6 +266,12 @@ class Coach:
                 s.paused = False
                 self._go(Stage.COUNTDOWN, t)   # resume through a fresh 3-2-1
 
+    def source_ended(self) -> None:
+        """The video given as the camera ran out before the plan was done: end it now (the
+        session ended early, it is not completed)."""
+        if self._s.stage not in (Stage.SUMMARY, Stage.DONE):
+            self._finish(EndReason.SOURCE_ENDED, self._t)
+
     def interrupt(self) -> None:
         """The session was cut short (camera lost, Ctrl-C, window closed): end it now."""
         if self._s.stage not in (Stage.SUMMARY, Stage.DONE):
@@ -255,6 +285,8 @@ class Coach:
         counted: Rep | None = None
         if analysis is not None:
             self._last_depth = analysis.depth
+            if analysis.facing is not None and analysis.posture.verdict.in_position:
+                s.facing = analysis.facing
         if s.stage is Stage.SETUP and analysis is not None:
             self._setup(t_s, analysis, mean_visibility)
         elif s.stage is Stage.START_POSITION and analysis is not None:
@@ -274,12 +306,14 @@ class Coach:
         s.stage, s.since_s = stage, t_s
         s.out_since_s = s.ready_since_s = None
         s.last_tick = None
+        s.check = None
         if stage is not Stage.ROCKING:
             s.banner = None
 
     def _setup(self, t_s: float, a: FrameAnalysis, vis: float | None) -> None:
         if setup_cue(a, vis, self.settings.low_visibility) is None:
             self._go(Stage.START_POSITION, t_s)
+            self._s.check = tabletop(a)      # the first start-position screen says what to fix
 
     def _start_position(self, t_s: float, a: FrameAnalysis) -> None:
         s, cfg = self._s, self.settings
@@ -290,7 +324,8 @@ class Coach:
                 self._go(Stage.SETUP, t_s)
             return
         s.out_since_s = None
-        if all(item.ok for item in checklist(a)):
+        s.check = tabletop(a)
+        if s.check.ok:
             if s.ready_since_s is None:
                 s.ready_since_s = t_s
                 s.pending.append(Sound.READY)
@@ -302,6 +337,8 @@ class Coach:
 
     def _countdown(self, t_s: float, a: FrameAnalysis | None) -> None:
         s, cfg = self._s, self.settings
+        # only leaving the position stops it: starting to rock a moment early is harmless (the
+        # pacer starts at "go" and no rep started before it counts)
         if a is not None and not a.posture.verdict.in_position:
             s.out_since_s = t_s if s.out_since_s is None else s.out_since_s
             if t_s - s.out_since_s >= cfg.lost_s:
@@ -354,10 +391,19 @@ class Coach:
             s.last_lost_s = t_s
         else:
             s.out_since_s = None
-        for w in a.warnings:
+        for w in sorted(a.warnings, key=lambda w: _rank(w.kind)):
             s.warnings.append(w)
             s.new_warnings.append(w)
-            self._raise(Banner(WARNING_TEXT.get(w.kind, w.message), w.kind, _detail(w)), t_s)
+            detail = _detail(w)
+            if w.kind is WarningKind.TOO_FAST:
+                phase = PacerPhase.FORWARD if (a.speed or 0.0) < 0 else PacerPhase.BACK
+                s.rushed = [*s.rushed[-3:], _Rushed(w.t_s, phase)]
+                detail = words.pace_advice(phase, self._phase_target(phase))
+            elif w.kind is WarningKind.JERKY:
+                detail = words.JERKY_ADVICE
+            self._warn(w.kind, detail, t_s)
+        if a.rep is not None:
+            self._tell_figures(a.rep, t_s)
         if (lost and s.out_since_s is not None and t_s - s.out_since_s >= cfg.lost_s
                 and (s.banner is None or s.banner.banner.kind not in a.active)):
             kind = WarningKind.LOST_POSITION
@@ -366,7 +412,7 @@ class Coach:
             elif a.posture.verdict is Verdict.NO_PERSON:
                 kind = WarningKind.OUT_OF_VIEW
             if s.banner is None or s.banner.banner.kind is not kind:
-                self._raise(Banner(WARNING_TEXT[kind], kind, a.posture.message), t_s)
+                self._warn(kind, a.posture.message, t_s)
         if s.banner is not None:
             kind = s.banner.banner.kind
             still = kind in a.active or (
@@ -399,6 +445,40 @@ class Coach:
         if counted is not None and len(s.reps) >= self.plan.target_reps:
             self._finish(EndReason.TARGET_REPS, self._t)
         return counted
+
+    def _phase_target(self, phase: PacerPhase) -> float:
+        tempo = self.plan.tempo
+        return tempo.back_s if phase is PacerPhase.BACK else tempo.forward_s
+
+    def _warn(self, kind: WarningKind, detail: str, t_s: float) -> None:
+        """Show a warning: a more useful one showing is not hidden by a less useful one raised
+        with it; "too fast" and "jerky" together read "Slow down. Smoothly, no bouncing"."""
+        s, text = self._s, words.WARNING_TEXT.get(kind, kind.value)
+        cur = s.banner
+        fresh = cur is not None and t_s - cur.since_s < self.settings.min_banner_s
+        if cur is not None and fresh and {cur.banner.kind, kind} <= MOVEMENT_KINDS:
+            shown = cur.banner
+            if _rank(shown.kind) < _rank(kind):        # the one showing is more useful
+                if text not in shown.text:
+                    s.banner = _Banner(replace(shown, text=f"{shown.text}. {text}"), cur.since_s)
+                return
+            if shown.kind is not kind and shown.text not in text:
+                text = f"{text}. {shown.text}"
+        self._raise(Banner(text, kind, detail), t_s)
+
+    def _tell_figures(self, rep: Rep, t_s: float) -> None:
+        """A rep is over: a too-fast warning raised in it now says the half-rep's real time."""
+        s = self._s
+        mine = [r for r in s.rushed if rep.start_s - 0.5 <= r.t_s <= rep.end_s + 0.1]
+        if not mine:
+            return
+        s.rushed = [r for r in s.rushed if r.t_s > rep.end_s + 0.1]
+        phase = mine[0].phase
+        took = rep.back_s if phase is PacerPhase.BACK else rep.forward_s
+        cur = s.banner
+        if cur is not None and cur.banner.kind is WarningKind.TOO_FAST and took > 0:
+            figures = words.pace_figures(phase, took, self._phase_target(phase))
+            s.banner = _Banner(replace(cur.banner, detail=figures), t_s)   # readable again
 
     def _raise(self, banner: Banner, t_s: float) -> None:
         s = self._s
@@ -440,32 +520,37 @@ class Coach:
             cue = setup_cue(a, vis, self.settings.low_visibility) if a is not None else None
             return replace(base, title="Set-up", instruction=cue or "Looking for you...")
         if s.stage is Stage.START_POSITION:
-            items = checklist(a) if a is not None else ()
-            if a is not None and a.phase is Phase.CALIBRATING:
-                text = "Hold still: measuring your start position"
+            check = s.check or UNMEASURED
+            items = checklist(check) if a is not None else ()
+            if not check.ok:
+                text = words.FIX_CUES[check.first_fix()]
+            elif a is not None and a.phase is Phase.CALIBRATING:
+                text = words.START_MEASURING
                 if 0.0 < a.calibration_progress < 1.0:
                     text += f" ({a.calibration_progress:.0%})"
-            elif items and all(i.ok for i in items):
-                text = "Good. Hold still"
             else:
-                text = "Get into the start position"
+                text = words.START_HOLD
             return replace(base, title="Start position", instruction=text, checklist=items)
         if s.stage is Stage.COUNTDOWN:
             left = int(self.settings.countdown_s - (t_s - s.since_s)) + 1
-            return replace(base, title="Get ready",
-                           instruction="Breathe out and rock back on the beat",
+            return replace(base, title=words.COUNTDOWN_TITLE, instruction=words.COUNTDOWN_HOLD,
                            countdown=max(1, min(left, round(self.settings.countdown_s))))
         if s.stage is Stage.ROCKING:
-            last = rep_tempo_text(s.reps[-1], self.plan) if s.reps else ""
+            if s.reps:
+                r = s.reps[-1]
+                base = replace(base, last_rep=rep_tempo_text(r, self.plan),
+                               last_rep_figures=words.rep_figures(r.period_s, r.back_s,
+                                                                  r.forward_s),
+                               last_rep_verdict=rep_verdict(r, self.plan))
             if s.paused:
-                return replace(base, title="Paused", instruction="Press space to carry on",
-                               last_rep=last)
+                return replace(base, title="Paused", instruction=words.PAUSED)
             pt = max(0.0, s.pacer_t_s)
             phase = self.pacer.phase(pt)
             pacer = PacerView(self.pacer.target_depth(pt), self._last_depth, phase,
-                              PACER_CUE[phase], self.pacer.phase_remaining_s(pt))
+                              PACER_CUE[phase], self.pacer.phase_remaining_s(pt),
+                              back_on_left=s.facing is not None and s.facing > 0)
             return replace(base, title="Rocking", instruction=pacer.cue, pacer=pacer,
-                           banner=s.banner.banner if s.banner else None, last_rep=last)
+                           banner=s.banner.banner if s.banner else None)
         return replace(base, title="Session done" if s.stage is Stage.SUMMARY else "Done",
                        summary=s.summary)
 

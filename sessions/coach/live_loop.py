@@ -31,6 +31,7 @@ from pose.estimation.sources import Frame
 from pose.events import FrameAnalysis, Rep
 from pose.record import Landmark, PoseRecord
 from sessions.coach.audio import AudioPlayer
+from sessions.coach.canvas import CANVAS_SIZE, Letterbox, Placement
 from sessions.coach.coach import Coach
 from sessions.coach.displays import Display
 from sessions.coach.frame_feed import Captured, FrameFeed
@@ -70,6 +71,17 @@ def near_side_visibility(record: PoseRecord) -> float | None:
         return None
     vis = np.nan_to_num(record.visibility, nan=0.0)
     return float(np.mean([max(vis[a], vis[b]) for a, b in VISIBILITY_PAIRS]))
+
+
+class DrawPose(Protocol):
+    """Draws a record's skeleton onto the canvas, where its picture is shown (x, y, w, h)."""
+
+    def __call__(self, img: BGRImage, record: PoseRecord, /, *,
+                 region: tuple[int, int, int, int] | None = None) -> object: ...
+
+
+def _region(p: Placement) -> tuple[int, int, int, int]:
+    return p.x, p.y, p.w, p.h
 
 
 # ---- the session ----------------------------------------------------------------------------
@@ -150,8 +162,8 @@ class SessionLoop:
                  analyzer: Analyzer, coach: Coach, display: Display,
                  start_recording: Callable[[], Recorder] | None = None,
                  audio: AudioPlayer | None = None, overlay: CoachOverlay | None = None,
-                 draw_pose: Callable[[BGRImage, PoseRecord], object] | None = None,
-                 canvas_size: tuple[int, int] = (1280, 720),
+                 draw_pose: DrawPose | None = None,
+                 canvas_size: tuple[int, int] = CANVAS_SIZE,
                  settings: LoopSettings | None = None, clock: Clock = time.monotonic) -> None:
         self.feed = feed
         self.estimate = estimate
@@ -164,12 +176,13 @@ class SessionLoop:
         self.overlay.interactive = display.interactive   # no key prompts in a recording
         self.draw_pose = draw_pose
         self.canvas_size = canvas_size
+        self.letterbox = Letterbox(canvas_size)
         self.settings = settings or LoopSettings()
         self.clock = clock
         self.stats = LoopStats()
         self._present_s = 0.0
         self._present_offset: float | None = None
-        self._last_img: BGRImage | None = None
+        self._last_frame: BGRImage | None = None   # the newest camera picture (unmarked)
         self._last_t = 0.0
         self._recorder: Recorder | None = None
         self._flushed = False
@@ -211,12 +224,11 @@ class SessionLoop:
         while self.coach.stage is stage and not self.display.closed():
             cap = self.feed.latest() if stage is Stage.SAFETY else None
             if cap is not None:
-                bg = cap.frame.bgr.copy()
-            elif self._last_img is not None:
-                bg = self._last_img.copy()
+                bg, _ = self.letterbox.compose(cap.frame.bgr)
+            elif self._last_frame is not None:
+                bg, _ = self.letterbox.compose(self._last_frame)
             else:
-                w, h = self.canvas_size
-                bg = np.zeros((h, w, 3), np.uint8)
+                bg = self.letterbox.blank()
             view = self.coach.update(self._last_t, None)
             self._play(view)
             self.overlay.draw(bg, view)
@@ -241,15 +253,15 @@ class SessionLoop:
             keep = replace(analysis, rep=view.counted_rep, warnings=view.new_warnings)
             recorder.update(keep, view.pacer.target if view.pacer is not None else None)
         self._play(view)
-        img = frame.bgr.copy()
+        img, placement = self.letterbox.compose(frame.bgr)
+        self._last_frame = frame.bgr
         if self.draw_pose is not None:
-            self.draw_pose(img, record)
+            self.draw_pose(img, record, region=_region(placement))
         self.overlay.draw(img, view)
         if self._present_offset is None:
             self._present_offset = self._present_s - frame.t_s
         self._present_s = max(self._present_s, frame.t_s + self._present_offset)
         self.display.show(img, self._present_s)
-        self._last_img = frame.bgr
         now = self.clock()
         self.stats.frames += 1
         self.stats.delay_ms.append((now - cap.captured_at) * 1000.0)
@@ -294,10 +306,10 @@ class SessionLoop:
         if ended_by in ("camera_lost", "window_closed", "ctrl_c") or error is not None:
             self.coach.interrupt()
         elif self.coach.stage not in (Stage.SUMMARY, Stage.DONE):
-            self.coach.command(Command.END)      # a recording that ran out: end as if by key
+            self.coach.source_ended()            # a video that ran out before the plan
+        # a video that ran out mid-session ended early: only the plan or the person completes it
         status: Literal["completed", "interrupted"] = (
-            "completed" if ended_by in ("plan", "user", "source_ended") and error is None
-            else "interrupted")
+            "completed" if ended_by in ("plan", "user") and error is None else "interrupted")
         fallback = recorder.finish(status) if recorder is not None else None
         log.info("session %s (%s): %s", status, ended_by, self.stats.line())
         summary = self.coach.update(self._last_t, None)

@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from sessions.coach import words
 from sessions.coach.view import SAFETY_LINES, CoachView, Stage, Summary
 
 BGRImage = NDArray[np.uint8]
@@ -29,6 +30,9 @@ OPEN_GREY: Colour = (170, 170, 170)
 TARGET_COLOUR: Colour = (255, 220, 0)   # cyan-ish: where the pacer wants you
 ACTUAL_COLOUR: Colour = (0, 215, 255)   # amber: where you are
 PANEL_BG: Colour = (30, 30, 30)
+WARN_TEXT: Colour = (60, 90, 255)       # orange-red: "too quick" on the last-rep line
+VERDICT_COLOUR: dict[str, Colour] = {words.REP_GOOD: OK_GREEN, words.REP_QUICK: WARN_TEXT,
+                                     words.REP_SLOW: WHITE}
 # Scale of the secondary lines (the warning's figures, posture, last rep, hints) at 640x480;
 # capitals are then >= 3% of the frame height, readable at 2-3 m.
 SECONDARY = 0.8
@@ -149,17 +153,22 @@ class CoachOverlay:
             return boxes
         top = m
         status = [s for s in (view.posture, view.last_rep) if s]
+        counted = view.stage in (Stage.ROCKING, Stage.COUNTDOWN)
+        # the text beside the rep counter stops short of it
+        beside = (self._counter_left(img, view, u, m) if counted else w - m) - 2 * m
         if view.banner is not None:
             top = self._banner(img, view.banner.text, view.banner.detail, u, m, boxes)
         elif view.pacer is not None:   # the cue sits on the pacer; the top shows the state
-            for line in status:
-                top = self._block(img, line, m, top, w - 2 * m - round(150 * u),
-                                  SECONDARY * u, WHITE, boxes, max_lines=2)
+            if view.posture:
+                top = self._block(img, view.posture, m, top, beside, SECONDARY * u, WHITE,
+                                  boxes, max_lines=2)
+            if view.last_rep:
+                top = self._last_rep(img, view, m, top, beside, SECONDARY * u, boxes)
             status = []
         else:
-            top = self._block(img, view.instruction, m, m, w - 2 * m - round(150 * u),
+            top = self._block(img, view.instruction, m, m, min(beside, w - 2 * m - round(150 * u)),
                               1.2 * u, WHITE, boxes, max_lines=2)
-        if view.stage in (Stage.ROCKING, Stage.COUNTDOWN):
+        if counted:
             self._counter(img, view, u, m, boxes, top)
         if view.checklist:
             self._checklist(img, view, u, m, top, boxes)
@@ -172,6 +181,10 @@ class CoachOverlay:
         bottom_y = h - m
         small = SECONDARY * u
         room = w - 2 * m
+        if self.interactive and view.stage is Stage.ROCKING and not view.paused:
+            hint = fit_text(words.KEY_HINT, w // 2, 0.6 * u, 1)
+            self._text(img, hint.lines[0], m + hint.thickness, h - m, hint.scale,
+                       hint.thickness, OPEN_GREY, boxes)
         if view.muted:
             fitted = fit_text("sound off (m)", w // 3, small, 1)
             (tw, _), _ = cv2.getTextSize(fitted.lines[0], FONT, fitted.scale, fitted.thickness)
@@ -204,12 +217,43 @@ class CoachOverlay:
                         1, centre=True)
         return height + m
 
+    @staticmethod
+    def _counter_fit(view: CoachView, u: float) -> tuple[Fitted, int, int]:
+        """The rep counter's text fitted, with its width and height in pixels."""
+        fitted = fit_text(f"{view.reps}/{view.target_reps}", round(170 * u), 2.0 * u, 1)
+        (tw, th), _ = cv2.getTextSize(fitted.lines[0], FONT, fitted.scale, fitted.thickness)
+        return fitted, tw, th
+
+    def _counter_left(self, img: BGRImage, view: CoachView, u: float, m: int) -> int:
+        """The x where the rep counter begins."""
+        fitted, tw, _ = self._counter_fit(view, u)
+        return img.shape[1] - m - tw - 2 * fitted.thickness
+
+    def _last_rep(self, img: BGRImage, view: CoachView, x: int, y_top: int, max_w: int,
+                  scale: float, boxes: list[TextBox]) -> int:
+        """The last rep's times in white and its verdict in its own colour, beside them where
+        they fit at ``scale``, else below; returns the y below."""
+        figures = view.last_rep_figures or view.last_rep
+        verdict = view.last_rep_verdict if view.last_rep_figures else ""
+        colour = VERDICT_COLOUR.get(verdict, WHITE)
+        head = f"{figures}: "
+        th = _thickness(scale)
+        if verdict and _width(head + verdict, scale, th) <= max_w:
+            (_, h), _ = cv2.getTextSize(head, FONT, scale, th)
+            y = y_top + h + th
+            self._text(img, head, x + th, y, scale, th, WHITE, boxes)
+            x2 = x + th + int(cv2.getTextSize(head, FONT, scale, th)[0][0])
+            self._text(img, verdict, x2, y, scale, th, colour, boxes)
+            return y + fit_text(head, max_w, scale, 1).line_h - h - th
+        y = self._block(img, figures, x, y_top, max_w, scale, WHITE, boxes, 2)
+        if verdict:
+            y = self._block(img, verdict, x, y, max_w, scale, colour, boxes, 1)
+        return y
+
     def _counter(self, img: BGRImage, view: CoachView, u: float, m: int,
                  boxes: list[TextBox], top: int) -> None:
         w = img.shape[1]
-        text = f"{view.reps}/{view.target_reps}"
-        fitted = fit_text(text, round(170 * u), 2.0 * u, 1)
-        (tw, th), _ = cv2.getTextSize(fitted.lines[0], FONT, fitted.scale, fitted.thickness)
+        fitted, tw, th = self._counter_fit(view, u)
         x = w - m - tw - fitted.thickness
         y = (top if view.banner is not None else m) + th + fitted.thickness
         self._text(img, fitted.lines[0], x, y, fitted.scale, fitted.thickness, WHITE, boxes)
@@ -255,7 +299,8 @@ class CoachOverlay:
                    fitted.thickness, WHITE, boxes)
 
     def pacer_geometry(self, width: int, height: int) -> tuple[int, int, int, int]:
-        """The pacer bar's (x0, y0, x1, y1): depth 0 (start position) left, 1 (back) right."""
+        """The pacer bar's (x0, y0, x1, y1); depth 0 (start position) is at the left and 1
+        (back) at the right, or the other way round when the view's ``back_on_left``."""
         u = min(height / 480.0, width / 640.0)
         m = round(12 * u)
         bar_h = round(34 * u)
@@ -269,12 +314,12 @@ class CoachOverlay:
         assert pacer is not None
         h, w = img.shape[:2]
         x0, y0, x1, y1 = self.pacer_geometry(w, h)
-        overlay = img.copy()
-        cv2.rectangle(overlay, (x0, y0), (x1, y1), PANEL_BG, cv2.FILLED)
-        cv2.addWeighted(overlay, 0.7, img, 0.3, 0, dst=img)
+        roi = img[y0:y1 + 1, x0:x1 + 1]          # blend only the bar, not the whole picture
+        roi[:] = cv2.addWeighted(np.full_like(roi, PANEL_BG), 0.7, roi, 0.3, 0)
         cv2.rectangle(img, (x0, y0), (x1, y1), WHITE, max(1, round(2 * u)))
         small = 0.6 * u
-        for label, x_right in (("fwd", False), ("back", True)):
+        flip = pacer.back_on_left
+        for label, x_right in (("fwd", flip), ("back", not flip)):
             fitted = fit_text(label, round(80 * u), small, 1)
             (tw, th), _ = cv2.getTextSize(label, FONT, fitted.scale, fitted.thickness)
             x = x1 + round(8 * u) if x_right else x0 - round(8 * u) - tw
@@ -282,7 +327,8 @@ class CoachOverlay:
                        OPEN_GREY, boxes)
 
         def x_of(depth: float) -> int:
-            return round(x0 + (x1 - x0) * float(np.clip(depth, -0.15, 1.15) + 0.15) / 1.3)
+            share = float(np.clip(depth, -0.15, 1.15) + 0.15) / 1.3
+            return round(x1 - (x1 - x0) * share if flip else x0 + (x1 - x0) * share)
 
         cy = (y0 + y1) // 2
         r = max(2, (y1 - y0) // 2)

@@ -59,6 +59,7 @@ class EndReason(StrEnum):
     TARGET_TIME = "target_time"
     USER = "user"
     INTERRUPTED = "interrupted"
+    SOURCE_ENDED = "source_ended"     # a video given as the camera ran out first
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ class CheckItem:
 
     label: str
     ok: bool
+    fix: str = ""          # what to change while not met ("Come forward until ...")
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,9 @@ class PacerView:
     phase: PacerPhase
     cue: str
     remaining_s: float
+    # True when the person faces right in the picture: rocking back moves their hips left, so
+    # the bar's "back" end is drawn on the left and the dot moves the way their hips move
+    back_on_left: bool = False
 
 
 @dataclass(frozen=True)
@@ -128,3 +133,5 @@ class CoachView:
     sounds: tuple[Sound, ...] = ()
     counted_rep: Rep | None = None     # the rep counted at this frame (renumbered from 1)
     new_warnings: tuple[MovementWarning, ...] = ()   # warnings taken in at this frame
+    last_rep_figures: str = ""         # last_rep's times ("Last rep 6.8 s (4.0 back / 2.8 fwd)")
+    last_rep_verdict: str = ""         # ... and its verdict ("good pace", "too quick", "slow")

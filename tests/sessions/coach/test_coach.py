@@ -7,8 +7,12 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from helpers.posture_figures import TABLETOP, figures
 
+from pose.analysis.posture import PostureMeasures
+from pose.analysis.tabletop import check_tabletop
 from pose.events import (
+    Fix,
     FrameAnalysis,
     MovementWarning,
     Phase,
@@ -33,12 +37,18 @@ from sessions.coach.plan import Plan, Tempo
 FPS = 30.0
 
 
+
+
 def fa(t: float, verdict: Verdict = Verdict.ON_ALL_FOURS, phase: Phase = Phase.STILL,
        calibrated: bool = True, depth: float | None = 0.0, rep: Rep | None = None,
        warnings: tuple[MovementWarning, ...] = (), active: frozenset[WarningKind] = frozenset(),
-       faults: dict[str, bool] | None = None) -> FrameAnalysis:
+       faults: dict[str, bool] | None = None, measures: PostureMeasures | None = TABLETOP,
+       speed: float = 0.0) -> FrameAnalysis:
+    has_person = verdict is not Verdict.NO_PERSON and measures is not None
     return FrameAnalysis(t, PostureResult(verdict, faults or {}, "msg"), phase, calibrated,
-                         depth, 0.0, rep, warnings, active)
+                         depth, speed, rep, warnings, active,
+                         start=check_tabletop(measures) if has_person else None,
+                         facing=measures.head_dir if has_person and measures else None)
 
 
 def rep_at(end: float, period: float = 7.0, index: int = 1, partial: bool = False) -> Rep:
@@ -165,7 +175,8 @@ def test_warning_banner_raised_at_once_and_cleared_when_right_again() -> None:
     warn = MovementWarning(d.t, WarningKind.TOO_FAST, "too fast", 1.9, 1.2)
     view = d.frame(warnings=(warn,), active=frozenset({WarningKind.TOO_FAST}))
     assert view.banner is not None and view.banner.kind is WarningKind.TOO_FAST
-    assert view.banner.detail == "1.90 (limit 1.20)" and Sound.WARNING in view.sounds
+    assert view.banner.detail == "Rock back over about 4 s, on a long breath out"
+    assert Sound.WARNING in view.sounds
     assert view.new_warnings == (warn,)
     # still too fast for 3 s: the banner stays, the sound is not repeated every frame
     d.run(3.0, active=frozenset({WarningKind.TOO_FAST}))
@@ -176,22 +187,6 @@ def test_warning_banner_raised_at_once_and_cleared_when_right_again() -> None:
     assert view.banner is None
     assert d.views[-15].banner is None
     assert [w.kind for w in d.coach.warnings] == [WarningKind.TOO_FAST]
-
-
-@pytest.mark.parametrize(
-    ("message", "value", "threshold", "detail"),
-    [("Slow down. (1.35 depth/s, limit 1.30)", 1.35, 1.3, "1.35 depth/s, limit 1.30"),
-     ("Slow down", 1.35, None, "1.35"), ("Slow down", None, None, "")],
-)
-def test_banner_shows_the_figure_behind_the_warning(message: str, value: float | None,
-                                                    threshold: float | None,
-                                                    detail: str) -> None:
-    d = Driver(Plan(target_reps=10))
-    d.to_rocking()
-    warn = MovementWarning(d.t, WarningKind.TOO_FAST, message, value, threshold)
-    view = d.frame(warnings=(warn,))
-    assert view.banner is not None and view.banner.detail == detail
-    assert view.banner.text == "Slow down"
 
 
 def test_a_one_frame_warning_stays_readable_then_clears() -> None:
@@ -324,18 +319,146 @@ def test_mute_is_shown() -> None:
     assert not d.frame().muted
 
 
-def test_checklist_ticks_as_faults_clear() -> None:
+@pytest.mark.parametrize(
+    ("pose", "verdict", "ticks", "cue"),
+    [
+        (figures(), Verdict.ON_ALL_FOURS, (True, True, True), "Good. Hold still"),
+        # child's pose: hips back on the heels, arms stretched ahead, back level
+        (figures(thigh_deg=64.0, hand_offset=0.9, tilt_deg=3.0), Verdict.ROCKED_BACK,
+         (False, False, True), "Come forward until your shoulders are over your hands"),
+        # rocked back only a little: the hands are still under the shoulders
+        (figures(thigh_deg=35.0, hand_offset=0.3), Verdict.ROCKED_BACK, (True, False, True),
+         "Bring your hips forward until they are over your knees"),
+        # knee push-up: hips pushed ahead of the knees, shoulders ahead of the hands
+        (figures(thigh_deg=-45.0, hand_offset=-0.6, tilt_deg=20.0), Verdict.ON_ALL_FOURS,
+         (False, False, True), "Shift back until your shoulders are over your hands"),
+        (figures(thigh_deg=-45.0, hand_offset=0.0, tilt_deg=20.0), Verdict.ON_ALL_FOURS,
+         (True, False, True), "Move your hips back until they are over your knees"),
+        (figures(tilt_deg=30.0), Verdict.ON_ALL_FOURS, (True, True, False),
+         "Level your back: hips and shoulders at the same height"),
+    ],
+)
+def test_checklist_tests_each_fact_against_tabletop(pose: PostureMeasures, verdict: Verdict,
+                                                    ticks: tuple[bool, ...], cue: str) -> None:
     d = Driver()
     d.run(0.2)
     d.coach.command(Command.CONTINUE)
-    view = d.frame(calibrated=False)
-    assert view.stage is Stage.START_POSITION
-    view = d.frame(calibrated=False, faults={"knees_not_under_hips": True,
-                                             "torso_not_level": True})
-    assert [(i.label, i.ok) for i in view.checklist] == [
-        ("Hands under shoulders", True), ("Knees under hips", False), ("Back level", False)]
-    view = d.frame(calibrated=False)
-    assert all(i.ok for i in view.checklist)
+    d.frame(calibrated=False)
+    assert d.coach.stage is Stage.START_POSITION
+    d.run(3.0, verdict=verdict, measures=pose)   # calibrated from the start: only the
+    view = [v for v in d.views if v.stage is Stage.START_POSITION][-1]   # checklist holds it
+    assert [i.label for i in view.checklist] == [
+        "Hands under shoulders", "Knees under hips", "Back level"]
+    assert tuple(i.ok for i in view.checklist) == ticks
+    assert view.instruction == cue
+    assert [i.fix for i in view.checklist if not i.ok][:1] == ([cue] if not all(ticks) else [])
+    reached = Stage.COUNTDOWN in d.stages()
+    assert reached is all(ticks)
+
+
+def test_childs_pose_never_reaches_the_countdown_until_tabletop() -> None:
+    d = Driver()
+    d.run(0.2)
+    d.coach.command(Command.CONTINUE)
+    d.run(10.0, verdict=Verdict.ROCKED_BACK, measures=figures(64.0, 0.9, 3.0))
+    assert Stage.COUNTDOWN not in d.stages()
+    d.run(2.0)                                           # comes forward into tabletop
+    assert Stage.COUNTDOWN in d.stages()
+
+
+def test_a_fact_met_is_kept_until_clearly_lost() -> None:
+    """A thigh wobbling across the knees' limit keeps its tick (the analysis's hysteresis)."""
+    previous = check_tabletop(figures(thigh_deg=15.0))
+    for i in range(20):
+        previous = check_tabletop(figures(thigh_deg=21.0 + 3.0 * (i % 2)), previous=previous)
+        assert previous.knees is Fix.OK
+    assert check_tabletop(figures(thigh_deg=24.0)).knees is Fix.HIPS_FORWARD   # afresh
+    assert check_tabletop(figures(thigh_deg=30.0), previous=previous).knees is Fix.HIPS_FORWARD
+
+
+def test_countdown_says_hold_still_and_the_pacer_starts_at_go() -> None:
+    d = Driver()
+    d.run(0.2)
+    d.coach.command(Command.CONTINUE)
+    d.run(5.0)
+    countdown = [v for v in d.views if v.stage is Stage.COUNTDOWN]
+    assert countdown and {v.countdown for v in countdown} == {3, 2, 1}
+    for v in countdown:
+        assert v.instruction == "Hold still and get ready" and v.title == "Get ready"
+        assert v.pacer is None and "rock" not in v.instruction.lower()
+    first = next(v for v in d.views if v.stage is Stage.ROCKING)
+    assert Sound.START in first.sounds
+    assert first.pacer is not None and first.instruction == "Breathe out, rock back"
+
+
+@pytest.mark.parametrize(("head_dir", "back_on_left"), [(1.0, True), (-1.0, False)])
+def test_pacer_bar_back_end_is_where_the_hips_go(head_dir: float, back_on_left: bool) -> None:
+    """Facing right (head toward +x), rocking back moves the hips left: "back" is on the left."""
+    d = Driver()
+    d.run(0.2)
+    d.coach.command(Command.CONTINUE)
+    view = d.run(6.0, measures=figures(head_dir=head_dir))
+    assert view.pacer is not None and view.pacer.back_on_left is back_on_left
+
+
+def test_too_fast_says_the_reps_real_time_in_seconds() -> None:
+    d = Driver(Plan(target_reps=10, tempo=Tempo(4, 3)))
+    d.to_rocking()
+    d.run(2.0)
+    warn = MovementWarning(d.t, WarningKind.TOO_FAST, "Slow down (1.35 depth/s, limit 1.30)",
+                           1.35, 1.3)
+    view = d.frame(warnings=(warn,), speed=1.35, active=frozenset({WarningKind.TOO_FAST}))
+    assert view.banner is not None and view.banner.text == "Slow down"
+    assert view.banner.detail == "Rock back over about 4 s, on a long breath out"
+    assert "depth" not in view.banner.detail
+    d.run(0.5, active=frozenset({WarningKind.TOO_FAST}))
+    rep = Rep(1, warn.t_s - 0.3, d.t + 1 / FPS, 1.6, 0.8, 0.8, 0.9, 2.05, 8.0, True)
+    view = d.frame(rep=rep, active=frozenset({WarningKind.TOO_FAST}))
+    assert view.banner is not None
+    assert view.banner.detail == "You rocked back in 0.8 s: take about 4 s, on a long breath out"
+
+
+def test_too_fast_coming_forward_names_the_forward_time() -> None:
+    d = Driver(Plan(target_reps=10, tempo=Tempo(4, 3)))
+    d.to_rocking()
+    d.run(2.0)
+    warn = MovementWarning(d.t, WarningKind.TOO_FAST, "x", 1.5, 1.3)
+    view = d.frame(warnings=(warn,), speed=-1.5)
+    assert view.banner is not None
+    assert view.banner.detail == "Come forward over about 3 s, breathing in"
+    rep = Rep(1, warn.t_s - 2.0, d.t + 1 / FPS, 2.6, 2.0, 0.6, 0.9, 1.5, 3.0, False)
+    view = d.frame(rep=rep)
+    assert view.banner is not None
+    assert view.banner.detail == "You came forward in 0.6 s: take about 3 s, breathing in"
+
+
+@pytest.mark.parametrize("jerky_first", [True, False])
+def test_too_fast_and_jerky_together_lead_with_slow_down(jerky_first: bool) -> None:
+    d = Driver(Plan(target_reps=10))
+    d.to_rocking()
+    d.run(2.0)
+    fast = MovementWarning(d.t, WarningKind.TOO_FAST, "fast", 1.5, 1.3)
+    jerky = MovementWarning(d.t, WarningKind.JERKY, "jerky", 7.0, 6.0)
+    both = frozenset({WarningKind.TOO_FAST, WarningKind.JERKY})
+    if jerky_first:        # a frame apart
+        d.frame(warnings=(jerky,), speed=1.0, active=frozenset({WarningKind.JERKY}))
+        view = d.frame(warnings=(fast,), speed=1.5, active=both)
+    else:                  # the same frame, in either order
+        view = d.frame(warnings=(jerky, fast), speed=1.5, active=both)
+    assert view.banner is not None and view.banner.kind is WarningKind.TOO_FAST
+    assert view.banner.text == "Slow down. Smoothly, no bouncing"
+    assert view.banner.detail.startswith("Rock back over about")
+
+
+def test_last_rep_line_keeps_figures_and_verdict_apart() -> None:
+    d = Driver(Plan(target_reps=10, tempo=Tempo(4, 3)))
+    d.to_rocking()
+    d.run(6.0)
+    view = d.frame(rep=Rep(1, d.t - 4.7, d.t, 4.7, 2.4, 2.3, 0.9, 0.8, 1.0, False))
+    view = d.frame()
+    assert view.last_rep_figures == "Last rep 4.7 s (2.4 back / 2.3 fwd)"
+    assert view.last_rep_verdict == "too quick"
+    assert view.last_rep == "Last rep 4.7 s (2.4 back / 2.3 fwd): too quick"
 
 
 def test_leaving_the_start_position_goes_back_to_setup() -> None:

@@ -11,11 +11,13 @@ import numpy as np
 import pytest
 from helpers.cli import run_cli, run_process
 from helpers.paths import PROJECT_ROOT
+from helpers.posture_figures import TABLETOP
 
+from pose.analysis.tabletop import check_tabletop
 from pose.estimation.sources import Frame, SourceError
 from pose.events import FrameAnalysis, Phase, PostureResult, Rep, Verdict
 from pose.record import PoseRecord
-from sessions.cli.live import recorder_factory
+from sessions.cli.live import make_feed, recorder_factory
 from sessions.coach.coach import Coach, CoachSettings, CoachView, Stage
 from sessions.coach.displays import VideoDisplay
 from sessions.coach.frame_feed import DirectFeed, LatestFrameGrabber, opened
@@ -64,7 +66,8 @@ class ScriptedAnalyzer:
         calibrated = t >= 1.0
         return FrameAnalysis(t, PostureResult(Verdict.ON_ALL_FOURS, {}, "ok"),
                              Phase.STILL if calibrated else Phase.CALIBRATING, calibrated,
-                             0.5 * (1 - np.cos(2 * np.pi * t / PERIOD)), 0.1, rep)
+                             0.5 * (1 - np.cos(2 * np.pi * t / PERIOD)), 0.1, rep,
+                             start=check_tabletop(TABLETOP), facing=1.0)
 
     def finish(self) -> Rep | None:
         return None
@@ -389,9 +392,44 @@ def test_a_rep_back_at_the_start_when_the_stream_ends_is_counted_and_saved(
                                          model="full"),
         canvas_size=(64, 48), settings=LoopSettings(safety_s=0.2, summary_s=0.2))
     result = loop.run()
-    assert result.ended_by == "source_ended" and result.status == "completed"
+    # the video ran out before the plan's 10 reps: saved as ended early, not completed
+    assert result.ended_by == "source_ended" and result.status == "interrupted"
     assert result.reps == 3
     assert result.summary_view is not None and result.summary_view.summary is not None
     assert result.summary_view.summary.reps == 3
     with store:
         assert [r.index for r in store.reps(sid[0])] == [1, 2, 3]
+
+
+def test_a_video_starts_when_the_session_starts_and_running_out_ends_it_early(
+        tmp_path: Path) -> None:
+    """`live --video`: nothing of the clip plays behind the safety screen (its first frame is
+    the session's first), and a clip that runs out before the plan is saved as ended early."""
+    n = 45                                    # 1.5 s at 30 fps
+    frames = [Frame(i, i / FPS, np.full((48, 64, 3), 90, np.uint8)) for i in range(n)]
+    seen: list[int] = []
+
+    def estimate(frame: Frame) -> PoseRecord:
+        seen.append(frame.index)
+        return empty_record(frame)
+
+    feed = make_feed(opened(iter(frames)), is_camera=False)     # as `live --video` makes it
+    loop, store, sid = make_loop(tmp_path, feed, FakeDisplay(), estimate=estimate)
+    loop.settings.safety_s = 1.0              # longer than a third of the clip
+    result = loop.run()
+    assert seen[0] == 0 and seen[-1] == n - 1
+    assert len(seen) + result.stats.dropped == n
+    assert result.ended_by == "source_ended" and result.status == "interrupted"
+    with store:
+        row = store.session(sid[0])
+        assert row is not None and row.status == "interrupted"
+
+
+def test_the_report_says_a_video_ran_out(capsys: pytest.CaptureFixture[str]) -> None:
+    from sessions.cli.live import report
+    from sessions.coach.live_loop import LoopResult, LoopStats
+
+    code = report(LoopResult("source_ended", "interrupted", 2, LoopStats()), 7, None)
+    out = capsys.readouterr().out
+    assert code == 0
+    assert out.splitlines()[0] == "session 7 saved (ended early: the video ran out): 2 reps"

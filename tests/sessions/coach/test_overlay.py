@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import cv2
 import numpy as np
 import pytest
@@ -16,7 +18,7 @@ from sessions.coach.coach import (
     Stage,
     Summary,
 )
-from sessions.coach.overlay import OK_GREEN, WARNING_BG, CoachOverlay, fit_text
+from sessions.coach.overlay import OK_GREEN, WARN_TEXT, WARNING_BG, CoachOverlay, fit_text
 from sessions.coach.plan import PacerPhase
 
 SIZES = [(480, 640), (720, 1280)]
@@ -127,6 +129,62 @@ def test_pacer_markers_sit_at_target_and_actual() -> None:
         amber = np.all(img[cy] == np.array((0, 215, 255), np.uint8), axis=-1)
         cols.append(float(np.flatnonzero(amber).mean()))
     assert x0 < cols[0] < (x0 + x1) / 2 < cols[1] < x1      # start position left, back right
+
+
+@pytest.mark.parametrize("back_on_left", [False, True])
+def test_pacer_bar_is_mirrored_to_the_way_the_person_faces(back_on_left: bool) -> None:
+    """Facing right, the hips move left as they rock back: the bar's "back" end, the target
+    and the dot move left too (and the other way round facing left)."""
+    overlay = CoachOverlay()
+    h, w = 720, 1280
+    x0, y0, x1, y1 = overlay.pacer_geometry(w, h)
+    cy, mid = (y0 + y1) // 2, (x0 + x1) / 2
+    img = np.zeros((h, w, 3), np.uint8)
+    pacer = PacerView(0.9, 0.9, PacerPhase.BACK, "Breathe out, rock back", 1.0,
+                      back_on_left=back_on_left)
+    boxes = overlay.draw(img, CoachView(0.0, Stage.ROCKING, "Rocking", pacer=pacer))
+    amber = np.flatnonzero(np.all(img[cy] == np.array((0, 215, 255), np.uint8), axis=-1))
+    back = next(b for b in boxes if b.text == "back")
+    fwd = next(b for b in boxes if b.text == "fwd")
+    if back_on_left:
+        assert amber.mean() < mid and back.x1 <= x0 and fwd.x0 >= x1
+    else:
+        assert amber.mean() > mid and back.x0 >= x1 and fwd.x1 <= x0
+
+
+@pytest.mark.parametrize(("h", "w"), SIZES)
+@pytest.mark.parametrize("reps", [(3, 10), (123, 500)])
+def test_last_rep_line_stays_clear_of_the_counter(h: int, w: int,
+                                                  reps: tuple[int, int]) -> None:
+    view = CoachView(0.0, Stage.ROCKING, "Rocking", pacer=PACER, reps=reps[0],
+                     target_reps=reps[1], posture="On hands and knees",
+                     last_rep="Last rep 5.0 s (2.4 back / 2.3 fwd): too quick",
+                     last_rep_figures="Last rep 5.0 s (2.4 back / 2.3 fwd)",
+                     last_rep_verdict="too quick")
+    img = grey(h, w)
+    boxes = CoachOverlay().draw(img, view)
+    counter = next(b for b in boxes if b.text == f"{reps[0]}/{reps[1]}")
+    rep_boxes = [b for b in boxes if "Last rep" in b.text or b.text == "too quick"]
+    assert {b.text for b in rep_boxes} >= {"too quick"}
+    for b in rep_boxes:
+        assert b.x1 <= counter.x0 or b.y0 >= counter.y1, (b, counter)
+    # "too quick" is drawn in the warning colour, not the white of the figures
+    quick = next(b for b in rep_boxes if b.text == "too quick")
+    patch = img[quick.y0:quick.y1, quick.x0:quick.x1]
+    assert np.all(patch == np.array(WARN_TEXT, np.uint8), axis=-1).sum() > 20
+    good = replace(view, last_rep_verdict="good pace")
+    img = grey(h, w)
+    boxes = CoachOverlay().draw(img, good)
+    pace = next(b for b in boxes if b.text == "good pace")
+    patch = img[pace.y0:pace.y1, pace.x0:pace.x1]
+    assert np.all(patch == np.array(OK_GREEN, np.uint8), axis=-1).sum() > 20
+
+
+@pytest.mark.parametrize("interactive", [True, False])
+def test_keys_are_shown_while_rocking_in_a_window_only(interactive: bool) -> None:
+    texts = [b.text for b in CoachOverlay(interactive=interactive).draw(grey(720, 1280),
+                                                                        VIEWS["rocking"])]
+    assert ("space: pause | q: end" in texts) is interactive
 
 
 def test_summary_and_safety_show_their_text() -> None:

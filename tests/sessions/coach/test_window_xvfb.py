@@ -261,3 +261,79 @@ def test_live_session_in_a_window_answers_its_keys(xvfb: str, tmp_path: Path) ->
     with SessionStore.open(db) as store:
         row = store.session(1)
         assert row is not None and row.status == "completed" and row.meta.source == "video"
+
+
+ASPECT_CHILD = r"""
+import sys, time
+from pathlib import Path
+import cv2
+import numpy as np
+from pose.analysis.analyzer import MovementAnalyzer
+from pose.record import PoseRecord
+from pose.estimation.sources import Frame
+from sessions.coach.displays import WindowDisplay
+from sessions.coach.frame_feed import DirectFeed
+from sessions.coach.coach import Coach, CoachSettings
+from sessions.coach.live_loop import LoopSettings, SessionLoop
+
+stop, w, h = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+img = np.full((h, w, 3), 70, np.uint8)
+cv2.circle(img, (w // 2, h // 2), min(w, h) // 4, (255, 0, 255), cv2.FILLED)
+
+def frames():
+    for i in range(1800):
+        if stop.exists():
+            return
+        time.sleep(1 / 30)
+        yield Frame(i, i / 30, img)
+
+loop = SessionLoop(
+    feed=DirectFeed(frames()), estimate=lambda f: PoseRecord.empty(f.t_s, w, h),
+    analyzer=MovementAnalyzer(), coach=Coach(settings=CoachSettings(summary_hold_s=0.1)),
+    display=WindowDisplay("rocking-aspect"), canvas_size=(640, 360),
+    settings=LoopSettings(safety_s=0.1, summary_s=0.1, auto_continue=True))
+loop.run()
+"""
+
+
+def magenta_box(screen: np.ndarray) -> tuple[int, int] | None:
+    """Width and height of the magenta circle on an RGB screenshot (None: not there)."""
+    mask = np.all(screen == np.array([255, 0, 255], np.uint8), axis=-1)
+    if mask.sum() < 200:
+        return None
+    ys, xs = np.nonzero(mask)
+    return int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("size", [(640, 480), (360, 640)], ids=["4:3", "portrait"])
+def test_the_window_shows_the_camera_picture_in_proportion(
+        size: tuple[int, int], xvfb: str, tmp_path: Path) -> None:
+    """A 4:3 webcam or a portrait phone in the 16:9 window: a circle stays round."""
+    if shutil.which("xwd") is None:
+        pytest.skip("xwd is not installed (Debian package x11-apps) to take the screenshot")
+    shot, stop = tmp_path / "screen.xwd", tmp_path / "stop"
+    env = {**os.environ, "DISPLAY": xvfb, "QT_QPA_PLATFORM": "xcb", "QT_X11_NO_MITSHM": "1"}
+    child = subprocess.Popen([sys.executable, "-c", ASPECT_CHILD, str(stop), *map(str, size)],
+                             env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+    box = None
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and child.poll() is None:
+            time.sleep(0.3)
+            subprocess.run(["xwd", "-root", "-silent", "-display", xvfb, "-out", str(shot)],
+                           check=True, timeout=20)
+            box = magenta_box(read_xwd(shot))
+            if box is not None:
+                time.sleep(0.5)       # past the safety screen's dimming: shoot once more
+                subprocess.run(["xwd", "-root", "-silent", "-display", xvfb, "-out", str(shot)],
+                               check=True, timeout=20)
+                box = magenta_box(read_xwd(shot)) or box
+                break
+    finally:
+        stop.touch()
+        _, err = child.communicate(timeout=60)
+    assert box is not None, f"the picture never appeared: {err[-800:]}"
+    width, height = box
+    assert width / height == pytest.approx(1.0, abs=0.06), box

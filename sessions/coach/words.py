@@ -1,0 +1,98 @@
+"""Everything the coach tells the person, in one table (the screen shows it, the voice may say it).
+
+Plain words a person on the floor can act on: what to change, in seconds and body parts, never the
+analysis's internal units. The overlay's fonts are ASCII only: no dashes or curly quotes here.
+"""
+
+from __future__ import annotations
+
+from pose.events import Fix, Verdict, WarningKind
+from sessions.coach.plan import PacerPhase
+
+# ---- set-up (before the start position) ---------------------------------------------------------
+NOBODY = "Step into view, side-on to the camera"
+OUT_OF_VIEW = "Move back so your hands and feet are in view"
+WRONG_VIEW = "Turn side-on to the camera"
+MORE_LIGHT = "More light, please"
+PUT_LIMBS_DOWN = "Put both hands and both knees on the floor"
+GET_DOWN = "Get on your hands and knees"
+LOOKING = "Looking for you..."
+
+# ---- the start position (tabletop) --------------------------------------------------------------
+#: The checklist's lines, in order: (label, which fact of the tabletop check).
+CHECKLIST_LABELS: tuple[tuple[str, str], ...] = (
+    ("Hands under shoulders", "hands"),
+    ("Knees under hips", "knees"),
+    ("Back level", "back"),
+)
+#: What to change, for a fact not met.
+FIX_CUES: dict[Fix, str] = {
+    Fix.COME_FORWARD: "Come forward until your shoulders are over your hands",
+    Fix.SHIFT_BACK: "Shift back until your shoulders are over your hands",
+    Fix.HIPS_FORWARD: "Bring your hips forward until they are over your knees",
+    Fix.HIPS_BACK: "Move your hips back until they are over your knees",
+    Fix.LEVEL_BACK: "Level your back: hips and shoulders at the same height",
+    Fix.UNKNOWN: "Get into the start position: hands and knees, back level",
+}
+START_HOLD = "Good. Hold still"
+START_MEASURING = "Hold still: measuring your start position"
+
+# ---- the countdown and the pacer ----------------------------------------------------------------
+COUNTDOWN_TITLE = "Get ready"
+COUNTDOWN_HOLD = "Hold still and get ready"
+PACER_CUE: dict[PacerPhase, str] = {
+    PacerPhase.BACK: "Breathe out, rock back",
+    PacerPhase.FORWARD: "Breathe in, come forward",
+}
+PAUSED = "Press space to carry on"
+KEY_HINT = "space: pause | q: end"
+
+# ---- warnings -----------------------------------------------------------------------------------
+WARNING_TEXT: dict[WarningKind, str] = {
+    WarningKind.TOO_FAST: "Slow down",
+    WarningKind.JERKY: "Smoothly, no bouncing",
+    WarningKind.LOST_POSITION: "Position lost: hands and knees down",
+    WarningKind.LIMB_LIFTED: "Keep hands and knees down",
+    WarningKind.OUT_OF_VIEW: "Move back into view",
+    WarningKind.WRONG_VIEW: "Turn side-on to the camera",
+    WarningKind.TOO_DEEP: "Not so far back",
+}
+#: Which warning is shown first when several fire together (earlier = more useful): slowing
+#: down is what stops a bounce, so "too fast" leads "jerky".
+WARNING_ORDER: tuple[WarningKind, ...] = (
+    WarningKind.OUT_OF_VIEW, WarningKind.WRONG_VIEW, WarningKind.LOST_POSITION,
+    WarningKind.LIMB_LIFTED, WarningKind.TOO_FAST, WarningKind.TOO_DEEP, WarningKind.JERKY,
+)
+BREATH = {PacerPhase.BACK: "on a long breath out", PacerPhase.FORWARD: "breathing in"}
+
+
+def pace_advice(phase: PacerPhase, target_s: float) -> str:
+    """What a rushed half-rep should take, e.g. ``Rock back over about 4 s, on a long breath
+    out`` (said the moment the warning fires, before the half-rep's time is known)."""
+    verb = "Rock back" if phase is PacerPhase.BACK else "Come forward"
+    return f"{verb} over about {target_s:.0f} s, {BREATH[phase]}"
+
+
+def pace_figures(phase: PacerPhase, took_s: float, target_s: float) -> str:
+    """The half-rep's real time against the plan, e.g. ``You rocked back in 0.8 s: take about
+    4 s, on a long breath out``."""
+    verb = "rocked back" if phase is PacerPhase.BACK else "came forward"
+    return f"You {verb} in {took_s:.1f} s: take about {target_s:.0f} s, {BREATH[phase]}"
+
+
+JERKY_ADVICE = "Ease in and out of each turn"
+
+# ---- the posture line and the last rep ----------------------------------------------------------
+VERDICT_TEXT: dict[Verdict, str] = {
+    Verdict.ON_ALL_FOURS: "On hands and knees",
+    Verdict.ROCKED_BACK: "Rocked back",
+    Verdict.LIMB_LIFTED: "A hand or knee is lifted",
+    Verdict.NOT_ON_ALL_FOURS: "Not on hands and knees",
+    Verdict.NO_PERSON: "Nobody in view",
+}
+REP_GOOD, REP_QUICK, REP_SLOW = "good pace", "too quick", "slow"
+
+
+def rep_figures(period_s: float, back_s: float, forward_s: float) -> str:
+    """The last rep's times, e.g. ``Last rep 6.8 s (4.0 back / 2.8 fwd)``."""
+    return f"Last rep {period_s:.1f} s ({back_s:.1f} back / {forward_s:.1f} fwd)"
