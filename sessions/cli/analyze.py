@@ -150,7 +150,9 @@ def build_observers(args: argparse.Namespace, source: FrameSource,
     if args.out is not None:
         observers.append(stack.enter_context(SkeletonWriter(args.out, source.fps,
                                                             inputs=[args.path])))
-    if not args.no_save:  # keep last: it saves the analysis the observers above filled in
+    # keep last: it saves the analysis the observers above filled in. A photo is a posture
+    # check, not an exercise session: saved only when asked (--save).
+    if not args.no_save and (not source.is_still or args.save):
         thresholds = dataclasses.asdict(movement.analyzer.thresholds)
         observers.append(stack.enter_context(store_observer(args, source, thresholds)))
     return observers
@@ -162,8 +164,9 @@ def store_observer(args: argparse.Namespace, source: FrameSource,
     from sessions.history.recorder import StoreObserver
     from sessions.history.store import SessionMeta
 
+    # the file's name only, never its folders (reports and exports are shared)
     meta = SessionMeta(source="image" if source.is_still else "video",
-                       source_detail=str(Path(args.path).resolve()), model_variant=args.model,
+                       source_detail=Path(args.path).name, model_variant=args.model,
                        settings={"thresholds": thresholds, "people": args.people})
     return StoreObserver(args.db, meta)
 
@@ -268,7 +271,7 @@ def register(subparsers: Any) -> None:
         "report what was seen: how often a person was found and on hands and knees, the posture "
         "verdict (with what to fix), the reps counted (forceful ones, partial ones too shallow "
         "to count, median tempo back/forward) and the warnings with their times. The run is "
-        "saved in the session history unless --no-save.",
+        "saved in the session history unless --no-save (a photo only with --save).",
     )
     parser.add_argument("path", type=str, metavar="PATH",
                         help="a video file (mp4, avi, ...) or an image (jpg, png, ...)")
@@ -280,8 +283,12 @@ def register(subparsers: Any) -> None:
                       people_help="how many people to look for, following the most visible "
                       "one; 1 is faster")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
-    parser.add_argument("--no-save", action="store_true",
-                        help="do not save the run in the session history")
+    save = parser.add_mutually_exclusive_group()
+    save.add_argument("--no-save", action="store_true",
+                      help="do not save the run in the session history")
+    save.add_argument("--save", action="store_true",
+                      help="save a photo's posture check in the session history too (videos "
+                      "are saved anyway)")
     add_db_option(parser)
     parser.set_defaults(func=analyze)
 

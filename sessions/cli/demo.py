@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from sessions.cli.live import add_output_arguments, make_audio, recorder_factory, report
+from sessions.cli.options import db_option
 
 
 def default_out() -> Path:
@@ -42,7 +43,8 @@ def run_demo(args: argparse.Namespace) -> int:
         loop = demo_loop(display, recording, paced=not headless,
                          audio=make_audio(args.no_audio or headless))
         result = loop.run()
-        return report(result, sid[0] if sid else None, out, lost=bool(made) and made[0].lost)
+        return report(result, sid[0] if sid else None, out, lost=bool(made) and made[0].lost,
+                      db=db_option(args))
 
 
 def register(subparsers: Any) -> None:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sessions.cli.options import add_db_option, add_model_options
+from sessions.cli.options import add_db_option, add_model_options, db_option
 from sessions.coach.canvas import CANVAS_SIZE
 from sessions.coach.displays import NO_DISPLAY, Display, display_problem, open_display
 from sessions.coach.live_loop import LoopResult
@@ -81,11 +81,12 @@ def _mp4(text: str) -> Path:
 
 # ---- reporting ---------------------------------------------------------------------------------
 def report(result: LoopResult, session_id: int | None, out: Path | None, *,
-           lost: bool = False) -> int:
+           lost: bool = False, db: str = "") -> int:
     """Tell the person how it ended (stdout for what was saved, stderr for problems).
 
     ``lost``: the database failed and so did the fallback file; the session is reported as not
-    saved, with exit status 3. Saved to a fallback file only: exit status 1.
+    saved, with exit status 3. Saved to a fallback file only: exit status 1. ``db``: the
+    ``--db`` option to repeat in the hint.
     """
     lines: list[str] = []
     summary = result.summary_view.summary if result.summary_view is not None else None
@@ -105,7 +106,7 @@ def report(result: LoopResult, session_id: int | None, out: Path | None, *,
         lines.append(f"{where} ({status}): {reps}{tempo}")
         if summary is not None:
             lines.append(f"  {summary.advice}")
-        lines.append(f"  see it with: rocking review {session_id}")
+        lines.append(f"  see it with: rocking review{db} {session_id}")
     else:
         lines.append("nothing saved: the session had not started")
     if out is not None and out.exists() and result.ended_by != "not_started":
@@ -128,7 +129,7 @@ def report(result: LoopResult, session_id: int | None, out: Path | None, *,
         sys.stderr.write("rocking: interrupted; what was done is saved\n")
         return 130
     if session_id is not None and result.fallback_path is not None:
-        sys.stderr.write("rocking: the session database failed: `rocking import "
+        sys.stderr.write(f"rocking: the session database failed: `rocking import{db} "
                          f"{printable(result.fallback_path)}` adds the session to it\n")
         return 1
     return 0
@@ -171,7 +172,7 @@ def live(args: argparse.Namespace) -> int:
         made: list[Any] = []
         recorder = recorder_factory(
             store, sid, source="camera" if is_camera else "video",
-            detail=str(args.camera) if is_camera else str(args.video), plan=plan,
+            detail=str(args.camera) if is_camera else args.video.name, plan=plan,
             model=model.variant.name, made=made)
         loop = SessionLoop(
             feed=feed, estimate=estimator.process, analyzer=MovementAnalyzer(),
@@ -180,7 +181,7 @@ def live(args: argparse.Namespace) -> int:
             canvas_size=CANVAS_SIZE)
         result = loop.run()
         return report(result, sid[0] if sid else None, args.out,
-                      lost=bool(made) and made[0].lost)
+                      lost=bool(made) and made[0].lost, db=db_option(args))
 
 
 def make_feed(frames: Iterable[Frame], is_camera: bool) -> LatestFrameGrabber:
@@ -216,7 +217,7 @@ def make_audio(disabled: bool) -> Any:
 
 def recorder_factory(store: Any, sid: list[int], *, source: str, detail: str, plan: Plan,
                      model: str, settings: dict[str, Any] | None = None,
-                     made: list[Any] | None = None) -> Callable[[], Any]:
+                     made: list[Any] | None = None, name: str = "") -> Callable[[], Any]:
     """Starts the stored session when the person leaves the safety screen (its id appended to
     ``sid``, the recorder to ``made``: whether it was saved is asked of it at the end)."""
     from sessions.history.recorder import SessionRecorder
@@ -229,7 +230,7 @@ def recorder_factory(store: Any, sid: list[int], *, source: str, detail: str, pl
             target_period_s=plan.tempo.period_s, target_back_s=plan.tempo.back_s,
             target_forward_s=plan.tempo.forward_s,
             settings={"target_duration_s": plan.target_duration_s, **(settings or {})},
-            model_variant=model)
+            model_variant=model, name=name)
         sid.append(store.start_session(meta))
         recorder = SessionRecorder(store, sid[0])
         if made is not None:

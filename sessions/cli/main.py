@@ -68,6 +68,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("rocking: interrupted\n")
         return 130
+    except BrokenPipeError:
+        return closed_pipe()
+
+
+def closed_pipe() -> int:
+    """The reader of our output went away (``rocking review | head -1``): end quietly, as a
+    program killed by SIGPIPE would, without a traceback or a second error at exit."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no real stdout (captured by a test, say)
+        pass
+    return 141
 
 
 if __name__ == "__main__":

@@ -38,3 +38,13 @@ def add_model_options(parser: argparse.ArgumentParser, *, people_default: int,
                         "(default: %(default)s)")
     parser.add_argument("--people", type=people, default=people_default, metavar="N",
                         help=f"{people_help} (default: %(default)s)")
+
+
+def db_option(args: argparse.Namespace) -> str:
+    """The ``--db`` given on this command line (before or after the command), for the hints the
+    tool prints, so that following them reads the same database; "" when none was given (the
+    default file or $ROCKING_DB, which the next command finds by itself)."""
+    import shlex
+
+    db = getattr(args, "db", None)
+    return f" --db {shlex.quote(str(db))}" if db is not None and str(db) != "" else ""

@@ -1,6 +1,6 @@
 """The history commands: `rocking review`, `export`, `delete` and `import`.
 
-    rocking review [ID] [--since DATE] [--until DATE] [--limit N] [--json]
+    rocking review [ID] [--since DATE] [--until DATE] [--limit N] [--kind KIND[,KIND]] [--json]
                    [--plot FILE.png] [--report FILE.html] [--db PATH]
     rocking export [--format csv|json] [--table sessions|reps|warnings|samples] [--samples]
                    [--since DATE] [--until DATE] [--output FILE] [--db PATH]
@@ -14,16 +14,20 @@ import argparse
 import csv
 import io
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sessions.cli.options import add_db_option
+from sessions.cli.options import add_db_option, db_option
 from sessions.errors import UserError
 from sessions.history.store import (
+    ENV_VAR,
+    KINDS,
     SessionStore,
+    StoreError,
     resolve_db_path,
     session_to_json,
 )
@@ -68,6 +72,14 @@ def _session_id(text: str) -> int:
     return n
 
 
+def _kinds(text: str) -> list[str]:
+    kinds = [k.strip().lower() for k in text.split(",") if k.strip()]
+    wrong = [k for k in kinds if k not in KINDS]
+    if wrong or not kinds:
+        raise argparse.ArgumentTypeError(f"a kind is one of {', '.join(KINDS)}, got {text!r}")
+    return kinds
+
+
 
 
 def _range_args(p: argparse.ArgumentParser) -> None:
@@ -87,6 +99,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     _range_args(p)
     p.add_argument("--limit", type=_positive, default=DEFAULT_LIMIT, metavar="N",
                    help=f"at most N sessions in the table (default {DEFAULT_LIMIT})")
+    p.add_argument("--kind", type=_kinds, default=None, metavar="KIND[,KIND]",
+                   help="only these kinds of session: live (webcam), video (a recording, "
+                   "coached or analysed), photo, demo")
     p.add_argument("--json", action="store_true", help="print JSON instead of tables")
     p.add_argument("--plot", type=Path, default=None, metavar="FILE.png",
                    help="write a plot: the session's movement, or the trend over sessions")
@@ -135,7 +150,13 @@ def _open(args: argparse.Namespace, *, create: bool = False,
     reading commands, which then work on a read-only file and never write to it."""
     path = resolve_db_path(args.db)
     if not create and not path.exists():
-        yield None
+        given = args.db is not None and str(args.db) != ""
+        if given or os.environ.get(ENV_VAR):
+            # a path the person gave: a typo must not look like lost data
+            how = "--db" if given else f"${ENV_VAR}"
+            raise StoreError(f"no session database at {path} (the file given with {how} does "
+                             "not exist)")
+        yield None   # the default file: nothing saved yet
         return
     if read_only:
         if path.is_file() and path.stat().st_size == 0:  # created, nothing saved yet
@@ -180,18 +201,18 @@ def run_review(args: argparse.Namespace) -> int:
 def _review_list(args: argparse.Namespace, store: SessionStore | None) -> int:
     from sessions.history.review import summaries
 
-    rows = summaries(store, since=args.since, until=args.until,
-                     limit=args.limit) if store is not None else []
+    rows = summaries(store, since=args.since, until=args.until, limit=args.limit,
+                     kinds=args.kind) if store is not None else []
     if args.plot is not None or args.report is not None:
         if not rows:
             raise UserError("no sessions to plot or report in that range")
         from sessions.history.plots import png_bytes, trend_figure
         from sessions.history.review import comparable
 
-        moving = [s for s in rows if comparable(s)]  # photos and 0 s sessions are no trend
+        moving = [s for s in rows if comparable(s)]  # the person's own sessions only
         if args.plot is not None and not moving:
-            raise UserError("no sessions with rocking time to plot in that range "
-                            "(photos are listed but not plotted)")
+            raise UserError("no exercise sessions with rocking time to plot in that range "
+                            "(demos and photos are listed but not counted)")
         png = png_bytes(trend_figure(moving)) if moving else None
         if args.plot is not None and png is not None:
             _write_private(args, args.plot, png)
@@ -204,11 +225,11 @@ def _review_list(args: argparse.Namespace, store: SessionStore | None) -> int:
         _emit(json.dumps({"sessions": [s.to_json() for s in rows]}, indent=1))
         return 0
     if not rows:
-        ranged = args.since is not None or args.until is not None
+        ranged = args.since is not None or args.until is not None or args.kind is not None
         print_line("No sessions in that range." if store is not None and ranged else
                    f"No sessions saved yet (database: {printable(resolve_db_path(args.db))}).")
         return 0
-    _print_table(rows)
+    _print_table(rows, db_option(args))
     for opt in ("plot", "report"):
         if getattr(args, opt) is not None:
             print_line(f"wrote {printable(getattr(args, opt))}")
@@ -259,18 +280,31 @@ def text_table(title: str, headers: list[str], rows: list[list[str]],
     return "\n".join([title, line(headers), rule, *(line(r) for r in rows)]) + "\n"
 
 
-def _print_table(rows: list[Any]) -> None:
-    from sessions.history.review import fmt_num, fmt_pct, fmt_when
+NAME_WIDTH = 18  # longer names are cut in the table (the session page shows them whole)
 
-    body = [[str(s.id), fmt_when(s.started_at), s.source, fmt_num(s.duration_s, ".0f", " s"),
+
+def short_name(name: str, width: int = NAME_WIDTH) -> str:
+    """A name cut to ``width`` characters with an ellipsis."""
+    return name if len(name) <= width else name[:width - 1] + "…"
+
+
+def _print_table(rows: list[Any], db: str = "") -> None:
+    from sessions.history.review import fmt_num, fmt_pain, fmt_pct, fmt_when
+
+    body = [[str(s.id), fmt_when(s.started_at), s.kind + ("" if s.own else "*"),
+             short_name(s.name), fmt_num(s.duration_s, ".0f", " s"),
              str(s.rep_count) + (f"/{s.target_reps}" if s.target_reps else ""),
              fmt_num(s.median_period_s, ".1f", " s"), fmt_pct(s.on_tempo_share),
-             str(s.forceful_count), str(s.warning_count), s.status] for s in rows]
+             str(s.forceful_count), str(s.warning_count),
+             fmt_pain(s.pain_before, s.pain_after), s.status] for s in rows]
     sys.stdout.write(text_table(
         "Rocking sessions (newest first)",
-        ["id", "started", "source", "time", "reps", "s/rep", "on tempo", "forceful",
-         "warnings", "ended"], body, left=(1, 2, 9)))
-    print_line("\n`rocking review ID` shows one session; --plot/--report write a plot or "
+        ["id", "started", "kind", "name", "time", "reps", "s/rep", "on tempo", "forceful",
+         "warnings", "pain", "ended"], body, left=(1, 2, 3, 10, 11)))
+    if any(not s.own for s in rows):
+        print_line("* not counted in trends or totals (demos and photos are not your own "
+                   "exercise sessions)")
+    print_line(f"\n`rocking review{db} ID` shows one session; --plot/--report write a plot or "
                "a report.")
 
 
@@ -280,12 +314,12 @@ def _review_one(args: argparse.Namespace, store: SessionStore | None) -> int:
     page = session_page(store, args.id) if store is not None else None
     if page is None:
         raise UserError(f"no session {args.id} in {resolve_db_path(args.db)} "
-                        "(`rocking review` lists them)")
+                        f"(`rocking review{db_option(args)}` lists them)")
     png = None
-    movement = bool(page.samples) and page.summary.source != "image"
+    movement = bool(page.samples) and page.summary.kind != "photo"
     if args.plot is not None and not movement:
-        what = ("a still image: it has a posture verdict, no movement over time"
-                if page.summary.source == "image" else "no movement recorded")
+        what = ("a photo: it has a posture verdict, no movement over time"
+                if page.summary.kind == "photo" else "no movement recorded")
         raise UserError(f"nothing to plot for session {args.id}: {what}")
     if (args.plot is not None or args.report is not None) and movement:
         from sessions.history.plots import png_bytes, session_figure
@@ -317,34 +351,60 @@ def _numbers(reps: list[Any]) -> list[int]:
 
 
 def _print_page(page: Any) -> None:
-    from sessions.history.review import fmt_num, fmt_pct, fmt_when, on_tempo, plural
+    from sessions.history.review import (
+        fmt_count,
+        fmt_num,
+        fmt_pct,
+        fmt_when,
+        plural,
+        rep_tempo,
+        rep_timing,
+    )
+    from sessions.pain import pain_message
 
     s = page.summary
-    out = [f"Session {s.id}: {fmt_when(s.started_at)}, {s.source} {s.source_detail}".rstrip()
+    tempo = ""
+    if s.target_period_s and s.tempo_verdict is not None:
+        tempo = (f" ({s.tempo_verdict}: plan {s.target_period_s:g} s; "
+                 f"{fmt_pct(s.on_tempo_share)} of reps on tempo)")
+    elif s.target_period_s:
+        tempo = f" (plan {s.target_period_s:g} s)"
+    out = [f"Session {s.id}: {fmt_when(s.started_at)}, {s.kind}"
+           + (f" ({s.name})" if s.name else "")
            + f", {fmt_num(s.duration_s, '.0f', ' s')}, {s.status}",
            plural(s.rep_count, "rep") + (f" of {s.target_reps}" if s.target_reps else "")
-           + f", median tempo {fmt_num(s.median_period_s, '.1f', ' s')}"
-           + (f" (plan {s.target_period_s:g} s, on tempo {fmt_pct(s.on_tempo_share)})"
-              if s.target_period_s else "")
-           + f", {s.forceful_count} forceful, {plural(s.warning_count, 'warning')}", ""]
-    if s.source == "image":
+           + f", median tempo {fmt_num(s.median_period_s, '.1f', ' s')}{tempo}"
+           + f", {s.forceful_count} forceful, {plural(s.warning_count, 'warning')}"]
+    if s.pain_before is not None or s.pain_after is not None:
+        out.append(f"Pain (0-10): {fmt_count(s.pain_before)} before, "
+                   f"{fmt_count(s.pain_after)} after"
+                   + (f". {pain_message(s.pain_before, s.pain_after)}"
+                      if pain_message(s.pain_before, s.pain_after) else ""))
+    if not s.own:
+        out.append(f"A {s.kind}: listed, but not counted in your trends or totals.")
+    out.append("")
+    if s.kind == "photo":
         from sessions.history.review import posture_verdict
 
         p = posture_verdict(page)
         detail = (p.message or ", ".join(k.replace("_", " ") for k, v in p.faults.items() if v)
                   ) if p is not None else ""
-        out[1:] = [("Posture in the photo: " + str(p.verdict).replace("_", " ")
-                    + (f" ({detail})" if detail else "")) if p is not None
-                   else "Posture in the photo: not recorded", ""]
+        out[1:2] = [("Posture in the photo: " + str(p.verdict).replace("_", " ")
+                     + (f" ({detail})" if detail else "")) if p is not None
+                    else "Posture in the photo: not recorded"]
     if page.reps:
+        rows = []
+        for n, r in zip(_numbers(page.reps), page.reps, strict=True):
+            timing = rep_timing(r, page.samples)
+            rows.append([str(n) if n else "", fmt_num(r.start_s), fmt_num(r.period_s, ".1f"),
+                         fmt_num(timing.back_s, ".1f"), fmt_num(timing.pause_s, ".1f"),
+                         fmt_num(timing.forward_s, ".1f"), fmt_num(r.depth, ".2f"),
+                         fmt_num(r.peak_speed, ".2f"), rep_tempo(r, page.row) or "",
+                         "partial" if r.partial else ("forceful" if r.forceful else "")])
         out.append(text_table(
-            "Reps", ["rep", "at (s)", "seconds", "back", "forward", "depth", "peak speed",
-                     "on tempo", "note"],
-            [[str(n) if n else "", fmt_num(r.start_s), fmt_num(r.period_s, ".2f"),
-              fmt_num(r.back_s, ".2f"), fmt_num(r.forward_s, ".2f"), fmt_num(r.depth, ".2f"),
-              fmt_num(r.peak_speed, ".2f"), fmt_num(on_tempo(r, page.row)),
-              "partial" if r.partial else ("forceful" if r.forceful else "")]
-             for n, r in zip(_numbers(page.reps), page.reps, strict=True)], left=(8,)))
+            "Reps (seconds; a hold is a pause)",
+            ["rep", "at", "seconds", "back", "pause", "forward", "depth", "peak speed",
+             "tempo", "note"], rows, left=(8, 9)))
     if page.warnings:
         out.append(text_table(
             "Warnings", ["at (s)", "kind", "message", "value", "limit"],
@@ -352,20 +412,21 @@ def _print_page(page: Any) -> None:
               fmt_num(w.threshold, ".2f")] for w in page.warnings], left=(1, 2), wrap=2))
     if page.trends and page.trends[0].n_before:
         out.append(text_table(
-            "Against the " + ("session" if page.trends[0].n_before == 1 else
-                              plural(page.trends[0].n_before, "session")) + " before",
+            "Against your " + ("session" if page.trends[0].n_before == 1 else
+                               plural(page.trends[0].n_before, "session")) + " before",
             ["figure", "this", "before", "change", ""],
-            [[t.name, fmt_num(t.value, ".2f"), fmt_num(t.before, ".2f"),
-              fmt_num(t.change, "+.2f"), f"{t.better} is better"] for t in page.trends],
+            [[t.name, t.show(t.value), t.show(t.before), t.show(t.change, change=True),
+              t.judgement] for t in page.trends],
             left=(0, 4)))
     sys.stdout.write("\n".join(out))
 
 
 # --- export -------------------------------------------------------------------------------------
 CSV_COLUMNS: dict[str, tuple[str, ...]] = {
-    "sessions": ("id", "started_at", "duration_s", "source", "source_detail", "status",
-                 "rep_count", "partial_count", "forceful_count", "median_period_s",
-                 "on_tempo_share", "warning_count", "target_reps", "target_period_s"),
+    "sessions": ("id", "started_at", "duration_s", "kind", "name", "counted", "source",
+                 "source_detail", "status", "rep_count", "partial_count", "forceful_count",
+                 "median_period_s", "on_tempo_share", "tempo", "warning_count", "target_reps",
+                 "target_period_s", "pain_before", "pain_after"),
     "reps": ("session_id", "index", "start_s", "end_s", "period_s", "back_s", "forward_s",
              "depth", "peak_speed", "jerk", "forceful", "partial"),
     "warnings": ("session_id", "t_s", "kind", "message", "value", "threshold"),
@@ -434,12 +495,21 @@ def _csv(table: str, rows: list[Any], store: SessionStore | None) -> str:
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CSV_DECIMALS = 3
 
 
 def csv_cell(value: Any) -> Any:
-    """A text cell a spreadsheet would run as a formula (it begins with = + - @, a tab or a
-    carriage return) gets a leading apostrophe, so it is shown as the text it is. Numbers are
-    left alone (a negative number stays a number)."""
+    """A cell as a spreadsheet should read it: figures rounded to 3 decimals, true/false,
+    empty for unknown. A text cell a spreadsheet would run as a formula (it begins with
+    = + - @, a tab or a carriage return) gets a leading apostrophe, so it is shown as the
+    text it is. Numbers are left numbers (a negative number stays a number)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        text = f"{value:.{CSV_DECIMALS}f}".rstrip("0").rstrip(".")
+        return "0" if text in ("-0", "") else text
+    if value is None:
+        return ""
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value

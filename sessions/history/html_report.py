@@ -11,10 +11,20 @@ import base64
 from collections.abc import Sequence
 from html import escape
 
-from sessions.history.review import SessionPage, SessionSummary, Trend, on_tempo, plural
+from sessions.history.review import (
+    SessionPage,
+    SessionSummary,
+    Trend,
+    comparable,
+    fmt_count,
+    plural,
+    rep_tempo,
+    rep_timing,
+)
 from sessions.history.review import fmt_num as _fmt
 from sessions.history.review import fmt_pct as _pct
 from sessions.history.review import fmt_when as _when
+from sessions.pain import pain_message, pain_went_up
 from sessions.version import __version__
 
 CSS = """
@@ -23,7 +33,8 @@ h1 { font-size: 1.5em; } h2 { font-size: 1.2em; margin-top: 1.6em; }
 table { border-collapse: collapse; margin: 0.5em 0; font-size: 0.92em; }
 th, td { border: 1px solid #bbb; padding: 0.25em 0.6em; text-align: right; }
 th { background: #eee; } td.l, th.l { text-align: left; }
-tr.warn td { background: #fde0dd; } tr.part td { color: #888; }
+tr.warn td { background: #fde0dd; } tr.part td, tr.other td { color: #888; }
+p.pain-up { background: #fde0dd; padding: 0.5em; font-weight: bold; }
 img { max-width: 100%; border: 1px solid #ddd; }
 p.note { font-size: 0.85em; color: #555; }
 """
@@ -65,19 +76,26 @@ def _page(title: str, body: str) -> str:
 
 
 def sessions_table(sessions: Sequence[SessionSummary]) -> str:
-    """The session table (date, duration, reps, tempo, on-tempo share, warnings, status)."""
-    rows = [[str(s.id), _when(s.started_at), s.source, _fmt(s.duration_s, ".0f", " s"),
+    """The session table (date, kind and name, duration, reps, tempo against the plan, the
+    pain check-in, warnings, status). Demos and photos are greyed: not counted."""
+    rows = [[str(s.id), _when(s.started_at), s.kind if s.own else f"{s.kind} (not counted)",
+             s.name, _fmt(s.duration_s, ".0f", " s"),
              str(s.rep_count) + (f" / {s.target_reps}" if s.target_reps else ""),
-             _fmt(s.median_period_s, ".1f", " s"), _pct(s.on_tempo_share),
+             _fmt(s.median_period_s, ".1f", " s"), s.tempo_verdict or "–",
+             _pct(s.on_tempo_share), fmt_count(s.pain_before), fmt_count(s.pain_after),
              str(s.forceful_count), str(s.warning_count), s.status] for s in sessions]
-    return _table(["session", "started", "source", "duration", "reps", "median tempo",
-                   "on tempo", "forceful", "warnings", "ended"], rows, cls="sessions", left=3)
+    classes = ["warn" if pain_went_up(s.pain_before, s.pain_after) else
+               ("" if s.own else "other") for s in sessions]
+    return _table(["session", "started", "kind", "name", "duration", "reps", "median tempo",
+                   "against the plan", "reps on tempo", "pain before", "pain after",
+                   "forceful", "warnings", "ended"], rows, cls="sessions", left=4,
+                  row_classes=classes)
 
 
 def trends_table(trends: Sequence[Trend]) -> str:
     """This session's figures against the sessions before it."""
-    rows = [[t.name, _fmt(t.value, ".2f"), _fmt(t.before, ".2f"),
-             _fmt(t.change, "+.2f"), f"{t.better} is better"] for t in trends]
+    rows = [[t.name, t.show(t.value), t.show(t.before), t.show(t.change, change=True),
+             t.judgement] for t in trends]
     return _table(["figure", "this session", f"before (median of {trends[0].n_before})"
                    if trends else "before", "change", ""], rows, cls="trends", left=1)
 
@@ -94,9 +112,16 @@ def session_report(page: SessionPage, plot_png: bytes | None) -> str:
         plan.append(f"{meta.target_period_s:g} s per rep{split}, "
                     f"on tempo within ±{100 * meta.tempo_tolerance:.0f} %")
     body = [f"<p>Plan: {escape('; '.join(plan) or 'none recorded')}. "
-            f"Source: {escape(s.source)} {escape(s.source_detail)}.</p>",
+            f"Kind: {escape(s.kind)}" + (f" ({escape(s.name)})" if s.name else "") + ".</p>",
             sessions_table([s])]
-    if s.source == "image" and page.posture:
+    if not s.own:
+        body.append(f"<p>A {escape(s.kind)}: not one of your own exercise sessions, so it is "
+                    "not counted in trends or totals.</p>")
+    said = pain_message(s.pain_before, s.pain_after)
+    if said is not None:
+        klass = ' class="pain-up"' if pain_went_up(s.pain_before, s.pain_after) else ""
+        body.append(f"<p{klass}>{escape(said)}</p>")
+    if s.kind == "photo" and page.posture:
         last = page.posture[-1]
         detail = last.message or ", ".join(k.replace("_", " ") for k, v in last.faults.items()
                                            if v)
@@ -112,14 +137,19 @@ def session_report(page: SessionPage, plot_png: bytes | None) -> str:
         number = 0
         for r in page.reps:
             number += not r.partial
-            rows.append(["" if r.partial else str(number), _fmt(r.start_s), _fmt(r.period_s, ".2f"),
-                         _fmt(r.back_s, ".2f"), _fmt(r.forward_s, ".2f"), _fmt(r.depth, ".2f"),
-                         _fmt(r.peak_speed, ".2f"), _fmt(on_tempo(r, page.row)),
+            timing = rep_timing(r, page.samples)
+            rows.append(["" if r.partial else str(number), _fmt(r.start_s),
+                         _fmt(r.period_s, ".1f"), _fmt(timing.back_s, ".1f"),
+                         _fmt(timing.pause_s, ".1f"), _fmt(timing.forward_s, ".1f"),
+                         _fmt(r.depth, ".2f"), _fmt(r.peak_speed, ".2f"),
+                         rep_tempo(r, page.row) or "–",
                          "partial" if r.partial else ("forceful" if r.forceful else "steady")])
             classes.append("part" if r.partial else ("warn" if r.forceful else ""))
-        body.append(_table(["rep", "at (s)", "seconds", "back (s)", "forward (s)", "depth",
-                            "peak speed (/s)", "on tempo", "note"], rows, cls="reps",
+        body.append(_table(["rep", "at (s)", "seconds", "back (s)", "pause (s)", "forward (s)",
+                            "depth", "peak speed (/s)", "tempo", "note"], rows, cls="reps",
                            row_classes=classes))
+        body.append("<p class=\"note\">Back and forward are the movement; a hold (at the "
+                    "back, or on the way) is counted as a pause.</p>")
     else:
         body.append("<p>No reps recorded.</p>")
     body.append("<h2>Warnings</h2>")
@@ -127,7 +157,7 @@ def session_report(page: SessionPage, plot_png: bytes | None) -> str:
         body.append(_table(["at (s)", "kind", "message", "value", "limit"],
                            [[_fmt(w.t_s), str(w.kind).replace("_", " "), w.message,
                              _fmt(w.value, ".2f"), _fmt(w.threshold, ".2f")]
-                            for w in page.warnings], cls="warnings", left=0))
+                            for w in page.warnings], cls="warnings", left=3))
     else:
         body.append("<p>No warnings.</p>")
     faults = page.posture_faults
@@ -136,17 +166,42 @@ def session_report(page: SessionPage, plot_png: bytes | None) -> str:
         body.append(_table(["at (s)", "posture", "details"],
                            [[_fmt(p.t_s), str(p.verdict).replace("_", " "),
                              p.message or ", ".join(k for k, v in p.faults.items() if v)]
-                            for p in faults], cls="posture"))
+                            for p in faults], cls="posture", left=3))
     return _page(f"Rocking session {s.id}, {_when(s.started_at)}", "".join(body))
 
 
 def range_report(sessions: Sequence[SessionSummary], trend_png: bytes | None,
                  title: str) -> str:
-    """The HTML page for several sessions (newest first in the table) with a trend plot."""
-    body = [f"<p>{plural(len(sessions), 'session')}, "
-            f"{plural(sum(s.rep_count for s in sessions), 'rep')}, "
-            f"{plural(sum(s.warning_count for s in sessions), 'warning')}.</p>"]
+    """The HTML page for several sessions (newest first in the table) with a trend plot. The
+    totals count the person's own exercise sessions only (live and video, with rocking time);
+    demos and photos are listed, marked, and not counted."""
+    own = [s for s in sessions if comparable(s)]
+    others = [s for s in sessions if not comparable(s)]
+    body = [f"<p>{plural(len(own), 'exercise session')}, "
+            f"{plural(sum(s.rep_count for s in own), 'rep')}, "
+            f"{plural(sum(s.warning_count for s in own), 'warning')}."
+            + (f" Also listed, not counted: {_listed(others)}." if others else "") + "</p>"]
+    ups = [s for s in own if pain_went_up(s.pain_before, s.pain_after)]
+    if ups:
+        body.append("<p class=\"pain-up\">Pain went up after "
+                    f"{plural(len(ups), 'session')} (" + ", ".join(
+                        f"{_when(s.started_at)[:10]}: {s.pain_before} to {s.pain_after}"
+                        for s in ups) + "): stop if pain increases, and talk it over with "
+                    "your practitioner.</p>")
     if trend_png is not None:
         body += ["<h2>Trends</h2>", _img(trend_png, "trends across sessions")]
     body += ["<h2>Sessions</h2>", sessions_table(sessions)]
     return _page(title, "".join(body))
+
+
+def _listed(others: Sequence[SessionSummary]) -> str:
+    """"1 demo, 2 photos"; own-kind sessions with no rocking time as "with no rocking time"."""
+    from collections import Counter
+
+    counts = Counter(s.kind if not s.own else "with no rocking time" for s in others)
+    names = {"demo": ("demo", "demos"), "photo": ("photo", "photos")}
+    parts = []
+    for kind, n in counts.items():
+        one, many = names.get(kind, ("session " + kind, "sessions " + kind))
+        parts.append(plural(n, one, many))
+    return ", ".join(parts)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import math
 from pathlib import Path
+from typing import Any
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -24,7 +25,9 @@ from sessions.history.review import (
     iso,
     per_rep_warnings,
     plural,
+    rep_timing,
 )
+from sessions.pain import fmt_pain, pain_went_up
 
 DPI = 100
 KIND_COLOURS = {
@@ -53,8 +56,11 @@ def session_figure(page: SessionPage) -> Figure:
     FigureCanvasAgg(fig)
     top, bottom = fig.subplots(2, 1, height_ratios=[2, 1])
     s = page.summary
-    fig.suptitle(f"Session {s.id}: {iso(s.started_at)[:16].replace('T', ' ')} ({s.source}), "
-                 f"{plural(s.rep_count, 'rep')}, {s.status}")
+    pain = (f", pain {fmt_pain(s.pain_before, s.pain_after)}"
+            if s.pain_before is not None or s.pain_after is not None else "")
+    fig.suptitle(f"Session {s.id}: {iso(s.started_at)[:16].replace('T', ' ')} ({s.kind}"
+                 + (f", {s.name}" if s.name else "") + f"), {plural(s.rep_count, 'rep')}, "
+                 f"{s.status}{pain}")
 
     # depth over time
     t = [x.t_s for x in page.samples]
@@ -96,13 +102,14 @@ def session_figure(page: SessionPage) -> Figure:
     full = [r for r in page.reps if not r.partial]
     x = list(range(1, len(full) + 1))
     if len(full) <= MAX_BARS:
-        bottom.bar(x, [r.back_s for r in full], color=BACK_COLOUR, label="back (exhale)")
-        pauses = [max(0.0, r.pause_s) for r in full]
+        timing = [rep_timing(r, page.samples) for r in full]   # holds are pauses
+        bottom.bar(x, [t.back_s for t in timing], color=BACK_COLOUR, label="back (exhale)")
+        pauses = [max(0.0, t.pause_s) for t in timing]
         if any(pauses):
-            bottom.bar(x, pauses, bottom=[r.back_s for r in full], color=PAUSE_COLOUR,
+            bottom.bar(x, pauses, bottom=[t.back_s for t in timing], color=PAUSE_COLOUR,
                        label="pause")
-        bottom.bar(x, [r.forward_s for r in full],
-                   bottom=[r.back_s + p for r, p in zip(full, pauses, strict=True)],
+        bottom.bar(x, [t.forward_s for t in timing],
+                   bottom=[t.back_s + p for t, p in zip(timing, pauses, strict=True)],
                    color=FORWARD_COLOUR, label="forward (inhale)",
                    edgecolor=["#d62728" if r.forceful else "none" for r in full], linewidth=2)
     else:
@@ -132,11 +139,14 @@ def session_figure(page: SessionPage) -> Figure:
 
 
 def trend_figure(sessions: list[SessionSummary]) -> Figure:
-    """Reps, median tempo and warnings per rep, session by session (oldest first)."""
+    """Reps, median tempo, warnings per rep and, when the pain check-in was used, pain before
+    and after, session by session (oldest first). Pass the person's own sessions only."""
     ordered = sorted(sessions, key=lambda s: s.started_at)
-    fig = Figure(figsize=(10, 6.5), dpi=DPI, layout="constrained")
+    rated = any(s.pain_before is not None or s.pain_after is not None for s in ordered)
+    fig = Figure(figsize=(10, 8.5 if rated else 6.5), dpi=DPI, layout="constrained")
     FigureCanvasAgg(fig)
-    a, b, c = fig.subplots(3, 1, sharex=True)
+    axes = fig.subplots(4 if rated else 3, 1, sharex=True)
+    a, b, c = axes[:3]
     x = list(range(len(ordered)))
     a.bar(x, [s.rep_count for s in ordered], width=0.6, color=BACK_COLOUR, label="reps")
     targets = [s.target_reps for s in ordered]
@@ -155,16 +165,46 @@ def trend_figure(sessions: list[SessionSummary]) -> Figure:
     c.plot(x, [_nan(per_rep_warnings(s)) for s in ordered], marker="s", color="#d62728")
     c.set_ylabel("warnings per rep")
     c.set_ylim(bottom=0)
-    for ax in (a, b, c):
+    if rated:
+        _pain_panel(axes[3], x, ordered)
+    last_ax = axes[-1]
+    for ax in axes:
         ax.grid(alpha=0.3)
     step = max(1, math.ceil(len(ordered) / 12))  # at most a dozen date labels
-    c.set_xticks(x[::step])
-    c.set_xticklabels([fmt_when(s.started_at)[5:] for s in ordered[::step]], rotation=30,
-                      ha="right", fontsize=8)
-    c.set_xlabel("session (month-day time)")
+    last_ax.set_xticks(x[::step])
+    last_ax.set_xticklabels([fmt_when(s.started_at)[5:] for s in ordered[::step]], rotation=30,
+                            ha="right", fontsize=8)
+    last_ax.set_xlabel("session (month-day time)")
     first, last = fmt_when(ordered[0].started_at)[:10], fmt_when(ordered[-1].started_at)[:10]
     fig.suptitle(f"{plural(len(ordered), 'session')}, {first} to {last}")
     return fig
+
+
+PAIN_BEFORE_COLOUR = "#7f7f7f"
+PAIN_UP_COLOUR = "#d62728"
+PAIN_DOWN_COLOUR = "#2ca02c"
+
+
+def _pain_panel(ax: Any, x: list[int], ordered: list[SessionSummary]) -> None:
+    """Pain before (grey circle) and after (triangle: red when it went up, green when down)
+    each session, joined by a line, on the 0-10 scale."""
+    for i, s in zip(x, ordered, strict=True):
+        if s.pain_before is not None and s.pain_after is not None:
+            colour = (PAIN_UP_COLOUR if s.pain_after > s.pain_before else
+                      PAIN_DOWN_COLOUR if s.pain_after < s.pain_before else PAIN_BEFORE_COLOUR)
+            ax.annotate("", xy=(i, s.pain_after), xytext=(i, s.pain_before),
+                        arrowprops={"arrowstyle": "-|>", "color": colour, "lw": 1.5,
+                                    "shrinkA": 4, "shrinkB": 4})
+    ax.plot(x, [_nan(s.pain_before) for s in ordered], ls="none", marker="o", ms=7,
+            color=PAIN_BEFORE_COLOUR, label="before")
+    after_colours = [PAIN_UP_COLOUR if pain_went_up(s.pain_before, s.pain_after) else "black"
+                     for s in ordered]
+    ax.scatter(x, [_nan(s.pain_after) for s in ordered], marker="D", s=36, c=after_colours,
+               zorder=3, label="after (red: went up)")
+    ax.set_ylim(-0.5, 10.5)
+    ax.set_yticks([0, 2, 4, 6, 8, 10])
+    ax.set_ylabel("back pain (0-10)")
+    ax.legend(fontsize=8, loc="upper right", ncols=2)
 
 
 def png_bytes(fig: Figure) -> bytes:

@@ -11,18 +11,29 @@ so the session table and a session's page stay fast with thousands of sessions.
 
 from __future__ import annotations
 
+import itertools
 import re
 import statistics
 import time
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from pose.events import MovementWarning, Rep, Verdict
-from sessions.history.store import PostureEvent, Sample, SessionRow, SessionStore, Status
+from sessions.history.store import (
+    OWN_KINDS,
+    PostureEvent,
+    Sample,
+    SessionRow,
+    SessionStore,
+    Status,
+)
+from sessions.pain import fmt_pain, pain_went_up  # noqa: F401 - shown with the review
 
 TREND_WINDOW = 5  # a session is compared with the median of this many sessions before it
+HOLD_MIN_S = 1.0  # still this long inside a rep is a hold (a pause), not the turn of a rep
 
 
 @dataclass(frozen=True)
@@ -43,6 +54,22 @@ class SessionSummary:
     warning_count: int
     target_reps: int | None
     target_period_s: float | None
+    kind: str = "video"             # live, video, photo or demo (see sessions.history.store.KINDS)
+    name: str = ""                  # short and shareable: a file's base name, "camera 0"...
+    pain_before: int | None = None  # the pain check-in, 0-10
+    pain_after: int | None = None
+    tempo_tolerance: float = 0.2
+
+    @property
+    def own(self) -> bool:
+        """One of the person's own exercise sessions (live or video): counted in trends and
+        totals. Demos and photos are listed but never counted."""
+        return self.kind in OWN_KINDS
+
+    @property
+    def tempo_verdict(self) -> str | None:
+        """The median tempo against the plan: on tempo, quicker or slower than planned."""
+        return tempo_word(self.median_period_s, self.target_period_s, self.tempo_tolerance)
 
     def to_json(self) -> dict[str, Any]:
         """The JSON form (``rocking review --json``)."""
@@ -54,6 +81,9 @@ class SessionSummary:
             "median_period_s": _r(self.median_period_s),
             "on_tempo_share": _r(self.on_tempo_share), "warning_count": self.warning_count,
             "target_reps": self.target_reps, "target_period_s": self.target_period_s,
+            "kind": self.kind, "name": self.name, "counted": self.own,
+            "pain_before": self.pain_before, "pain_after": self.pain_after,
+            "tempo": self.tempo_verdict,
         }
 
 
@@ -64,8 +94,25 @@ class Trend:
     name: str
     value: float | None
     before: float | None     # median over the earlier sessions (None: no earlier session)
-    better: str              # "higher", "lower" or "closer" (to the target) is better
+    better: str              # "higher", "lower", "closer" (to the plan) is better; "": neither
     n_before: int
+    style: str = "number"    # how to show it: "count" (whole numbers), "share" (a %), "number"
+
+    def show(self, x: float | None, *, change: bool = False) -> str:
+        """A value (or, with ``change``, a difference) of this figure as text."""
+        if x is None:
+            return "–"
+        if self.style == "count":
+            text = fmt_count(abs(x) if change else x)
+            return (("+" if x >= 0 else "−") + text) if change else text
+        if self.style == "share":
+            return f"{100 * x:+.0f} points" if change else fmt_pct(x)
+        return f"{x:+.2f}" if change else f"{x:.2f}"
+
+    @property
+    def judgement(self) -> str:
+        """"higher is better" and so on; "" when neither direction is better."""
+        return f"{self.better} is better" if self.better else ""
 
     @property
     def change(self) -> float | None:
@@ -130,7 +177,10 @@ class SessionPage:
                       "forward_s": _r(r.forward_s), "depth": _r(r.depth),
                       "peak_speed": _r(r.peak_speed), "jerk": _r(r.jerk),
                       "forceful": r.forceful, "partial": r.partial,
-                      "on_tempo": on_tempo(r, self.row)} for r in self.reps],
+                      "on_tempo": on_tempo(r, self.row), "tempo": rep_tempo(r, self.row),
+                      "timing": {k: _r(v) for k, v in
+                                 asdict(rep_timing(r, self.samples)).items()}}
+                     for r in self.reps],
             "warnings": [{"t_s": _r(w.t_s), "kind": str(w.kind), "message": w.message,
                           "value": _r(w.value), "threshold": _r(w.threshold)}
                          for w in self.warnings],
@@ -139,7 +189,7 @@ class SessionPage:
                                 "faults": sorted(k for k, v in p.faults.items() if v),
                                 "message": p.message} for p in self.posture_faults],
             **({"posture_verdict": str(self.posture[-1].verdict) if self.posture else None}
-               if self.summary.source == "image" else {}),
+               if self.summary.kind == "photo" else {}),
             "sample_count": len(self.samples),
             "trends": [t.to_json() for t in self.trends],
         }
@@ -154,12 +204,36 @@ def iso(t: float) -> str:
     return datetime.fromtimestamp(t).astimezone().isoformat(timespec="seconds")
 
 
+def tempo_word(period_s: float | None, target_s: float | None,
+               tolerance: float = 0.2) -> str | None:
+    """A tempo against the plan's: "on tempo" (within the tolerance), "quicker than planned"
+    or "slower than planned"; None when either is unknown. Closer to the plan is better:
+    slower is not simply better."""
+    if period_s is None or not target_s:
+        return None
+    if abs(period_s - target_s) <= tolerance * target_s:
+        return "on tempo"
+    return "quicker than planned" if period_s < target_s else "slower than planned"
+
+
+def rep_tempo(rep: Rep, row: SessionRow) -> str | None:
+    """A full rep's tempo against the plan (None: partial rep or no tempo planned)."""
+    if rep.partial:
+        return None
+    return tempo_word(rep.period_s, row.meta.target_period_s, row.meta.tempo_tolerance)
+
+
 def on_tempo(rep: Rep, row: SessionRow) -> bool | None:
     """Whether a full rep is within the plan's tempo (None: partial rep or no tempo planned)."""
-    target = row.meta.target_period_s
-    if rep.partial or not target:
-        return None
-    return abs(rep.period_s - target) <= row.meta.tempo_tolerance * target
+    word = rep_tempo(rep, row)
+    return None if word is None else word == "on tempo"
+
+
+def fmt_count(x: float | None) -> str:
+    """A count, or a median of counts: no decimals unless it is a half."""
+    if x is None:
+        return "–"
+    return f"{x:.0f}" if float(x).is_integer() else f"{x:.1f}"
 
 
 def fmt_num(x: float | int | None, spec: str = ".1f", suffix: str = "") -> str:
@@ -216,9 +290,11 @@ def parse_when(text: str, now: float | None = None) -> float:
 
 # --- queries ------------------------------------------------------------------------
 def summaries(store: SessionStore, *, since: float | None = None, until: float | None = None,
-              limit: int | None = None, oldest_first: bool = False) -> list[SessionSummary]:
-    """The session table: sessions started in [since, until), newest first, at most ``limit``."""
-    rows = store.sessions(since=since, until=until, limit=limit)
+              limit: int | None = None, oldest_first: bool = False,
+              kinds: Sequence[str] | None = None) -> list[SessionSummary]:
+    """The session table: sessions started in [since, until), newest first, at most ``limit``;
+    only these ``kinds`` when given."""
+    rows = store.sessions(since=since, until=until, limit=limit, kinds=kinds)
     out = _summarise(store, rows)
     return out[::-1] if oldest_first else out
 
@@ -260,8 +336,8 @@ def _summarise(store: SessionStore, rows: list[SessionRow]) -> list[SessionSumma
         target = row.meta.target_period_s
         share = None
         if ps and target:
-            tol = row.meta.tempo_tolerance * target
-            share = sum(abs(p - target) <= tol for p in ps) / len(ps)
+            tol = row.meta.tempo_tolerance
+            share = sum(tempo_word(p, target, tol) == "on tempo" for p in ps) / len(ps)
         duration = span[row.id]
         if duration is None and row.ended_at is not None:
             duration = row.ended_at - row.started_at
@@ -271,7 +347,9 @@ def _summarise(store: SessionStore, rows: list[SessionRow]) -> list[SessionSumma
             rep_count=len(ps), partial_count=partial, forceful_count=forceful,
             median_period_s=statistics.median(ps) if ps else None, on_tempo_share=share,
             warning_count=warn.get(row.id, 0), target_reps=row.meta.target_reps,
-            target_period_s=target))
+            target_period_s=target, kind=row.meta.kind, name=row.meta.name,
+            pain_before=row.meta.pain_before, pain_after=row.meta.pain_after,
+            tempo_tolerance=row.meta.tempo_tolerance))
     return out
 
 
@@ -287,11 +365,13 @@ def session_page(store: SessionStore, session_id: int) -> SessionPage | None:
     summary = _summarise(store, [data.session])[0]
     trends: list[Trend] = []
     if comparable(summary):
-        # Photos and sessions with no rocking time are not exercise sessions: leave them out
-        # of "before" (a few more rows are read in case some of them have no time either).
+        # Only the person's own exercise sessions (live and video, with rocking time) are
+        # "before": demos and photos never (a few more rows are read in case some of them
+        # have no time).
+        own = ",".join(f"'{k}'" for k in OWN_KINDS)
         earlier = store.connection.execute(
             "SELECT id FROM sessions WHERE (started_at < ? OR (started_at = ? AND id < ?)) "
-            "AND source != 'image' ORDER BY started_at DESC, id DESC LIMIT ?",
+            f"AND kind IN ({own}) ORDER BY started_at DESC, id DESC LIMIT ?",
             (data.session.started_at, data.session.started_at, session_id,
              4 * TREND_WINDOW)).fetchall()
         rows = [r for r in (store.session(int(e[0])) for e in earlier) if r is not None]
@@ -302,9 +382,10 @@ def session_page(store: SessionStore, session_id: int) -> SessionPage | None:
 
 
 def comparable(s: SessionSummary) -> bool:
-    """Whether a session is rocking over time, to compare and plot as a trend: not a still
-    image (``rocking analyze PHOTO``), and with some time recorded."""
-    return s.source != "image" and s.duration_s is not None and s.duration_s > 0
+    """Whether a session counts in trends, "the sessions before" and totals: one of the
+    person's own exercise sessions (live or video, never a demo or a photo) with rocking
+    time recorded."""
+    return s.own and s.duration_s is not None and s.duration_s > 0
 
 
 def posture_verdict(page: SessionPage) -> PostureEvent | None:
@@ -324,15 +405,74 @@ def compare(this: SessionSummary, before: list[SessionSummary]) -> list[Trend]:
         return statistics.median(known) if known else None
 
     n = len(before)
-    return [
-        Trend("reps", this.rep_count, med([float(b.rep_count) for b in before]), "higher", n),
+    trends = [
+        Trend("reps", this.rep_count, med([float(b.rep_count) for b in before]), "higher", n,
+              style="count"),
+        # closer to the plan is better; with no plan, neither quicker nor slower is
         Trend("median tempo (s per rep)", this.median_period_s,
               med([b.median_period_s for b in before]),
-              "closer" if this.target_period_s else "higher", n),
+              "closer" if this.target_period_s else "", n),
         Trend("share of reps on tempo", this.on_tempo_share,
-              med([b.on_tempo_share for b in before]), "higher", n),
+              med([b.on_tempo_share for b in before]), "higher", n, style="share"),
         Trend("warnings per rep", per_rep_warnings(this),
               med([per_rep_warnings(b) for b in before]), "lower", n),
         Trend("forceful reps", this.forceful_count,
-              med([float(b.forceful_count) for b in before]), "lower", n),
+              med([float(b.forceful_count) for b in before]), "lower", n, style="count"),
     ]
+    if this.pain_before is not None or this.pain_after is not None:
+        trends += [
+            Trend("pain before (0-10)", _f(this.pain_before),
+                  med([_f(b.pain_before) for b in before]), "lower", n, style="count"),
+            Trend("pain after (0-10)", _f(this.pain_after),
+                  med([_f(b.pain_after) for b in before]), "lower", n, style="count"),
+        ]
+    return trends
+
+
+def _f(x: int | None) -> float | None:
+    return None if x is None else float(x)
+
+
+@dataclass(frozen=True)
+class RepTiming:
+    """A rep's time split into the movement (back, forward) and the holds between (pause)."""
+
+    back_s: float
+    pause_s: float
+    forward_s: float
+
+
+def rep_timing(rep: Rep, samples: list[Sample]) -> RepTiming:
+    """The back and forward phases are the movement: time the analysis saw the person still
+    (its ``still`` phase, in the stored series) inside them is a hold, shown as a pause with
+    the hold at the back the analysis measured. Without a series: the rep as recorded."""
+    first_peak, last_peak = rep.start_s + rep.back_s, rep.end_s - rep.forward_s
+    step = _sample_step(samples)
+    held_back = held_forward = 0.0
+    if step:
+        import bisect
+
+        times = [x.t_s for x in samples]
+        lo = bisect.bisect_left(times, rep.start_s)
+        hi = bisect.bisect_right(times, rep.end_s)
+        run: list[float] = []   # times of consecutive still samples
+        for x in [*samples[lo:hi], None]:
+            if x is not None and x.phase == "still" and (not run or x.t_s - run[-1] < 1.5 * step):
+                run.append(x.t_s)
+                continue
+            if len(run) * step >= HOLD_MIN_S:   # a hold, not the turn of a moving rep
+                held_back += step * sum(t < first_peak for t in run)
+                held_forward += step * sum(t > last_peak for t in run)
+            run = [x.t_s] if x is not None and x.phase == "still" else []
+        held_back = min(held_back, rep.back_s)
+        held_forward = min(held_forward, rep.forward_s)
+    return RepTiming(rep.back_s - held_back, rep.pause_s + held_back + held_forward,
+                     rep.forward_s - held_forward)
+
+
+def _sample_step(samples: list[Sample]) -> float | None:
+    """The series' sampling interval (median gap), or None with fewer than two samples."""
+    if len(samples) < 2:
+        return None
+    gaps = [b.t_s - a.t_s for a, b in itertools.pairwise(samples[:50])]
+    return statistics.median(gaps)

@@ -51,7 +51,16 @@ log = logging.getLogger(__name__)
 
 Source = Literal["camera", "video", "image", "demo"]
 Status = Literal["running", "completed", "interrupted"]
+Kind = Literal["live", "video", "photo", "demo"]
 SOURCES: tuple[str, ...] = ("camera", "video", "image", "demo")
+# What a session is, for the person: live (a camera), video (a recording coached or analysed),
+# photo (a posture check of one picture), demo (the simulated body). Only OWN_KINDS, the
+# person's own exercise, count in trends and totals.
+KINDS: tuple[str, ...] = ("live", "video", "photo", "demo")
+OWN_KINDS: tuple[str, ...] = ("live", "video")
+KIND_OF_SOURCE: dict[str, str] = {"camera": "live", "video": "video", "image": "photo",
+                                  "demo": "demo"}
+PAIN_MAX = 10  # pain is rated 0 (none) to 10 (the worst imaginable)
 STATUSES: tuple[str, ...] = ("running", "completed", "interrupted")
 
 ENV_VAR = "ROCKING_DB"
@@ -147,7 +156,26 @@ ALTER TABLE reps ADD COLUMN pause_s REAL NOT NULL DEFAULT 0;
 ALTER TABLE reps ADD COLUMN peak_accel REAL NOT NULL DEFAULT 0;
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
+# v4: what a session is (kind) and a short name to show and share; the pain check-in. A file's
+# folders are never kept: rows from before keep only the base name of the file (the SQL is
+# basename: strip what rtrim leaves when it drops every character that is not a slash).
+_V4 = """
+ALTER TABLE sessions ADD COLUMN kind TEXT NOT NULL DEFAULT '';
+ALTER TABLE sessions ADD COLUMN name TEXT NOT NULL DEFAULT '';
+ALTER TABLE sessions ADD COLUMN pain_before INTEGER;
+ALTER TABLE sessions ADD COLUMN pain_after INTEGER;
+UPDATE sessions SET source_detail = replace(source_detail, rtrim(source_detail,
+    replace(source_detail, '/', '')), '') WHERE source IN ('video', 'image');
+UPDATE sessions SET source_detail = replace(source_detail, rtrim(source_detail,
+    replace(source_detail, char(92), '')), '') WHERE source IN ('video', 'image');
+UPDATE sessions SET kind = CASE source WHEN 'camera' THEN 'live' WHEN 'image' THEN 'photo'
+    WHEN 'demo' THEN 'demo' ELSE 'video' END;
+UPDATE sessions SET name = CASE source WHEN 'camera' THEN 'camera ' || source_detail
+    WHEN 'demo' THEN 'demo' ELSE source_detail END;
+CREATE INDEX sessions_kind_started ON sessions(kind, started_at);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -167,12 +195,54 @@ class SessionMeta:
     model_variant: str = ""
     tool_version: str = __version__
     started_at: float | None = None        # unix time; None: now
+    kind: str = ""                         # one of KINDS; "": from the source
+    name: str = ""                         # short, shareable; "": from source and detail
+    pain_before: int | None = None         # the pain check-in, 0-10 (None: not given)
+    pain_after: int | None = None
 
     def __post_init__(self) -> None:
         if self.source not in SOURCES:
             raise ValueError(f"source must be one of {SOURCES}, got {self.source!r}")
         if not 0.0 <= self.tempo_tolerance < 1.0:
             raise ValueError(f"tempo_tolerance must be in [0, 1), got {self.tempo_tolerance}")
+        if not self.kind:
+            object.__setattr__(self, "kind", KIND_OF_SOURCE[self.source])
+        if self.kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}, got {self.kind!r}")
+        if not self.name:
+            object.__setattr__(self, "name", default_name(self.source, self.source_detail))
+        for pain in (self.pain_before, self.pain_after):
+            check_pain(pain)
+
+
+def check_pain(pain: int | None) -> None:
+    """Raise ValueError unless ``pain`` is None or a whole number 0-10."""
+    if pain is not None and (isinstance(pain, bool) or not isinstance(pain, int)
+                             or not 0 <= pain <= PAIN_MAX):
+        raise ValueError(f"pain is rated 0 to {PAIN_MAX}, got {pain!r}")
+
+
+def base_name(detail: str) -> str:
+    """A file's name without its folders (either kind of slash); a URL's host only (never its
+    user name, password, path or query)."""
+    if "://" in detail:
+        from urllib.parse import urlsplit
+
+        try:
+            return urlsplit(detail).hostname or ""
+        except ValueError:
+            return ""
+    return detail.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+
+
+def default_name(source: str, detail: str) -> str:
+    """The short name of a session when none is given: ``camera 0``, ``demo``, a file's name."""
+    if source == "camera":
+        short = base_name(detail)
+        return f"camera {short}" if short else "camera"
+    if source == "demo":
+        return "demo"
+    return base_name(detail)
 
 
 @dataclass(frozen=True)
@@ -665,12 +735,14 @@ class SessionStore:
                 "INSERT INTO sessions (started_at, source, source_detail, target_reps, "
                 "target_period_s, target_back_s, target_forward_s, tempo_tolerance, "
                 "settings_json, model_variant, tool_version, status, owner_host, owner_pid, "
-                "owner_start, heartbeat_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,'running',?,?,?,?)",
+                "owner_start, heartbeat_at, kind, name, pain_before, pain_after) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,'running',?,?,?,?,?,?,?,?)",
                 (started, meta.source, meta.source_detail, meta.target_reps,
                  meta.target_period_s, meta.target_back_s, meta.target_forward_s,
                  meta.tempo_tolerance, json.dumps(meta.settings, sort_keys=True, default=str),
                  meta.model_variant, meta.tool_version, socket.gethostname(), pid,
-                 _process_start(pid), now))
+                 _process_start(pid), now, meta.kind, meta.name, meta.pain_before,
+                 meta.pain_after))
             sid = cur.lastrowid
         assert sid is not None
         return int(sid)
@@ -711,6 +783,17 @@ class SessionStore:
                 c.execute("UPDATE sessions SET heartbeat_at = ? WHERE id = ?",
                           (time.time(), session_id))
 
+    def set_pain(self, session_id: int, *, before: int | None = None,
+                 after: int | None = None) -> None:
+        """Record the pain check-in (0-10) before and/or after a session; None leaves a
+        value as it is."""
+        check_pain(before)
+        check_pain(after)
+        with self._errors(), self._write() as c:
+            c.execute("UPDATE sessions SET pain_before = coalesce(?, pain_before), "
+                      "pain_after = coalesce(?, pain_after) WHERE id = ?",
+                      (before, after, session_id))
+
     def finish_session(self, session_id: int, status: Status,
                        ended_at: float | None = None) -> None:
         """Mark a session completed or interrupted."""
@@ -747,12 +830,17 @@ class SessionStore:
             return self._as_seen([_session_row(row)])[0] if row else None
 
     def sessions(self, *, since: float | None = None, until: float | None = None,
-                 limit: int | None = None) -> list[SessionRow]:
-        """Sessions started in [since, until), newest first."""
-        sql = f"SELECT {_SESSION_COLS} FROM sessions WHERE started_at >= ? AND started_at < ? " \
-              "ORDER BY started_at DESC, id DESC"
+                 limit: int | None = None,
+                 kinds: Sequence[str] | None = None) -> list[SessionRow]:
+        """Sessions started in [since, until), newest first; only these ``kinds`` if given."""
         params: list[Any] = [since if since is not None else float("-inf"),
                              until if until is not None else float("inf")]
+        only = ""
+        if kinds is not None:
+            only = f" AND kind IN ({','.join('?' * len(kinds))})"
+            params += list(kinds)
+        sql = f"SELECT {_SESSION_COLS} FROM sessions WHERE started_at >= ? AND started_at < ?" \
+              f"{only} ORDER BY started_at DESC, id DESC"
         if limit is not None:
             sql += " LIMIT ?"
             params.append(limit)
@@ -808,14 +896,15 @@ class SessionStore:
 
 _SESSION_COLS = ("id, started_at, ended_at, source, source_detail, target_reps, target_period_s, "
                  "target_back_s, target_forward_s, tempo_tolerance, settings_json, model_variant, "
-                 "tool_version, status, heartbeat_at")
+                 "tool_version, status, heartbeat_at, kind, name, pain_before, pain_after")
 
 
 def _session_row(r: Sequence[Any]) -> SessionRow:
     meta = SessionMeta(source=r[3], source_detail=r[4], target_reps=r[5], target_period_s=r[6],
                        target_back_s=r[7], target_forward_s=r[8], tempo_tolerance=r[9],
                        settings=json.loads(r[10] or "{}"), model_variant=r[11],
-                       tool_version=r[12], started_at=r[1])
+                       tool_version=r[12], started_at=r[1], kind=r[15], name=r[16],
+                       pain_before=r[17], pain_after=r[18])
     return SessionRow(id=int(r[0]), meta=meta, started_at=r[1], ended_at=r[2], status=r[13],
                       heartbeat_at=r[14])
 

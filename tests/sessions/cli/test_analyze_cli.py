@@ -38,7 +38,7 @@ def person_video(realdata: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
 @pytest.mark.slow
 def test_image_with_a_person_as_json(realdata: Path) -> None:
     # a real process: MediaPipe's native chatter on fd 2 must not reach the terminal
-    result = run_process("analyze", realdata / "images" / TABLETOP, "--json")
+    result = run_process("analyze", realdata / "images" / TABLETOP, "--json", "--save")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert tuple(report) == REPORT_KEYS
@@ -48,7 +48,7 @@ def test_image_with_a_person_as_json(realdata: Path) -> None:
     assert report["on_all_fours_fraction"] == 1.0   # movement analysis: tabletop photo
     assert report["posture"]["verdict"] == "on_all_fours"
     assert (report["rep_count"], report["reps"]) == (0, [])
-    assert isinstance(report["session_id"], int)    # saved in the test's temporary history
+    assert isinstance(report["session_id"], int)    # --save: saved in the temporary history
     assert result.stderr == ""
 
 

@@ -143,7 +143,7 @@ def test_html_report_is_self_contained(db: Path, tmp_path: Path) -> None:
     assert '<table class="reps">' in html
     rep_rows = re.search(r'<table class="reps">.*?</table>', html, re.S)
     assert rep_rows is not None and rep_rows.group(0).count("<tr") == 1 + 5  # header + reps
-    assert "6.20" in rep_rows.group(0)
+    assert "<td>6.2</td>" in rep_rows.group(0)
     images = re.findall(r'<img [^>]*src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
     assert images and all(png_size(base64.b64decode(i))[0] > 500 for i in images)
     assert not re.search(r"https?://|<script|<link|@import|url\(", html, re.I)
@@ -209,10 +209,13 @@ def test_corrupt_db_clear_error(tmp_path: Path) -> None:
     assert bad.read_bytes() == before
 
 
-def test_no_database_yet(tmp_path: Path) -> None:
+def test_a_missing_database_file_given_is_an_error(tmp_path: Path) -> None:
     missing = tmp_path / "none.db"
-    assert json.loads(run("review", "--json", db=missing).stdout) == {"sessions": []}
-    assert "No sessions saved yet" in run("review", db=missing).stdout
+    for args in (("review", "--json"), ("review",), ("export",)):
+        proc = run(*args, db=missing, ok=False)
+        assert proc.returncode != 0 and proc.stdout == ""
+        assert proc.stderr == (f"rocking: error: no session database at {missing} (the file "
+                               "given with --db does not exist)\n")
     assert not missing.exists()
 
 
@@ -271,9 +274,9 @@ def test_photos_are_listed_but_not_trends(db: Path, tmp_path: Path) -> None:
     assert shot["trends"] == [] and shot["posture_verdict"] == "limb_lifted"
     text = run("review", str(photo), db=db).stdout
     assert "Posture in the photo: limb lifted (a hand is lifted)" in text
-    assert "Against the" not in text
+    assert "Against your" not in text
     proc = run("review", str(photo), "--plot", str(tmp_path / "p.png"), db=db, ok=False)
-    assert proc.returncode != 0 and "still image" in proc.stderr
+    assert proc.returncode != 0 and "a photo: it has a posture verdict" in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1 and not (tmp_path / "p.png").exists()
     report = tmp_path / "photo.html"
     run("review", str(photo), "--report", str(report), db=db)
@@ -331,9 +334,9 @@ def test_review_text_small_things(db: Path) -> None:
             1.5)])
     one = run("review", "3", db=db).stdout
     assert "1 warning" in one and "1 warnings" not in one
-    assert "Against the 2 sessions before" in one
+    assert "Against your 2 sessions before" in one
     two = run("review", "2", db=db).stdout
-    assert "0 warnings" in two and "Against the session before" in two
+    assert "0 warnings" in two and "Against your session before" in two
     page = run("review", str(sid), db=db).stdout
     assert "2 warnings" in page and "1 rep of 8" in page
     header = next(ln for ln in page.splitlines() if ln.startswith("rep "))

@@ -43,7 +43,7 @@ def store(tmp_path: Path) -> SessionStore:
     s = SessionStore.open(tmp_path / "s.db")
     plans = [(7.0, [7.0, 8.0, 9.0, 1.5]), (None, [6.0]), (7.0, [])]
     for k, (target, periods) in enumerate(plans):
-        sid = s.start_session(SessionMeta(source="demo", target_period_s=target,
+        sid = s.start_session(SessionMeta(source="video", target_period_s=target,
                                           started_at=1000.0 * (k + 1)))
         reps = [rep(i, p, forceful=p < 2) for i, p in enumerate(periods)]
         s.append(sid, reps=[*reps, rep(9, 2.0, partial=True)],
