@@ -201,7 +201,7 @@ def _listed(others: Sequence[SessionSummary]) -> str:
     counts = Counter(s.kind if not s.own else "with no rocking time" for s in others)
     names = {"demo": ("demo", "demos"), "photo": ("photo", "photos")}
     parts = []
-    for kind, n in counts.items():
+    for kind, n in sorted(counts.items()):
         one, many = names.get(kind, ("session " + kind, "sessions " + kind))
         parts.append(plural(n, one, many))
     return ", ".join(parts)

@@ -96,7 +96,7 @@ class Trend:
     before: float | None     # median over the earlier sessions (None: no earlier session)
     better: str              # "higher", "lower", "closer" (to the plan) is better; "": neither
     n_before: int
-    style: str = "number"    # how to show it: "count" (whole numbers), "share" (a %), "number"
+    style: str = "number"    # how to show it: "count" (whole), "seconds", "share" (a %), "number"
 
     def show(self, x: float | None, *, change: bool = False) -> str:
         """A value (or, with ``change``, a difference) of this figure as text."""
@@ -104,7 +104,9 @@ class Trend:
             return "–"
         if self.style == "count":
             text = fmt_count(abs(x) if change else x)
-            return (("+" if x >= 0 else "−") + text) if change else text
+            return (("+" if x >= 0 else "-") + text) if change else text
+        if self.style == "seconds":
+            return f"{x:+.1f} s" if change else f"{x:.1f} s"
         if self.style == "share":
             return f"{100 * x:+.0f} points" if change else fmt_pct(x)
         return f"{x:+.2f}" if change else f"{x:.2f}"
@@ -411,7 +413,7 @@ def compare(this: SessionSummary, before: list[SessionSummary]) -> list[Trend]:
         # closer to the plan is better; with no plan, neither quicker nor slower is
         Trend("median tempo (s per rep)", this.median_period_s,
               med([b.median_period_s for b in before]),
-              "closer" if this.target_period_s else "", n),
+              "closer" if this.target_period_s else "", n, style="seconds"),
         Trend("share of reps on tempo", this.on_tempo_share,
               med([b.on_tempo_share for b in before]), "higher", n, style="share"),
         Trend("warnings per rep", per_rep_warnings(this),

@@ -185,7 +185,7 @@ class SessionMeta:
     """What is known when a session starts: where the frames come from, the plan, the settings."""
 
     source: Source
-    source_detail: str = ""                # camera index, video path, "simulated"...
+    source_detail: str = ""                # camera index, file name (no folders), "simulated"
     target_reps: int | None = None
     target_period_s: float | None = None   # the plan's tempo: seconds per rep
     target_back_s: float | None = None     # of which rocking back (the exhale)
@@ -205,6 +205,8 @@ class SessionMeta:
             raise ValueError(f"source must be one of {SOURCES}, got {self.source!r}")
         if not 0.0 <= self.tempo_tolerance < 1.0:
             raise ValueError(f"tempo_tolerance must be in [0, 1), got {self.tempo_tolerance}")
+        if self.source in ("video", "image"):   # a file's name, never its folders
+            object.__setattr__(self, "source_detail", base_name(self.source_detail))
         if not self.kind:
             object.__setattr__(self, "kind", KIND_OF_SOURCE[self.source])
         if self.kind not in KINDS:

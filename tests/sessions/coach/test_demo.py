@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
 from pathlib import Path
 
 import cv2
@@ -64,6 +65,9 @@ def test_demo_without_a_display_records_and_saves(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "no display here, so the demo is recorded to a video" in proc.stderr
     assert f"annotated session recorded to {out}" in proc.stdout
+    # the hint repeats the database it was given, so following it finds the session
+    assert re.search(rf"see it with: rocking review --db {re.escape(str(db))} \d+\n",
+                     proc.stdout), proc.stdout
     assert out.stat().st_mode & 0o777 == 0o600, "the recording shows the person: private"
     cap = cv2.VideoCapture(str(out))
     frames, fps = int(cap.get(cv2.CAP_PROP_FRAME_COUNT)), cap.get(cv2.CAP_PROP_FPS)
@@ -75,6 +79,8 @@ def test_demo_without_a_display_records_and_saves(tmp_path: Path) -> None:
     assert len(sessions) == 1
     demo = sessions[0]
     assert demo["source"] == "demo" and demo["status"] == "completed"
+    assert (demo["kind"], demo["name"], demo["counted"]) == ("demo", "demo", False)
+    assert (demo["pain_before"], demo["pain_after"]) == (None, None)  # no check-in in a demo
     assert demo["rep_count"] == 8
     detail = json.loads(rocking("review", str(demo["id"]), "--json", "--db", str(db)).stdout)
     kinds = {w["kind"] for w in detail["session"]["warnings"]}
