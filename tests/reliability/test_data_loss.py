@@ -152,21 +152,23 @@ def test_analyze_saved_nowhere_says_so_and_fails(
         run_cli: RunCli, photo: Path, tmp_path: Path, fake_estimator: None,
         failing_database: None, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(private_files, "_write_all", _disk_full)  # no room for the fallback
-    code, stdout, err = run_cli("analyze", photo, "--db", tmp_path / "s.db", "--json", "-q")
+    # a photo is saved only when asked (--save)
+    code, stdout, err = run_cli("analyze", photo, "--save", "--db", tmp_path / "s.db", "--json",
+                                "-q")
     report = json.loads(stdout)
     assert code == 3
     assert report["session_id"] is None and report["saved_to"] is None
     assert "could not be saved" in report["not_saved"]
     assert "rocking: error: session 1 could not be saved" in err
     assert [p.name for p in tmp_path.iterdir() if p.suffix == ".json"] == []
-    code, stdout, err = run_cli("analyze", photo, "--db", tmp_path / "s.db", "-q")
+    code, stdout, err = run_cli("analyze", photo, "--save", "--db", tmp_path / "s.db", "-q")
     assert code == 3 and "saved as session" not in stdout
 
 
 def test_analyze_saved_to_a_fallback_file_says_where(
         run_cli: RunCli, photo: Path, tmp_path: Path, fake_estimator: None,
         failing_database: None) -> None:
-    code, stdout, err = run_cli("analyze", photo, "--db", tmp_path / "s.db", "-q")
+    code, stdout, err = run_cli("analyze", photo, "--save", "--db", tmp_path / "s.db", "-q")
     assert code == 1
     assert "saved as session" not in stdout and "NOT in the database" in stdout
     saved = [p for p in tmp_path.iterdir() if p.suffix == ".json"]

@@ -13,10 +13,14 @@ import struct
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+import cv2
+import numpy as np
 import pytest
 
 from pose.events import MovementWarning, Rep, WarningKind
+from pose.record import PoseRecord
 from sessions.cli.main import main
 from sessions.history.store import MIGRATIONS, Sample, SessionMeta, SessionStore
 
@@ -338,3 +342,41 @@ def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
     proc.wait(timeout=60)
     assert first.startswith(b"Rocking sessions")
     assert err == "" and proc.returncode == 141
+
+
+# --- photos are a posture check, saved only when asked ------------------------------------------
+class NobodyEstimator:
+    """Stands in for MediaPipe (nobody in the picture): what is saved does not depend on it."""
+
+    def __init__(self, *_args: object, **_kwargs: object) -> None:
+        pass
+
+    def __enter__(self) -> NobodyEstimator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+    def process(self, frame: Any) -> PoseRecord:
+        return PoseRecord.empty(frame.t_s, frame.width, frame.height)
+
+
+def test_a_photo_is_saved_only_with_save(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import pose.estimation.estimator
+
+    monkeypatch.setattr(pose.estimation.estimator, "PoseEstimator", NobodyEstimator)
+    folder = tmp_path / SECRET
+    folder.mkdir()
+    photo = folder / "kitchen floor.jpg"
+    assert cv2.imwrite(str(photo), np.full((48, 64, 3), 120, np.uint8))
+    db = tmp_path / "s.db"
+    report = json.loads(ok(capsys, "analyze", str(photo), "--json", "-q", "--db", str(db)))
+    assert report["session_id"] is None
+    assert not db.exists() or json.loads(ok(capsys, "review", "--json", "--db", str(db))) == {
+        "sessions": []}
+    report = json.loads(ok(capsys, "analyze", str(photo), "--json", "-q", "--save",
+                           "--db", str(db)))
+    saved = json.loads(ok(capsys, "review", "--json", "--db", str(db)))["sessions"]
+    assert [(s["id"], s["kind"], s["name"], s["source_detail"]) for s in saved] == [
+        (report["session_id"], "photo", "kitchen floor.jpg", "kitchen floor.jpg")]

@@ -127,9 +127,11 @@ def test_completed_analyze_is_saved(tmp_path: Path) -> None:
         assert [round(r.period_s, 3) for r in full] == [r["period_s"] for r in report["reps"]]
 
 
-@pytest.mark.parametrize(("extra", "saved"), [((), True), (("--no-save",), False)])
-def test_image_run_saved_unless_no_save(tmp_path: Path, extra: tuple[str, ...],
+@pytest.mark.parametrize(("extra", "saved"), [((), False), (("--save",), True),
+                                               (("--no-save",), False)])
+def test_image_run_saved_only_with_save(tmp_path: Path, extra: tuple[str, ...],
                                         saved: bool) -> None:
+    """A photo is a posture check, not an exercise session: saved only when asked."""
     import json
 
     db = tmp_path / "history.db"
