@@ -27,7 +27,6 @@ from sessions.history.store import (
     ENV_VAR,
     KINDS,
     SessionStore,
-    StoreError,
     resolve_db_path,
     session_to_json,
 )
@@ -154,8 +153,8 @@ def _open(args: argparse.Namespace, *, create: bool = False,
         if given or os.environ.get(ENV_VAR):
             # a path the person gave: a typo must not look like lost data
             how = "--db" if given else f"${ENV_VAR}"
-            raise StoreError(f"no session database at {path} (the file given with {how} does "
-                             "not exist)")
+            raise UserError(f"no session database at {path} (the file given with {how} does "
+                            "not exist)")
         yield None   # the default file: nothing saved yet
         return
     if read_only:

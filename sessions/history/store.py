@@ -33,6 +33,7 @@ import contextlib
 import json
 import logging
 import os
+import re
 import socket
 import sqlite3
 import stat
@@ -227,7 +228,7 @@ def check_pain(pain: int | None) -> None:
 def base_name(detail: str) -> str:
     """A file's name without its folders (either kind of slash); a URL's host only (never its
     user name, password, path or query)."""
-    if "://" in detail:
+    if re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", detail):
         from urllib.parse import urlsplit
 
         try:

@@ -95,10 +95,12 @@ ALLOWED = {
     "pose": {"pose"},
     "sessions.errors": set(),
     "sessions.version": set(),
-    "sessions.output": {"pose", "sessions.errors", "sessions.output"},
-    "sessions.coach": {"pose", "sessions.errors", "sessions.output", "sessions.coach"},
+    "sessions.pain": set(),   # the pain check-in's rules and wording: asked by the coach, shown
+    "sessions.output": {"pose", "sessions.errors", "sessions.output"},   # by the history
+    "sessions.coach": {"pose", "sessions.errors", "sessions.output", "sessions.coach",
+                       "sessions.pain"},
     "sessions.history": {"pose", "sessions.errors", "sessions.output", "sessions.version",
-                         "sessions.history"},
+                         "sessions.history", "sessions.pain"},
     "sessions.cli": {"pose", "sessions"},
 }
 

@@ -31,7 +31,7 @@ def db(tmp_path: Path) -> Path:
     path = tmp_path / "s.db"
     with SessionStore.open(path) as store:
         sid = store.start_session(SessionMeta(source="video",
-                                              source_detail='=HYPERLINK("http://evil")'))
+                                              source_detail='=HYPERLINK("evil")'))
         store.append(sid, warnings=[
             MovementWarning(3.0, WarningKind.TOO_FAST, "@SUM(A1:A9)", -1.5, 1.0),
             MovementWarning(4.0, WarningKind.TOO_FAST, "-2+3", None, None),
@@ -86,7 +86,7 @@ def test_csv_cells_never_start_a_formula(run_cli: RunCli, db: Path) -> None:
     code, sessions_csv, err = run_cli("export", "--format", "csv", "--db", db)
     assert code == 0, err
     row = next(csv.DictReader(io.StringIO(sessions_csv)))
-    assert row["source_detail"] == "'=HYPERLINK(\"http://evil\")"
+    assert row["source_detail"] == row["name"] == "'=HYPERLINK(\"evil\")"
     assert row["id"] == "1"  # numbers stay numbers
     code, warnings_csv, err = run_cli("export", "--format", "csv", "--table", "warnings",
                                       "--db", db)
@@ -97,7 +97,7 @@ def test_csv_cells_never_start_a_formula(run_cli: RunCli, db: Path) -> None:
         cells = [c for r in csv.reader(io.StringIO(text)) for c in r]
         assert not any(c[:1] in ("=", "+", "@") for c in cells)
     code, as_json, err = run_cli("export", "--db", db)  # JSON keeps the text exactly
-    assert '=HYPERLINK(\\"http://evil\\")' in as_json and "'=" not in as_json
+    assert '=HYPERLINK(\\"evil\\")' in as_json and "'=" not in as_json
 
 
 # --- names that would drive the terminal ---------------------------------------------------------
@@ -106,14 +106,14 @@ ESCAPE = "\x1b]0;owned\x07\x1b[2J"
 
 def test_file_names_with_escape_sequences_are_printed_escaped(run_cli: RunCli, db: Path,
                                                               tmp_path: Path) -> None:
-    code, out, err = run_cli("import", tmp_path / f"{ESCAPE}.json", "--db", db)
+    code, _, err = run_cli("import", tmp_path / f"{ESCAPE}.json", "--db", db)
     assert code != 0 and "\x1b" not in err and "\\x1b]0;owned\\x07" in err
     target = tmp_path / f"export{ESCAPE}.json"
-    code, out, err = run_cli("export", "--output", target, "--db", db)
+    code, _, err = run_cli("export", "--output", target, "--db", db)
     assert code == 0 and target.exists()
     assert "\x1b" not in err and "\\x1b[2J" in err
-    code, out, err = run_cli("review", "--db", tmp_path / f"none{ESCAPE}.db")
-    assert code == 0 and "\x1b" not in out and "\x07" not in out
+    code, _, err = run_cli("review", "--db", tmp_path / f"none{ESCAPE}.db")  # not there
+    assert code == 2 and "\x1b" not in err and "\x07" not in err and "\\x1b[2J" in err
 
 
 # --- a frame rate no camera makes ----------------------------------------------------------------

@@ -182,7 +182,7 @@ def test_missing_database_given_is_an_error(tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     typo = tmp_path / "no" / "such" / "s.db"
     code, out, err = cli(capsys, "review", "--db", str(typo))
-    assert code != 0 and out == ""
+    assert code == 2 and out == ""
     assert err == f"rocking: error: no session database at {typo} (the file given with --db " \
                   "does not exist)\n"
     monkeypatch.setenv("ROCKING_DB", str(typo))
