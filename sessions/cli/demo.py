@@ -1,6 +1,6 @@
 """The `rocking demo` command: a whole coached session of a simulated body, no camera.
 
-    rocking demo [--out FILE.mp4] [--db PATH] [--headless] [--no-audio]
+    rocking demo [--out FILE.mp4] [--db PATH] [--headless] [--no-audio] [--no-voice]
 """
 
 from __future__ import annotations
@@ -10,7 +10,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from sessions.cli.live import add_output_arguments, make_audio, recorder_factory, report
+from sessions.cli.live import (
+    add_output_arguments,
+    make_audio,
+    recorder_factory,
+    report,
+    sound_options,
+)
 from sessions.cli.options import db_option
 
 
@@ -41,7 +47,8 @@ def run_demo(args: argparse.Namespace) -> int:
         recording = recorder_factory(store, sid, source="demo", detail="simulated",
                                      plan=DEMO_PLAN, model="none (simulated body)", made=made)
         loop = demo_loop(display, recording, paced=not headless,
-                         audio=make_audio(args.no_audio or headless))
+                         audio=make_audio(args.no_audio or headless),   # no speaker: record it
+                         sound=sound_options(args))
         result = loop.run()
         return report(result, sid[0] if sid else None, out, lost=bool(made) and made[0].lost,
                       db=db_option(args))

@@ -1,7 +1,7 @@
 """The `rocking live` command (plain `rocking` runs it).
 
     rocking live [--camera N | --video FILE] [--target-reps N] [--tempo 4:3] [--minutes M]
-                 [--db PATH] [--no-audio] [--headless --out FILE.mp4] [--fullscreen]
+                 [--db PATH] [--no-audio] [--no-voice] [--headless --out FILE.mp4] [--fullscreen]
                  [--model lite|full|heavy|PATH]
 """
 
@@ -177,7 +177,8 @@ def live(args: argparse.Namespace) -> int:
         loop = SessionLoop(
             feed=feed, estimate=estimator.process, analyzer=MovementAnalyzer(),
             coach=Coach(plan, coach_settings(display)), display=display,
-            start_recording=recorder, audio=audio, draw_pose=draw_skeleton,
+            start_recording=recorder, audio=audio, sound=sound_options(args),
+            draw_pose=draw_skeleton,
             canvas_size=CANVAS_SIZE)
         result = loop.run()
         return report(result, sid[0] if sid else None, args.out,
@@ -207,6 +208,13 @@ def coach_settings(display: Display) -> Any:
     from sessions.coach.coach import CoachSettings
 
     return CoachSettings(summary_hold_s=None if display.interactive else 4.0)
+
+
+def sound_options(args: argparse.Namespace) -> Any:
+    """--no-audio and --voice/--no-voice as the loop's sound options."""
+    from sessions.coach.voice import SoundOptions
+
+    return SoundOptions(enabled=not args.no_audio, voice=args.voice)
 
 
 def make_audio(disabled: bool) -> Any:
@@ -244,7 +252,10 @@ def recorder_factory(store: Any, sid: list[int], *, source: str, detail: str, pl
 def add_output_arguments(p: argparse.ArgumentParser) -> None:
     """The options `live` and `demo` share: the database, sound and where the session goes."""
     add_db_option(p)
-    p.add_argument("--no-audio", action="store_true", help="no sounds")
+    p.add_argument("--no-audio", action="store_true",
+                   help="no sound at all, spoken or tones (a recording is silent too)")
+    p.add_argument("--voice", action=argparse.BooleanOptionalAction, default=True,
+                   help="spoken coaching; --no-voice keeps the tones only (default: voice on)")
     p.add_argument("--headless", action="store_true",
                    help="no window: record the coached session to --out instead")
     p.add_argument("--out", type=_mp4, default=None, metavar="FILE.mp4",

@@ -1,9 +1,11 @@
 """Soft tones for the coach's sounds, synthesised with numpy, and a player that never blocks.
 
 ``render(sound)`` gives the samples of a sound (float32 mono, -1..1), ``write_wav`` saves them, so
-the sound is testable without a speaker. ``AudioPlayer.play`` only puts the sound on a small
-bounded queue (dropped when full); a background thread plays it. The output is sounddevice when
-PortAudio can open a device; otherwise the player logs one notice and stays silent.
+the sound is testable without a speaker. ``AudioPlayer.play`` (a tone) and ``play_samples`` (any
+samples, such as a spoken phrase) only put the sound on a small bounded queue (dropped when full);
+a background thread plays it, and drops what waited too long to be worth hearing. The output is
+sounddevice when PortAudio can open a device; otherwise the player logs one notice and stays
+silent.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import contextlib
 import logging
 import queue
 import threading
+import time
 import wave
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -115,12 +118,16 @@ class AudioPlayer:
     """
 
     def __init__(self, enabled: bool = True, output_factory: Callable[[], Output] | None = None,
-                 max_queue: int = 4, rate: int = SAMPLE_RATE) -> None:
+                 max_queue: int = 4, rate: int = SAMPLE_RATE, stale_s: float = 1.5,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.rate = rate
+        self.stale_s = stale_s
+        self.clock = clock
         self.muted = False
         self.dropped = 0
         self.played = 0
-        self._queue: queue.Queue[Samples | None] = queue.Queue(maxsize=max_queue)
+        self._queue: queue.Queue[tuple[Samples, int, float] | None] = queue.Queue(
+            maxsize=max_queue)
         self._cache: dict[Sound, Samples] = {}
         self._output: Output | None = None
         self._thread: threading.Thread | None = None
@@ -147,8 +154,14 @@ class AudioPlayer:
         samples = self._cache.get(sound)
         if samples is None:
             samples = self._cache[sound] = render(sound, self.rate)
+        return self.play_samples(samples, self.rate)
+
+    def play_samples(self, samples: Samples, rate: int) -> bool:
+        """Queue samples at ``rate``; False when not queued (silent, muted or queue full)."""
+        if self._thread is None or self.muted:
+            return False
         try:
-            self._queue.put_nowait(samples)
+            self._queue.put_nowait((samples, rate, self.clock()))
         except queue.Full:
             self.dropped += 1
             return False
@@ -157,11 +170,15 @@ class AudioPlayer:
     def _run(self) -> None:
         assert self._output is not None
         while True:
-            samples = self._queue.get()
-            if samples is None:
+            item = self._queue.get()
+            if item is None:
                 return
+            samples, rate, queued_at = item
+            if self.clock() - queued_at > self.stale_s:    # the moment for it has passed
+                self.dropped += 1
+                continue
             try:
-                self._output(samples, self.rate)
+                self._output(samples, rate)
                 self.played += 1
             except Exception as exc:  # noqa: BLE001 - a sound failing must not end the session
                 log.warning("sound output failed, going silent: %s", exc)

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from sessions.coach.displays import Display
     from sessions.coach.live_loop import Recorder, SessionLoop
     from sessions.coach.overlay import CoachOverlay
+    from sessions.coach.voice import SoundOptions
 
 log = logging.getLogger(__name__)
 
@@ -145,6 +146,7 @@ DEMO_PLAN = Plan(target_reps=DEMO_TARGET_REPS, target_duration_s=5 * 60.0, tempo
 
 def demo_loop(display: Display, start_recording: Callable[[], Recorder] | None, *,
               paced: bool, audio: AudioPlayer | None = None,
+              sound: SoundOptions | None = None,
               overlay: CoachOverlay | None = None) -> SessionLoop:
     """The demo session's loop: the simulated body (following :data:`DEMO_PLAN`), the real
     analysis, coach and overlay; ``start_recording`` starts the saved session."""
@@ -157,5 +159,5 @@ def demo_loop(display: Display, start_recording: Callable[[], Recorder] | None, 
     return SessionLoop(
         feed=DirectFeed(body.frames()), estimate=body.estimate, analyzer=MovementAnalyzer(),
         coach=coach, display=display, start_recording=start_recording, audio=audio,
-        overlay=overlay, canvas_size=(WIDTH, HEIGHT),
+        sound=sound, overlay=overlay, canvas_size=(WIDTH, HEIGHT),
         settings=LoopSettings(safety_s=4.0, summary_s=6.0, out_fps=FPS, auto_continue=True))

@@ -37,6 +37,7 @@ from sessions.coach.displays import Display
 from sessions.coach.frame_feed import Captured, FrameFeed
 from sessions.coach.overlay import CoachOverlay
 from sessions.coach.view import CoachView, Command, EndReason, Stage
+from sessions.coach.voice import SessionSound, Sink, SoundOptions
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +83,9 @@ class DrawPose(Protocol):
 
 def _region(p: Placement) -> tuple[int, int, int, int]:
     return p.x, p.y, p.w, p.h
+
+
+VOICE_GRACE_S = 15.0   # a still screen waits at most this much longer for the voice to finish
 
 
 # ---- the session ----------------------------------------------------------------------------
@@ -161,7 +165,8 @@ class SessionLoop:
     def __init__(self, *, feed: FrameFeed, estimate: Callable[[Frame], PoseRecord],
                  analyzer: Analyzer, coach: Coach, display: Display,
                  start_recording: Callable[[], Recorder] | None = None,
-                 audio: AudioPlayer | None = None, overlay: CoachOverlay | None = None,
+                 audio: AudioPlayer | None = None, sound: SoundOptions | None = None,
+                 overlay: CoachOverlay | None = None,
                  draw_pose: DrawPose | None = None,
                  canvas_size: tuple[int, int] = CANVAS_SIZE,
                  settings: LoopSettings | None = None, clock: Clock = time.monotonic) -> None:
@@ -172,6 +177,12 @@ class SessionLoop:
         self.display = display
         self.start_recording = start_recording
         self.audio = audio or AudioPlayer(enabled=False)
+        # speech and tones on one schedule; a recording display gets them on its audio track
+        # (no options: silent, as with no player)
+        add_audio: Sink | None = getattr(display, "add_audio", None)
+        self.sound = SessionSound(self.audio, sound or SoundOptions(enabled=False),
+                                  coach.plan.tempo,
+                                  sinks=[add_audio] if add_audio is not None else [])
         self.overlay = overlay or CoachOverlay()
         self.overlay.interactive = display.interactive   # no key prompts in a recording
         self.draw_pose = draw_pose
@@ -213,9 +224,8 @@ class SessionLoop:
             log.exception("the last rep could not be finished")
 
     def _play(self, view: CoachView) -> None:
-        self.audio.muted = view.muted
-        for sound in view.sounds:
-            self.audio.play(sound)
+        """Start this view's sounds at the picture time it is shown at (never blocks)."""
+        self.sound.update(view, self._present_s)
 
     def _still_screen(self, stage: Stage, max_s: float) -> None:
         """Show the safety or summary screen until a key (interactive) or for ``max_s``."""
@@ -237,7 +247,10 @@ class SessionLoop:
             if self.display.interactive:
                 self._keys(round(step * 1000))
             waited += step
-            if waited >= max_s - 1e-9:
+            # leave by itself after max_s, once the voice has finished what it is saying
+            # (a recording keeps the whole safety line and summary)
+            if waited >= max_s - 1e-9 and (
+                    self.sound.quiet(self._present_s) or waited >= max_s + VOICE_GRACE_S):
                 self.coach.command(Command.CONTINUE)
             if stage is Stage.SAFETY and self.feed.error is not None:
                 raise self.feed.error
@@ -252,15 +265,15 @@ class SessionLoop:
         if recorder is not None:
             keep = replace(analysis, rep=view.counted_rep, warnings=view.new_warnings)
             recorder.update(keep, view.pacer.target if view.pacer is not None else None)
+        if self._present_offset is None:
+            self._present_offset = self._present_s - frame.t_s
+        self._present_s = max(self._present_s, frame.t_s + self._present_offset)
         self._play(view)
         img, placement = self.letterbox.compose(frame.bgr)
         self._last_frame = frame.bgr
         if self.draw_pose is not None:
             self.draw_pose(img, record, region=_region(placement))
         self.overlay.draw(img, view)
-        if self._present_offset is None:
-            self._present_offset = self._present_s - frame.t_s
-        self._present_s = max(self._present_s, frame.t_s + self._present_offset)
         self.display.show(img, self._present_s)
         now = self.clock()
         self.stats.frames += 1

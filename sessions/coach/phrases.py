@@ -1,0 +1,90 @@
+"""What the coach says aloud: every spoken phrase, by a stable id.
+
+The phrases are rendered once, at development time, into small audio files that ship with the
+package (``scripts/render_phrases.py``; see the README). A phrase's id names the file; its text
+is what was rendered. Changing a text here without rendering it again fails a test.
+Spoken wording is shorter than the screen's: the screen shows the figures, the voice says what
+to do.
+"""
+
+from __future__ import annotations
+
+from pose.events import WarningKind
+
+# Numbers said in the countdown and the summary's rep count (1..MAX_SPOKEN_COUNT).
+MAX_SPOKEN_COUNT = 30
+_NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+                 "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen",
+                 "seventeen", "eighteen", "nineteen", "twenty")
+
+
+def number_words(n: int) -> str:
+    """``21`` -> ``twenty-one`` (0..99)."""
+    if not 0 <= n <= 99:
+        raise ValueError(f"no words for {n}")
+    if n <= 20:
+        return _NUMBER_WORDS[n]
+    tens = ("", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty",
+            "ninety")[n // 10]
+    return tens if n % 10 == 0 else f"{tens}-{_NUMBER_WORDS[n % 10]}"
+
+
+PHRASES: dict[str, str] = {
+    # the safety screen
+    "safety": ("Only do this if you can get up and down off the floor. "
+               "Start slowly, and stop if pain increases."),
+    # set-up advice
+    "setup_step_into_view": "Step into view, side-on to the camera.",
+    "setup_move_back": "Move back, so your hands and feet are in view.",
+    "setup_turn_side_on": "Turn side-on to the camera.",
+    "setup_more_light": "More light, please.",
+    "setup_hands_and_knees": "Get on your hands and knees.",
+    "setup_limbs_down": "Put both hands and both knees on the floor.",
+    # the start position checklist
+    "start_position": "Hands under your shoulders, knees under your hips, back level.",
+    "check_hands": "Hands under your shoulders.",
+    "check_knees": "Knees under your hips.",
+    "check_back": "Keep your back level.",
+    "hold_still": "Hold still.",
+    # the countdown
+    "count_3": "Three.",
+    "count_2": "Two.",
+    "count_1": "One.",
+    # the pacer
+    "pacer_back": "Breathe out, rock back.",
+    "pacer_forward": "Breathe in, come forward.",
+    "paused": "Paused.",
+    # warnings (by WarningKind)
+    "warn_too_fast": "Slower. Follow the tones.",
+    "warn_jerky": "Smoothly, no bouncing.",
+    "warn_lost_position": "Hands and knees back down.",
+    "warn_limb_lifted": "Put your hand or knee back down.",
+    "warn_out_of_view": "Come back into view.",
+    "warn_wrong_view": "Turn side-on to the camera.",
+    "warn_too_deep": "Not so far back.",
+    # rep milestones
+    "halfway": "Halfway there.",
+    "last_one": "Last one.",
+    # the summary
+    "done_target": "That's all your reps. Session done.",
+    "done_time": "Time's up. Session done.",
+    "done_user": "Session done.",
+    "done_interrupted": "Session saved. Rest now, and stop if pain increases.",
+    "advice_forceful": "Some reps were too forceful. Next time, follow the pacer.",
+    "advice_rushed": "The rocking got too fast. Next time, follow the pacer.",
+    "advice_position": "Keep both hands and knees planted, and rock only as far as is comfortable.",
+    "advice_no_reps": "No reps counted. Check the set-up, then try again when you are ready.",
+    "advice_well_done": "Well done. Rest a minute, then get up slowly.",
+    **{f"reps_{n}": f"{number_words(n).capitalize()} {'rep' if n == 1 else 'reps'}."
+       for n in range(1, MAX_SPOKEN_COUNT + 1)},
+}
+
+WARNING_PHRASE: dict[WarningKind, str] = {
+    WarningKind.TOO_FAST: "warn_too_fast",
+    WarningKind.JERKY: "warn_jerky",
+    WarningKind.LOST_POSITION: "warn_lost_position",
+    WarningKind.LIMB_LIFTED: "warn_limb_lifted",
+    WarningKind.OUT_OF_VIEW: "warn_out_of_view",
+    WarningKind.WRONG_VIEW: "warn_wrong_view",
+    WarningKind.TOO_DEEP: "warn_too_deep",
+}

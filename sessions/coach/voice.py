@@ -1,0 +1,164 @@
+"""Everything a session plays, tones and speech, on one schedule; and the session's sound track.
+
+``SessionSound.update(view, present_s)`` runs the speech scheduler (``coach.speech``) on the
+coach's view and starts what it says: the samples go to the audio thread (``AudioPlayer``, which
+never blocks the picture) and to every sink, such as a recording's audio track
+(``display.add_audio(present_s, samples, rate)``) or a :class:`SoundTrack` in a test.
+"""
+
+from __future__ import annotations
+
+import logging
+import wave
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sessions.coach.audio import SAMPLE_RATE, AudioPlayer, render
+from sessions.coach.phrases import PHRASES
+from sessions.coach.plan import Tempo
+from sessions.coach.speech import CueMaker, SpeechScheduler, Started, VoiceSettings, tone_of
+from sessions.coach.view import CoachView
+from sessions.coach.voice_assets import VoiceAssetError, phrase_samples
+
+log = logging.getLogger(__name__)
+
+Samples = NDArray[np.float32]
+Sink = Callable[[float, Samples, int], None]     # (present_s, samples, rate)
+
+
+@dataclass(frozen=True)
+class SoundOptions:
+    """``--no-audio`` (``enabled=False``) silences everything; ``--no-voice`` keeps tones."""
+
+    enabled: bool = True
+    voice: bool = True
+
+
+def sound_samples(key: str) -> tuple[Samples, int]:
+    """The samples and rate of a cue key: a synthesised tone or a rendered phrase."""
+    sound = tone_of(key)
+    if sound is not None:
+        return render(sound), SAMPLE_RATE
+    return phrase_samples(key)
+
+
+def voice_available() -> str | None:
+    """None when every phrase is rendered and readable, else why not."""
+    try:
+        for pid in PHRASES:
+            phrase_samples(pid)
+    except VoiceAssetError as exc:
+        return str(exc)
+    return None
+
+
+class SessionSound:
+    """Turns each frame's view into sounds started on the audio thread and in the sinks."""
+
+    def __init__(self, player: AudioPlayer | None = None, options: SoundOptions | None = None,
+                 tempo: Tempo | None = None, sinks: list[Sink] | None = None,
+                 settings: VoiceSettings | None = None) -> None:
+        self.player = player or AudioPlayer(enabled=False)
+        self.options = options or SoundOptions()
+        voice = self.options.voice
+        if voice and self.options.enabled:
+            problem = voice_available()
+            if problem is not None:
+                log.warning("no voice, tones only: %s", problem)
+                voice = False
+        self.voice = voice
+        self.sinks = list(sinks or [])
+        self.scheduler = SpeechScheduler(self.seconds)
+        self.cues = CueMaker(voice=voice, tempo=tempo, settings=settings,
+                             phrase_s=self.seconds)
+        self._seconds: dict[str, float] = {}
+
+    def seconds(self, key: str) -> float:
+        """How long a cue key sounds."""
+        if key not in self._seconds:
+            samples, rate = sound_samples(key)
+            self._seconds[key] = len(samples) / rate
+        return self._seconds[key]
+
+    def update(self, view: CoachView, present_s: float) -> list[Started]:
+        """Start what this frame's view calls for at picture time ``present_s``."""
+        cues = self.cues.cues(view, present_s)
+        if not self.options.enabled:
+            return []
+        if view.muted or self.cues.stage_changed:
+            self.scheduler.clear(present_s)
+        if view.muted:
+            return []
+        started = self.scheduler.step(present_s, cues)
+        for s in started:
+            samples, rate = sound_samples(s.key)
+            self.player.play_samples(samples, rate)
+            for sink in self.sinks:
+                sink(present_s, samples, rate)
+        return started
+
+    def quiet(self, present_s: float) -> bool:
+        """Nothing sounding or waiting to be said at ``present_s``."""
+        return not self.options.enabled or self.scheduler.quiet(present_s)
+
+    @property
+    def log(self) -> list[Started]:
+        """What was started, in order."""
+        return self.scheduler.log
+
+
+@dataclass
+class SoundTrack:
+    """A session's sound rendered to a buffer (no sound card): a sink that keeps each sound at
+    its picture time, then mixes them at one rate."""
+
+    rate: int = SAMPLE_RATE
+    parts: list[tuple[float, Samples, int]] = field(default_factory=list)
+
+    def add_audio(self, present_s: float, samples: Samples, rate: int) -> None:
+        """Keep ``samples`` (at ``rate``) to start at ``present_s``."""
+        self.parts.append((present_s, np.asarray(samples, np.float32), rate))
+
+    def intervals(self) -> list[tuple[float, float]]:
+        """(start, end) seconds of each sound, in the order added."""
+        return [(t, t + len(s) / r) for t, s, r in self.parts]
+
+    def max_overlap(self) -> int:
+        """The most sounds playing at any one instant (1: never two at once)."""
+        edges = sorted([(a, 1) for a, _ in self.intervals()]
+                       + [(b, -1) for _, b in self.intervals()], key=lambda e: (e[0], e[1]))
+        depth = most = 0
+        for _, step in edges:
+            depth += step
+            most = max(most, depth)
+        return most
+
+    def render(self, duration_s: float | None = None) -> Samples:
+        """The mixed track at ``self.rate`` (resampled linearly where a sound's rate differs)."""
+        end = max((b for _, b in self.intervals()), default=0.0)
+        n = round((duration_s if duration_s is not None else end) * self.rate)
+        out = np.zeros(n, np.float32)
+        for t, samples, rate in self.parts:
+            if rate != self.rate:
+                m = round(len(samples) * self.rate / rate)
+                samples = np.interp(np.arange(m) * rate / self.rate, np.arange(len(samples)),
+                                    samples).astype(np.float32)
+            i = round(t * self.rate)
+            if i >= n:
+                continue
+            chunk = samples[: n - i]
+            out[i:i + len(chunk)] += chunk
+        return out
+
+    def write_wav(self, path: Path, duration_s: float | None = None) -> None:
+        """The mixed track as a 16-bit mono WAV."""
+        pcm = (np.clip(self.render(duration_s), -1.0, 1.0) * 32767).astype("<i2")
+        with wave.open(str(path), "wb") as out:
+            out.setnchannels(1)
+            out.setsampwidth(2)
+            out.setframerate(self.rate)
+            out.writeframes(pcm.tobytes())

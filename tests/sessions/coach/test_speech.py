@@ -1,0 +1,213 @@
+"""The speech scheduler and the cues it is given: pure, no audio, no clock."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from pose.events import MovementWarning, Rep, WarningKind
+from sessions.coach.coach import advice_for
+from sessions.coach.plan import Tempo
+from sessions.coach.speech import (
+    ADVICE,
+    MILESTONE,
+    PACER,
+    WARNING,
+    Cue,
+    CueMaker,
+    SpeechScheduler,
+    advice_phrase,
+    tone_key,
+)
+from sessions.coach.view import (
+    Banner,
+    CheckItem,
+    CoachView,
+    EndReason,
+    Sound,
+    Stage,
+    Summary,
+)
+
+LENGTH = {"long": 3.0, "short": 0.5, "warn": 1.0, "pace": 1.2}
+
+
+def sched() -> SpeechScheduler:
+    return SpeechScheduler(lambda key: LENGTH.get(key, 1.0), breath_s=0.1)
+
+
+def run(s: SpeechScheduler, offers: dict[float, list[Cue]], until: float,
+        step: float = 1 / 30) -> list[tuple[str, float]]:
+    """Step the scheduler at 30 fps, offering cues at their times; (key, start) started."""
+    got: list[tuple[str, float]] = []
+    pending = sorted(offers.items())
+    n = 0
+    while n * step <= until:
+        t = n * step
+        cues = [c for at, cs in pending if at <= t for c in cs]
+        pending = [(at, cs) for at, cs in pending if at > t]
+        got.extend((x.key, round(x.start_s, 3)) for x in s.step(t, cues))
+        n += 1
+    return got
+
+
+def test_one_sound_at_a_time_in_order_of_importance() -> None:
+    s = sched()
+    got = run(s, {0.0: [Cue("long", ADVICE, max_wait_s=10)],
+                  1.0: [Cue("short", MILESTONE, max_wait_s=10),
+                        Cue("warn", WARNING, max_wait_s=10)]}, until=8)
+    assert [k for k, _ in got] == ["long", "warn", "short"]   # the warning goes first
+    for a, b in zip(s.log, s.log[1:], strict=False):
+        assert b.start_s >= a.end_s + 0.1 - 1e-9                # never over the last one
+
+
+def test_a_stale_cue_is_dropped_not_played_late() -> None:
+    s = sched()
+    got = run(s, {0.0: [Cue("long", STAGE_PRIORITY := 30, max_wait_s=5)],
+                  0.5: [Cue("pace", PACER, max_wait_s=0.4)]}, until=6)
+    assert STAGE_PRIORITY and [k for k, _ in got] == ["long"]
+    assert any(key == "pace" for _, key in s.dropped)
+
+
+def test_the_same_cue_is_not_repeated_within_its_gap() -> None:
+    s = sched()
+    warn = Cue("warn", WARNING, max_wait_s=1.0, repeat_gap_s=8.0)
+    got = run(s, {0.0: [warn], 3.0: [warn], 6.0: [warn], 9.0: [warn]}, until=12)
+    assert got == [("warn", 0.0), ("warn", 9.0)]
+
+
+def test_a_cue_waiting_is_not_queued_twice() -> None:
+    s = sched()
+    got = run(s, {0.0: [Cue("long", WARNING, max_wait_s=5)],
+                  0.5: [Cue("short", ADVICE, max_wait_s=5, repeat_gap_s=0)],
+                  0.6: [Cue("short", ADVICE, max_wait_s=5, repeat_gap_s=0)]}, until=6)
+    assert [k for k, _ in got] == ["long", "short"]
+
+
+def test_equal_priorities_keep_their_order() -> None:
+    s = sched()
+    cues = [Cue(k, 30, max_wait_s=30, order=i) for i, k in enumerate(["b", "a", "c"])]
+    assert [k for k, _ in run(s, {0.0: cues}, until=6)] == ["b", "a", "c"]
+
+
+# ---- cues from the coach's view ----------------------------------------------------------------
+def view(t: float, stage: Stage, **kw: object) -> CoachView:
+    return CoachView(t_s=t, stage=stage, title="", **kw)  # type: ignore[arg-type]
+
+
+def rep(period: float = 7.0, forceful: bool = False) -> Rep:
+    return Rep(1, 0.0, period, period, period * 4 / 7, period * 3 / 7, 0.8, 0.3, 0.1, forceful)
+
+
+def keys(cues: list[Cue]) -> list[str]:
+    return [c.key for c in cues]
+
+
+def test_voice_off_gives_exactly_the_coach_tones() -> None:
+    maker = CueMaker(voice=False)
+    v = view(0, Stage.ROCKING, sounds=(Sound.GO_BACK, Sound.WARNING))
+    assert keys(maker.cues(v, 0)) == [tone_key(Sound.GO_BACK), tone_key(Sound.WARNING)]
+
+
+def test_stage_phrases_safety_setup_checklist_countdown() -> None:
+    maker = CueMaker()
+    assert keys(maker.cues(view(0, Stage.SAFETY), 0)) == ["safety"]
+    assert keys(maker.cues(view(1, Stage.SAFETY), 1)) == []
+    setup = view(2, Stage.SETUP, instruction="Turn side-on to the camera")
+    assert keys(maker.cues(setup, 2)) == ["setup_turn_side_on"]
+    assert keys(maker.cues(setup, 5)) == []                       # not nagging
+    assert keys(maker.cues(setup, 14.5)) == ["setup_turn_side_on"]  # a reminder, long after
+    moved = replace(setup, instruction="Get on your hands and knees")
+    assert keys(maker.cues(moved, 15)) == ["setup_hands_and_knees"]
+    not_yet = (CheckItem("Hands under shoulders", False), CheckItem("Knees under hips", True))
+    start = view(16, Stage.START_POSITION, checklist=not_yet)
+    assert keys(maker.cues(start, 16)) == ["start_position"]
+    assert keys(maker.cues(start, 20)) == []
+    assert keys(maker.cues(start, 22.5)) == ["check_hands"]      # still unticked after 6 s
+    ready = view(23, Stage.START_POSITION, sounds=(Sound.READY,),
+                 checklist=tuple(replace(i, ok=True) for i in not_yet))
+    assert keys(maker.cues(ready, 23)) == ["hold_still"]
+    for n, t in ((3, 24.0), (2, 25.0), (1, 26.0)):
+        tick = view(t, Stage.COUNTDOWN, countdown=n, sounds=(Sound.TICK,))
+        assert keys(maker.cues(tick, t)) == [f"count_{n}"]
+
+
+def test_pacer_words_for_the_first_reps_then_tones_until_the_rhythm_is_lost() -> None:
+    tempo = Tempo(4, 3)
+    maker = CueMaker(tempo=tempo, phrase_s=lambda k: 1.4)
+    maker.cues(view(0, Stage.COUNTDOWN, countdown=1), 0)
+    turns = [Sound.START, Sound.GO_FORWARD, Sound.GO_BACK, Sound.GO_FORWARD, Sound.GO_BACK,
+             Sound.GO_FORWARD]
+    said = [keys(maker.cues(view(t, Stage.ROCKING, sounds=(s,)), t))
+            for t, s in zip(range(1, 40, 4), turns, strict=False)]
+    assert said == [["pacer_back"], ["pacer_forward"], ["pacer_back"], ["pacer_forward"],
+                    [tone_key(Sound.GO_BACK)], [tone_key(Sound.GO_FORWARD)]]
+    # too fast: a warning in words, and the pacer in words again for one rep
+    fast = view(30, Stage.ROCKING, sounds=(Sound.WARNING,),
+                banner=Banner("Slow down", WarningKind.TOO_FAST),
+                new_warnings=(MovementWarning(30, WarningKind.TOO_FAST, "too fast"),))
+    assert keys(maker.cues(fast, 30)) == ["warn_too_fast"]
+    back = keys(maker.cues(view(31, Stage.ROCKING, sounds=(Sound.GO_BACK,)), 31))
+    fwd = keys(maker.cues(view(35, Stage.ROCKING, sounds=(Sound.GO_FORWARD,)), 35))
+    after = keys(maker.cues(view(38, Stage.ROCKING, sounds=(Sound.GO_BACK,)), 38))
+    assert (back, fwd, after) == (["pacer_back"], ["pacer_forward"], [tone_key(Sound.GO_BACK)])
+    # an off-tempo rep brings the words back as well
+    quick = view(40, Stage.ROCKING, counted_rep=rep(period=3.0), reps=3, target_reps=20,
+                 sounds=(Sound.GO_BACK,))
+    assert keys(maker.cues(quick, 40)) == ["pacer_back"]
+
+
+def test_a_short_tempo_gets_tones_not_words_that_would_overrun_the_turn() -> None:
+    maker = CueMaker(tempo=Tempo(1.2, 1.2), phrase_s=lambda k: 1.4)
+    maker.cues(view(0, Stage.COUNTDOWN, countdown=1), 0)
+    assert keys(maker.cues(view(1, Stage.ROCKING, sounds=(Sound.START,)), 1)) == [
+        tone_key(Sound.START)]
+
+
+def test_warnings_are_said_once_and_again_only_while_they_last() -> None:
+    maker = CueMaker()
+    lost = view(0, Stage.ROCKING, banner=Banner("Position lost", WarningKind.LOST_POSITION))
+    assert keys(maker.cues(lost, 0)) == ["warn_lost_position"]
+    assert keys(maker.cues(replace(lost, t_s=5), 5)) == []
+    assert keys(maker.cues(replace(lost, t_s=10), 10)) == ["warn_lost_position"]
+    out = replace(lost, banner=Banner("Move back into view", WarningKind.OUT_OF_VIEW))
+    assert keys(maker.cues(out, 11)) == ["warn_out_of_view"]
+    assert keys(maker.cues(view(12, Stage.ROCKING), 12)) == []
+
+
+def test_milestones() -> None:
+    maker = CueMaker()
+    said = {n: keys(maker.cues(view(n, Stage.ROCKING, counted_rep=rep(), reps=n,
+                                    target_reps=10), n)) for n in range(1, 10)}
+    assert {n: k for n, k in said.items() if k} == {5: ["halfway"], 9: ["last_one"]}
+
+
+@pytest.mark.parametrize(("reason", "reps", "expected"), [
+    (EndReason.TARGET_REPS, 8, ["done_target", "reps_8", "advice_well_done"]),
+    (EndReason.TARGET_TIME, 1, ["done_time", "reps_1", "advice_well_done"]),
+    (EndReason.USER, 0, ["done_user", "advice_no_reps"]),
+    (EndReason.INTERRUPTED, 3, ["done_interrupted"]),
+    (EndReason.TARGET_REPS, 40, ["done_target", "advice_well_done"]),   # no words for 40
+])
+def test_summary_says_how_it_ended_the_count_and_the_advice(
+        reason: EndReason, reps: int, expected: list[str]) -> None:
+    reps_list = [rep() for _ in range(reps)]
+    summary = Summary(reps, 8, 60.0, 7.0, 4.0, 3.0, (), advice_for(reps_list, [], reason), reason)
+    maker = CueMaker()
+    cues = maker.cues(view(0, Stage.SUMMARY, summary=summary, sounds=(Sound.DONE,)), 0)
+    assert keys(cues) == expected
+    assert [c.order for c in cues] == sorted(c.order for c in cues)
+
+
+@pytest.mark.parametrize(("reps", "warnings", "expected"), [
+    ([rep(forceful=True)], [], "advice_forceful"),
+    ([rep()], [MovementWarning(1, WarningKind.TOO_FAST, "")], "advice_rushed"),
+    ([rep()], [MovementWarning(1, WarningKind.JERKY, "")], "advice_rushed"),
+    ([rep()], [MovementWarning(1, WarningKind.LIMB_LIFTED, "")] * 2, "advice_position"),
+    ([], [], "advice_no_reps"),
+    ([rep()], [], "advice_well_done"),
+])
+def test_every_summary_advice_has_its_phrase(reps: list[Rep], warnings: list[MovementWarning],
+                                            expected: str) -> None:
+    assert advice_phrase(advice_for(reps, warnings, EndReason.TARGET_REPS)) == expected
