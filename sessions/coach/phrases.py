@@ -3,13 +3,16 @@
 The phrases are rendered once, at development time, into small audio files that ship with the
 package (``scripts/render_phrases.py``; see the README). A phrase's id names the file; its text
 is what was rendered. Changing a text here without rendering it again fails a test.
-Spoken wording is shorter than the screen's: the screen shows the figures, the voice says what
+Where the voice says what the screen says (set-up advice, what to change in the start position)
+the text comes from the coach's one table of words (``sessions.coach.words``); elsewhere the
+spoken wording is shorter than the screen's: the screen shows the figures, the voice says what
 to do.
 """
 
 from __future__ import annotations
 
 from pose.events import WarningKind
+from sessions.coach import words
 
 # Numbers said in the countdown and the summary's rep count (1..MAX_SPOKEN_COUNT).
 MAX_SPOKEN_COUNT = 30
@@ -33,18 +36,16 @@ PHRASES: dict[str, str] = {
     # the safety screen
     "safety": ("Only do this if you can get up and down off the floor. "
                "Start slowly, and stop if pain increases."),
-    # set-up advice
-    "setup_step_into_view": "Step into view, side-on to the camera.",
-    "setup_move_back": "Move back, so your hands and feet are in view.",
-    "setup_turn_side_on": "Turn side-on to the camera.",
-    "setup_more_light": "More light, please.",
-    "setup_hands_and_knees": "Get on your hands and knees.",
-    "setup_limbs_down": "Put both hands and both knees on the floor.",
-    # the start position checklist
+    # set-up advice (as the screen says it)
+    "setup_step_into_view": words.NOBODY + ".",
+    "setup_move_back": words.OUT_OF_VIEW + ".",
+    "setup_turn_side_on": words.WRONG_VIEW + ".",
+    "setup_more_light": words.MORE_LIGHT + ".",
+    "setup_hands_and_knees": words.GET_DOWN + ".",
+    "setup_limbs_down": words.PUT_LIMBS_DOWN + ".",
+    # the start position checklist: the whole of it, then what to change (as the screen says)
     "start_position": "Hands under your shoulders, knees under your hips, back level.",
-    "check_hands": "Hands under your shoulders.",
-    "check_knees": "Knees under your hips.",
-    "check_back": "Keep your back level.",
+    **{f"fix_{fix.value}": text + "." for fix, text in words.FIX_CUES.items()},
     "hold_still": "Hold still.",
     # the countdown
     "count_3": "Three.",

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from pose.events import WarningKind
+from sessions.coach import words
 from sessions.coach.phrases import MAX_SPOKEN_COUNT, PHRASES, WARNING_PHRASE
 from sessions.coach.plan import Tempo
 from sessions.coach.view import CoachView, EndReason, Sound, Stage
@@ -145,25 +146,22 @@ class SpeechScheduler:
 
 
 # ---- from the coach's view to cues -----------------------------------------------------------
-# Set-up instructions (CoachView.instruction in SETUP) -> phrase ids; an instruction without one
-# is shown, not said. tests/ check every instruction the coach gives has one.
+# Set-up instructions (CoachView.instruction in SETUP, from the coach's table of words) ->
+# phrase ids; an instruction without one is shown, not said.
 SETUP_PHRASE: dict[str, str] = {
-    "Step into view, side-on to the camera": "setup_step_into_view",
-    "Move back so your hands and feet are in view": "setup_move_back",
-    "Turn side-on to the camera": "setup_turn_side_on",
-    "More light, please": "setup_more_light",
-    "Get on your hands and knees": "setup_hands_and_knees",
-    "Put both hands and both knees on the floor": "setup_limbs_down",
+    words.NOBODY: "setup_step_into_view",
+    words.OUT_OF_VIEW: "setup_move_back",
+    words.WRONG_VIEW: "setup_turn_side_on",
+    words.MORE_LIGHT: "setup_more_light",
+    words.GET_DOWN: "setup_hands_and_knees",
+    words.PUT_LIMBS_DOWN: "setup_limbs_down",
 }
-# Checklist labels -> the phrase that asks for that item.
-CHECK_PHRASE: dict[str, str] = {
-    "Hands under shoulders": "check_hands",
-    "Knees under hips": "check_knees",
-    "Back level": "check_back",
-}
+# What to change for an unticked checklist line (CheckItem.fix) -> the phrase that says it.
+FIX_PHRASE: dict[str, str] = {text: f"fix_{fix.value}" for fix, text in words.FIX_CUES.items()}
 PACER_PHRASE = {Sound.GO_BACK: "pacer_back", Sound.GO_FORWARD: "pacer_forward"}
 DONE_PHRASE = {EndReason.TARGET_REPS: "done_target", EndReason.TARGET_TIME: "done_time",
-               EndReason.USER: "done_user", EndReason.INTERRUPTED: "done_interrupted"}
+               EndReason.USER: "done_user", EndReason.SOURCE_ENDED: "done_user",
+               EndReason.INTERRUPTED: "done_interrupted"}
 # Summary advice (Summary.advice) -> phrase, by a word the advice's reason always contains.
 ADVICE_PHRASE: tuple[tuple[str, str], ...] = (
     ("forceful", "advice_forceful"), ("rocking got", "advice_rushed"),
@@ -287,13 +285,14 @@ class CueMaker:
                 out.append(Cue("start_position", ADVICE, max_wait_s=4.0, repeat_gap_s=15.0))
         if Sound.READY in tones:
             out.append(Cue("hold_still", ADVICE, max_wait_s=1.5, repeat_gap_s=8.0))
-        first = next((i.label for i in view.checklist if not i.ok), None)
+        # the first unticked line, still unticked after a while: say what to change
+        first = next((i.fix for i in view.checklist if not i.ok), None)
         if first != m.unticked:
             m.unticked, m.unticked_since_s = first, t_s
-        elif (first is not None and first in CHECK_PHRASE
+        elif (first is not None and first in FIX_PHRASE
               and t_s - m.unticked_since_s >= self.settings.checklist_wait_s):
             m.unticked_since_s = t_s
-            out.append(Cue(CHECK_PHRASE[first], ADVICE, max_wait_s=3.0, repeat_gap_s=10.0,
+            out.append(Cue(FIX_PHRASE[first], ADVICE, max_wait_s=3.0, repeat_gap_s=10.0,
                            topic="checklist"))
         return out
 

@@ -6,7 +6,8 @@ from dataclasses import replace
 
 import pytest
 
-from pose.events import MovementWarning, Rep, WarningKind
+from pose.events import Fix, MovementWarning, Rep, WarningKind
+from sessions.coach import words
 from sessions.coach.coach import advice_for
 from sessions.coach.plan import Tempo
 from sessions.coach.speech import (
@@ -120,11 +121,12 @@ def test_stage_phrases_safety_setup_checklist_countdown() -> None:
     assert keys(maker.cues(setup, 14.5)) == ["setup_turn_side_on"]  # a reminder, long after
     moved = replace(setup, instruction="Get on your hands and knees")
     assert keys(maker.cues(moved, 15)) == ["setup_hands_and_knees"]
-    not_yet = (CheckItem("Hands under shoulders", False), CheckItem("Knees under hips", True))
+    not_yet = (CheckItem("Hands under shoulders", False, words.FIX_CUES[Fix.COME_FORWARD]),
+               CheckItem("Knees under hips", True))
     start = view(16, Stage.START_POSITION, checklist=not_yet)
     assert keys(maker.cues(start, 16)) == ["start_position"]
     assert keys(maker.cues(start, 20)) == []
-    assert keys(maker.cues(start, 22.5)) == ["check_hands"]      # still unticked after 6 s
+    assert keys(maker.cues(start, 22.5)) == ["fix_come_forward"]   # still unticked after 6 s
     ready = view(23, Stage.START_POSITION, sounds=(Sound.READY,),
                  checklist=tuple(replace(i, ok=True) for i in not_yet))
     assert keys(maker.cues(ready, 23)) == ["hold_still"]

@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 
 from pose.events import FrameAnalysis, Phase, PostureResult, Verdict, WarningKind
-from sessions.coach.coach import CHECKLIST, SETUP_CUES, setup_cue
+from sessions.coach import words
+from sessions.coach.coach import SETUP_CUES, setup_cue
 from sessions.coach.phrases import PHRASES, WARNING_PHRASE, number_words
-from sessions.coach.speech import CHECK_PHRASE, SETUP_PHRASE
+from sessions.coach.speech import FIX_PHRASE, SETUP_PHRASE
 from sessions.coach.voice_assets import (
     ASSET_DIR,
     RATE,
@@ -80,7 +81,7 @@ def analysis(verdict: Verdict, faults: dict[str, bool] | None = None,
                          active=active)
 
 
-def test_every_setup_instruction_and_checklist_item_has_a_phrase() -> None:
+def test_every_setup_instruction_and_start_position_fix_has_a_phrase() -> None:
     cases = [analysis(Verdict.NO_PERSON), analysis(Verdict.NOT_ON_ALL_FOURS),
              analysis(Verdict.LIMB_LIFTED),
              analysis(Verdict.ON_ALL_FOURS, active=frozenset({WarningKind.OUT_OF_VIEW})),
@@ -91,9 +92,9 @@ def test_every_setup_instruction_and_checklist_item_has_a_phrase() -> None:
     said.discard(None)
     missing = {text for text in said if text is not None and text.rstrip(".") not in SETUP_PHRASE}
     assert not missing
-    assert {label for label, _ in CHECKLIST} <= set(CHECK_PHRASE)
+    assert set(words.FIX_CUES.values()) <= set(FIX_PHRASE)
     assert set(WARNING_PHRASE) == set(WarningKind)
-    for table in (SETUP_PHRASE, CHECK_PHRASE, WARNING_PHRASE):
+    for table in (SETUP_PHRASE, FIX_PHRASE, WARNING_PHRASE):
         assert set(table.values()) <= set(PHRASES)
 
 
