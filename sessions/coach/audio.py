@@ -98,14 +98,29 @@ def read_wav(path: Path) -> tuple[Samples, int]:
     return (data.astype(np.float32) / 32767).astype(np.float32), rate
 
 
+def resample(samples: Samples, rate: int, to_rate: int) -> Samples:
+    """``samples`` at ``rate`` as samples at ``to_rate`` (linear interpolation; the same array
+    when the rates agree)."""
+    if rate == to_rate or len(samples) == 0:
+        return samples
+    n = max(1, round(len(samples) * to_rate / rate))
+    t = np.arange(n, dtype=np.float64) * (rate / to_rate)
+    return np.interp(t, np.arange(len(samples)), samples).astype(np.float32)
+
+
 def sounddevice_output() -> Output:
-    """An output through sounddevice; raises (OSError and the like) when there is no device."""
+    """An output through sounddevice; raises (OSError and the like) when there is no device.
+
+    Everything is played at the device's own rate (tones are made at 22.05 kHz, the speech is
+    16 kHz): some host APIs (WASAPI, raw ALSA devices) refuse other rates instead of converting.
+    """
     import sounddevice as sd  # raises OSError when the PortAudio library is missing
 
-    sd.query_devices(kind="output")   # raises when there is no output device
+    device = sd.query_devices(kind="output")   # raises when there is no output device
+    device_rate = round(float(device.get("default_samplerate") or SAMPLE_RATE))
 
     def play(samples: Samples, rate: int) -> None:
-        sd.play(samples, rate, blocking=True)
+        sd.play(resample(samples, rate, device_rate), device_rate, blocking=True)
 
     return play
 

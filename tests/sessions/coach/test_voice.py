@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from sessions.cli.live import add_output_arguments, sound_options
-from sessions.coach.audio import SAMPLE_RATE, AudioPlayer, Samples, render
+from sessions.coach.audio import SAMPLE_RATE, AudioPlayer, Samples, render, resample
 from sessions.coach.speech import tone_key
 from sessions.coach.view import CoachView, Sound, Stage
 from sessions.coach.voice import SessionSound, SoundOptions, SoundTrack, sound_samples
@@ -124,3 +124,15 @@ def test_a_sound_that_waited_too_long_for_the_device_is_dropped() -> None:
     release.set()
     player.close(timeout_s=10)
     assert got == [10] and player.dropped == 1
+
+
+@pytest.mark.parametrize(("rate", "to_rate"), [(16_000, 48_000), (22_050, 44_100),
+                                               (16_000, 16_000), (48_000, 16_000)])
+def test_resampling_for_the_device_keeps_length_and_pitch(rate: int, to_rate: int) -> None:
+    t = np.arange(rate) / rate                       # one second of 440 Hz
+    x = (0.3 * np.sin(2 * np.pi * 440.0 * t)).astype(np.float32)
+    y = resample(x, rate, to_rate)
+    assert y.dtype == np.float32 and len(y) == to_rate
+    spectrum = np.abs(np.fft.rfft(y * np.hanning(len(y))))
+    peak_hz = np.fft.rfftfreq(len(y), 1 / to_rate)[int(np.argmax(spectrum))]
+    assert peak_hz == pytest.approx(440, abs=2)
