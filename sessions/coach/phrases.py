@@ -56,7 +56,7 @@ PHRASES: dict[str, str] = {
     "pacer_forward": "Breathe in, come forward.",
     "paused": "Paused.",
     # warnings (by WarningKind)
-    "warn_too_fast": "Slower. Follow the tones.",
+    "warn_too_fast": "Slower. Breathe with the pacer.",
     "warn_jerky": "Smoothly, no bouncing.",
     "warn_lost_position": "Hands and knees back down.",
     "warn_limb_lifted": "Put your hand or knee back down.",

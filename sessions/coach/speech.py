@@ -188,7 +188,6 @@ class VoiceSettings:
     warning_repeat_s: float = 10.0    # a warning still showing is said again after this long
     warning_gap_s: float = 8.0        # the same warning not twice within this
     pacer_max_wait_s: float = 0.4     # a pacer cue later than this is dropped
-    tempo_slack: tuple[float, float] = (0.75, 1.6)   # rep period / plan period that is on tempo
 
 
 @dataclass
@@ -305,11 +304,9 @@ class CueMaker:
         relapse = 2 * cfg.relapse_word_reps
         if any(w.kind in RHYTHM_WARNINGS for w in view.new_warnings):
             m.words_turns = max(m.words_turns, relapse)
-        rep = view.counted_rep
-        if rep is not None:
-            lo, hi = cfg.tempo_slack
-            if rep.forceful or not lo <= rep.period_s / self.tempo.period_s <= hi:
-                m.words_turns = max(m.words_turns, relapse)
+        rep = view.counted_rep      # off tempo by the coach's own verdict on the rep
+        if rep is not None and (rep.forceful or view.last_rep_verdict not in ("", words.REP_GOOD)):
+            m.words_turns = max(m.words_turns, relapse)
         for s in tones:
             turn = Sound.GO_BACK if s is Sound.START else s
             if turn in PACER_PHRASE and m.words_turns > 0 and self._fits(turn):

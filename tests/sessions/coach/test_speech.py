@@ -156,7 +156,7 @@ def test_pacer_words_for_the_first_reps_then_tones_until_the_rhythm_is_lost() ->
     assert (back, fwd, after) == (["pacer_back"], ["pacer_forward"], [tone_key(Sound.GO_BACK)])
     # an off-tempo rep brings the words back as well
     quick = view(40, Stage.ROCKING, counted_rep=rep(period=3.0), reps=3, target_reps=20,
-                 sounds=(Sound.GO_BACK,))
+                 last_rep_verdict=words.REP_QUICK, sounds=(Sound.GO_BACK,))
     assert keys(maker.cues(quick, 40)) == ["pacer_back"]
 
 
