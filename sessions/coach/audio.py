@@ -19,6 +19,7 @@ import wave
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -117,12 +118,20 @@ def sounddevice_output() -> Output:
     import sounddevice as sd  # raises OSError when the PortAudio library is missing
 
     device = sd.query_devices(kind="output")   # raises when there is no output device
-    device_rate = round(float(device.get("default_samplerate") or SAMPLE_RATE))
+    return _SoundDeviceOutput(sd, round(float(device.get("default_samplerate") or SAMPLE_RATE)))
 
-    def play(samples: Samples, rate: int) -> None:
-        sd.play(resample(samples, rate, device_rate), device_rate, blocking=True)
 
-    return play
+class _SoundDeviceOutput:
+    """Plays through sounddevice at the device's rate; ``stop`` cuts the sound short."""
+
+    def __init__(self, sd: Any, rate: int) -> None:
+        self.sd, self.rate = sd, rate
+
+    def __call__(self, samples: Samples, rate: int) -> None:
+        self.sd.play(resample(samples, rate, self.rate), self.rate, blocking=True)
+
+    def stop(self) -> None:
+        self.sd.stop()
 
 
 class AudioPlayer:
@@ -181,6 +190,26 @@ class AudioPlayer:
             self.dropped += 1
             return False
         return True
+
+    def stop(self) -> None:
+        """Stop the sound playing now and drop what waits (a warning cuts in, or muted)."""
+        if self._thread is None:
+            return
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if item is None:                      # keep a stop marker for the thread
+                self._queue.put_nowait(None)
+                break
+            self.dropped += 1
+        stop = getattr(self._output, "stop", None)
+        if stop is not None:
+            try:
+                stop()
+            except Exception as exc:  # noqa: BLE001 - stopping early is a nicety
+                log.debug("could not stop the sound: %s", exc)
 
     def _run(self) -> None:
         assert self._output is not None

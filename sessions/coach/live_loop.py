@@ -334,6 +334,7 @@ class SessionLoop:
         except KeyboardInterrupt:
             pass
         finally:
+            self.sound.flush()          # the rest of what is still being said, on the recording
             self.display.close()
             self.audio.close()
         return self._result(ended_by, status if recorder is not None else None, fallback,
@@ -359,6 +360,7 @@ class SessionLoop:
                 fallback: Path | None, error: BaseException | None = None,
                 summary: CoachView | None = None) -> LoopResult:
         if ended_by in ("window_closed", "not_started"):
+            self.sound.flush()
             self.display.close()
             self.audio.close()
         return LoopResult(ended_by, status or "not_saved", len(self.coach.reps), self.stats,

@@ -8,20 +8,22 @@ Pure: no clock, no audio. Cues come in with the time; what to start comes out.
 The policy, in one place:
 - one sound at a time: nothing starts until the last one has finished (and a short breath);
 - the most important first: a waiting warning goes before a pacer cue, which goes before advice;
+- a warning cuts short a pacer cue, advice or a milestone that is playing, and moving to another
+  stage cuts short advice left over from the last one (it no longer applies); nothing else is
+  cut, and what is cut stops at once: still one sound at a time;
 - a cue that cannot start in time is dropped (a pacer cue 0.6 s late is worse than none);
 - the same cue is not repeated within its gap (a few seconds), and a cue already waiting is not
   queued twice;
 - silence while the person does it right: after the first reps the pacer is tones only, until
   the rhythm is lost (a too-fast or jerky warning, a forceful or off-tempo rep), when the words
   come back for one rep.
-Nothing is cut off: pre-empting means going first in the queue, not talking over.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from pose.events import WarningKind
 from sessions.coach import words
@@ -66,6 +68,7 @@ class Started:
     end_s: float
     priority: int
     repeat_gap_s: float
+    cut: bool = False            # stopped at end_s before its natural end
 
 
 @dataclass
@@ -119,6 +122,22 @@ class SpeechScheduler:
         self.dropped.extend((t_s, w.cue.key) for w in self._waiting if which(w))
         self._waiting = [w for w in self._waiting if not which(w)]
 
+    def playing(self, t_s: float) -> Started | None:
+        """The sound playing at ``t_s``, if any."""
+        last = self.log[-1] if self.log else None
+        return last if last is not None and last.start_s <= t_s < last.end_s else None
+
+    def cut(self, t_s: float, below: int) -> Started | None:
+        """Stop the sound playing at ``t_s`` if its priority is below ``below``; the cut
+        sound (its log entry ending at ``t_s``) or None."""
+        now = self.playing(t_s)
+        if now is None or now.priority >= below:
+            return None
+        cut = replace(now, end_s=t_s, cut=True)
+        self.log[-1] = cut
+        self.busy_until = t_s + self.breath_s
+        return cut
+
     def quiet(self, t_s: float) -> bool:
         """Nothing sounding at ``t_s`` and nothing waiting."""
         return not self._waiting and t_s >= self.busy_until
@@ -133,9 +152,13 @@ class SpeechScheduler:
             else:
                 keep.append(w)
         self._waiting = keep
-        if not keep or t_s < self.busy_until:
+        if not keep:
             return []
         best = min(keep, key=lambda w: (-w.cue.priority, w.cue.order, w.seq))
+        if best.cue.priority >= WARNING:      # a warning does not wait behind a pacer cue,
+            self.cut(t_s, below=STAGE)        # advice or a milestone (a stage line finishes)
+        if t_s < self.busy_until:
+            return []
         self._waiting.remove(best)
         end = t_s + self.duration(best.cue.key)
         self.busy_until = end + self.breath_s
@@ -183,6 +206,7 @@ class VoiceSettings:
 
     pacer_word_reps: int = 2          # reps with spoken pacer cues at the start of rocking
     relapse_word_reps: int = 1        # reps with words again after the rhythm is lost
+    setup_settle_s: float = 0.5       # set-up advice is said once it has held this long
     setup_repeat_s: float = 12.0      # the same set-up advice again after this long unchanged
     checklist_wait_s: float = 6.0     # an item still unticked this long is said
     warning_repeat_s: float = 10.0    # a warning still showing is said again after this long
@@ -194,6 +218,7 @@ class VoiceSettings:
 class _Memory:
     stage: Stage | None = None
     instruction: str = ""
+    instruction_since_s: float = 0.0
     instruction_said_s: float = float("-inf")
     unticked: str | None = None
     unticked_since_s: float = 0.0
@@ -264,13 +289,16 @@ class CueMaker:
         return Cue(tone_key(sound), priority, max_wait_s=wait, repeat_gap_s=gap)
 
     def _setup(self, view: CoachView, t_s: float, entered: bool) -> list[Cue]:
-        m = self._m
+        """Advice once it has held for a moment (a flicker between two is not read out), then
+        again after a long while unchanged."""
+        m, cfg = self._m, self.settings
+        if entered or view.instruction != m.instruction:
+            m.instruction, m.instruction_since_s = view.instruction, t_s
+            m.instruction_said_s = float("-inf")
         pid = SETUP_PHRASE.get(view.instruction.rstrip("."))
-        changed = entered or view.instruction != m.instruction
-        m.instruction = view.instruction
-        if pid is None:
+        if pid is None or t_s - m.instruction_since_s < cfg.setup_settle_s:
             return []
-        if changed or t_s - m.instruction_said_s >= self.settings.setup_repeat_s:
+        if t_s - m.instruction_said_s >= cfg.setup_repeat_s:
             m.instruction_said_s = t_s
             return [Cue(pid, ADVICE, max_wait_s=8.0, repeat_gap_s=4.0, topic="setup")]
         return []
@@ -283,7 +311,8 @@ class CueMaker:
             if not (view.checklist and all(i.ok for i in view.checklist)):
                 out.append(Cue("start_position", ADVICE, max_wait_s=4.0, repeat_gap_s=15.0))
         if Sound.READY in tones:
-            out.append(Cue("hold_still", ADVICE, max_wait_s=1.5, repeat_gap_s=8.0))
+            # short-lived: the countdown follows a second later and matters more
+            out.append(Cue("hold_still", ADVICE, max_wait_s=0.5, repeat_gap_s=8.0))
         # the first unticked line, still unticked after a while: say what to change
         first = next((i.fix for i in view.checklist if not i.ok), None)
         if first != m.unticked:

@@ -4,6 +4,10 @@
 coach's view and starts what it says: the samples go to the audio thread (``AudioPlayer``, which
 never blocks the picture) and to every sink, such as a recording's audio track
 (``display.add_audio(present_s, samples, rate)``) or a :class:`SoundTrack` in a test.
+
+A sink gets each sound as it plays, in 20 ms blocks up to the picture being shown (so a sound
+cut short is cut short in the recording too, and every block arrives before the recording has
+encoded its time); ``flush`` hands over the rest at the end of the session.
 """
 
 from __future__ import annotations
@@ -20,7 +24,14 @@ from numpy.typing import NDArray
 from sessions.coach.audio import SAMPLE_RATE, AudioPlayer, render
 from sessions.coach.phrases import PHRASES
 from sessions.coach.plan import Tempo
-from sessions.coach.speech import CueMaker, SpeechScheduler, Started, VoiceSettings, tone_of
+from sessions.coach.speech import (
+    STAGE,
+    CueMaker,
+    SpeechScheduler,
+    Started,
+    VoiceSettings,
+    tone_of,
+)
 from sessions.coach.view import CoachView
 from sessions.coach.voice_assets import VoiceAssetError, phrase_samples
 
@@ -76,6 +87,7 @@ class SessionSound:
         self.cues = CueMaker(voice=voice, tempo=tempo, settings=settings,
                              phrase_s=self.seconds)
         self._seconds: dict[str, float] = {}
+        self._current: _Playing | None = None
 
     def seconds(self, key: str) -> float:
         """How long a cue key sounds."""
@@ -89,17 +101,64 @@ class SessionSound:
         cues = self.cues.cues(view, present_s)
         if not self.options.enabled:
             return []
-        if view.muted or self.cues.stage_changed:
+        if view.muted:                       # m: silence now, forget what waited
             self.scheduler.clear(present_s)
-        if view.muted:
-            return []
-        started = self.scheduler.step(present_s, cues)
+            self.scheduler.cut(present_s, below=10**6)
+        elif self.cues.stage_changed:        # what waited, or advice playing, is out of date
+            self.scheduler.clear(present_s)
+            self.scheduler.cut(present_s, below=STAGE)
+        started = [] if view.muted else self.scheduler.step(present_s, cues)
+        self._follow_cuts()
         for s in started:
+            if self._current is not None:    # it ended by itself: hand over the rest
+                self._feed(self._current.started.end_s)
             samples, rate = sound_samples(s.key)
+            self._current = _Playing(s, len(self.scheduler.log) - 1, samples, rate)
             self.player.play_samples(samples, rate)
-            for sink in self.sinks:
-                sink(present_s, samples, rate)
+        if self._current is not None:
+            self._feed(present_s)
         return started
+
+    def _follow_cuts(self) -> None:
+        """A sound the scheduler cut stops on the speaker and ends in the sinks."""
+        cur = self._current
+        if cur is None:
+            return
+        entry = self.scheduler.log[cur.index]
+        if entry.cut:
+            self.player.stop()
+            cur.started = entry
+            self._feed(entry.end_s, fade_out=True)
+            self._current = None
+
+    def _feed(self, upto_s: float, fade_out: bool = False) -> None:
+        """Hand the sinks the current sound up to ``upto_s`` (whole 20 ms blocks until its end;
+        ``fade_out``: it was cut there, so its last 10 ms fade rather than click)."""
+        cur = self._current
+        if cur is None or not self.sinks:
+            return
+        end_s = min(upto_s, cur.started.end_s)
+        n = min(len(cur.samples), max(0, round((end_s - cur.started.start_s) * cur.rate)))
+        if n < len(cur.samples) and end_s < cur.started.end_s:
+            block = max(1, cur.rate // 50)
+            n -= n % block
+        if n > cur.pushed:
+            t = cur.started.start_s + cur.pushed / cur.rate
+            block_samples = cur.samples[cur.pushed:n]
+            if fade_out:
+                k = min(len(block_samples), cur.rate // 100)
+                block_samples = block_samples.copy()
+                block_samples[len(block_samples) - k:] *= np.linspace(1.0, 0.0, k,
+                                                                       dtype=np.float32)
+            for sink in self.sinks:
+                sink(t, block_samples, cur.rate)
+            cur.pushed = n
+
+    def flush(self) -> None:
+        """The session is over: hand the sinks the rest of the sound still playing."""
+        if self._current is not None:
+            self._feed(self._current.started.end_s)
+            self._current = None
 
     def quiet(self, present_s: float) -> bool:
         """Nothing sounding or waiting to be said at ``present_s``."""
@@ -112,6 +171,15 @@ class SessionSound:
 
 
 @dataclass
+class _Playing:
+    started: Started
+    index: int                  # in the scheduler's log
+    samples: Samples
+    rate: int
+    pushed: int = 0             # samples handed to the sinks so far
+
+
+@dataclass
 class SoundTrack:
     """A session's sound rendered to a buffer (no sound card): a sink that keeps each sound at
     its picture time, then mixes them at one rate."""
@@ -120,8 +188,15 @@ class SoundTrack:
     parts: list[tuple[float, Samples, int]] = field(default_factory=list)
 
     def add_audio(self, present_s: float, samples: Samples, rate: int) -> None:
-        """Keep ``samples`` (at ``rate``) to start at ``present_s``."""
-        self.parts.append((present_s, np.asarray(samples, np.float32), rate))
+        """Keep ``samples`` (at ``rate``) to start at ``present_s`` (a block that continues the
+        last part is joined to it)."""
+        block = np.asarray(samples, np.float32)
+        if self.parts:
+            t0, last, r0 = self.parts[-1]
+            if r0 == rate and abs(t0 + len(last) / r0 - present_s) < 0.5 / rate:
+                self.parts[-1] = (t0, np.concatenate([last, block]), r0)
+                return
+        self.parts.append((present_s, block, rate))
 
     def intervals(self) -> list[tuple[float, float]]:
         """(start, end) seconds of each sound, in the order added."""

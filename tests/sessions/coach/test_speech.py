@@ -116,11 +116,16 @@ def test_stage_phrases_safety_setup_checklist_countdown() -> None:
     assert keys(maker.cues(view(0, Stage.SAFETY), 0)) == ["safety"]
     assert keys(maker.cues(view(1, Stage.SAFETY), 1)) == []
     setup = view(2, Stage.SETUP, instruction="Turn side-on to the camera")
-    assert keys(maker.cues(setup, 2)) == ["setup_turn_side_on"]
+    assert keys(maker.cues(setup, 2)) == []                       # once it holds a moment
+    assert keys(maker.cues(setup, 2.6)) == ["setup_turn_side_on"]
     assert keys(maker.cues(setup, 5)) == []                       # not nagging
-    assert keys(maker.cues(setup, 14.5)) == ["setup_turn_side_on"]  # a reminder, long after
+    assert keys(maker.cues(setup, 14.9)) == ["setup_turn_side_on"]  # a reminder, long after
     moved = replace(setup, instruction="Get on your hands and knees")
-    assert keys(maker.cues(moved, 15)) == ["setup_hands_and_knees"]
+    # a flicker between two pieces of advice is not read out
+    for t in (15.0, 15.3, 15.6, 15.9):
+        assert keys(maker.cues(moved if t in (15.0, 15.6) else setup, t)) == []
+    assert keys(maker.cues(moved, 16.0)) == []
+    assert keys(maker.cues(moved, 16.5)) == ["setup_hands_and_knees"]
     not_yet = (CheckItem("Hands under shoulders", False, words.FIX_CUES[Fix.COME_FORWARD]),
                CheckItem("Knees under hips", True))
     start = view(16, Stage.START_POSITION, checklist=not_yet)
@@ -213,3 +218,30 @@ def test_summary_says_how_it_ended_the_count_and_the_advice(
 def test_every_summary_advice_has_its_phrase(reps: list[Rep], warnings: list[MovementWarning],
                                             expected: str) -> None:
     assert advice_phrase(advice_for(reps, warnings, EndReason.TARGET_REPS)) == expected
+
+
+def test_a_warning_cuts_short_a_pacer_cue_but_not_a_stage_line() -> None:
+    s = sched()
+    got = run(s, {0.0: [Cue("pace", PACER, max_wait_s=1)],
+                  0.5: [Cue("warn", WARNING, max_wait_s=5)]}, until=3)
+    assert [k for k, _ in got] == ["pace", "warn"]
+    pace, warn = s.log
+    assert pace.cut and pace.end_s == pytest.approx(0.5)
+    assert warn.start_s >= pace.end_s + 0.1 - 1e-9            # then a breath, then the warning
+    s = sched()
+    run(s, {0.0: [Cue("long", 30, max_wait_s=1)], 0.5: [Cue("warn", WARNING, max_wait_s=5)]},
+        until=5)
+    assert not s.log[0].cut and s.log[1].start_s >= 3.0       # a stage line is finished first
+
+
+def test_cut_only_what_is_playing_and_below_the_bar() -> None:
+    s = sched()
+    s.step(0.0, [Cue("long", ADVICE)])
+    assert s.cut(0.5, below=ADVICE) is None                   # not below the bar
+    assert s.cut(5.0, below=100) is None                      # long finished by then
+    cut = s.cut(1.0, below=STAGE_PRIORITY_BAR)
+    assert cut is not None and cut.end_s == 1.0 and s.log[-1] == cut
+    assert s.playing(1.0) is None and not s.quiet(1.05) and s.quiet(1.2)
+
+
+STAGE_PRIORITY_BAR = 30

@@ -62,7 +62,31 @@ def test_mute_silences_and_forgets_what_was_waiting() -> None:
     assert track.parts == [] and sound.quiet(0.5)
     # unmuted later: what is new is said, the old safety line is not replayed
     sound.update(view(Stage.SETUP, instruction="More light, please"), 1.0)
+    sound.update(view(Stage.SETUP, instruction="More light, please"), 1.6)
     assert [s.key for s in sound.log] == ["setup_more_light"]
+
+
+def test_mute_stops_a_sound_at_once_on_the_speaker_and_the_track() -> None:
+    stopped = threading.Event()
+
+    class Output:
+        def __call__(self, samples: Samples, rate: int) -> None:
+            stopped.wait(5)
+
+        def stop(self) -> None:
+            stopped.set()
+
+    track = SoundTrack()
+    with AudioPlayer(output_factory=Output) as player:
+        sound = SessionSound(player, SoundOptions(), sinks=[track.add_audio])
+        sound.update(view(Stage.SAFETY), 0.0)
+        for t in (0.5, 1.0):
+            sound.update(view(Stage.SAFETY), t)
+        sound.update(view(Stage.SAFETY, muted=True), 1.5)
+        assert stopped.wait(5)
+    sound.flush()
+    assert sound.log[0].cut and sound.log[0].end_s == 1.5
+    assert track.intervals() == [(0.0, 1.5)]
 
 
 def test_no_voice_plays_the_tones_and_no_audio_plays_nothing() -> None:
@@ -70,8 +94,10 @@ def test_no_voice_plays_the_tones_and_no_audio_plays_nothing() -> None:
     sound = SessionSound(None, SoundOptions(voice=False), sinks=[tones.add_audio])
     sound.update(view(Stage.SAFETY), 0.0)
     sound.update(view(Stage.COUNTDOWN, countdown=3, sounds=(Sound.TICK,)), 1.0)
+    sound.flush()
     assert [s.key for s in sound.log] == [tone_key(Sound.TICK)]
     assert len(tones.parts) == 1 and tones.parts[0][2] == SAMPLE_RATE
+    assert len(tones.parts[0][1]) == len(render(Sound.TICK))
     silent = SoundTrack()
     off = SessionSound(None, SoundOptions(enabled=False), sinks=[silent.add_audio])
     off.update(view(Stage.SAFETY), 0.0)

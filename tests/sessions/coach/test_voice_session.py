@@ -16,7 +16,7 @@ from pose.events import WarningKind
 from sessions.coach.audio import AudioPlayer, Samples
 from sessions.coach.demo_body import DEMO_TARGET_REPS
 from sessions.coach.demo_sound import DemoSound, render_demo_sound
-from sessions.coach.speech import PACER_PHRASE, tone_key
+from sessions.coach.speech import PACER_PHRASE, STAGE, tone_key
 from sessions.coach.view import Sound, Stage
 
 FRAME_S = 1 / 30
@@ -109,10 +109,22 @@ def test_too_fast_is_said_in_words_at_once_and_the_words_come_back(sessions_run)
     first_fast = min(times_of(run, lambda v: v.banner is not None
                               and v.banner.kind is WarningKind.TOO_FAST))
     spoken = said(run, "warn_too_fast")
-    assert spoken and 0.0 <= spoken[0] - first_fast <= 1.5   # behind at most one pacer cue
+    assert spoken and 0.0 <= spoken[0] - first_fast <= 0.4   # cuts in, after a breath
     after = [s.key for s in run.log if s.start_s > spoken[0]]
     assert "pacer_back" in after or "pacer_forward" in after   # back in words for a rep
     assert not any(k.startswith("warn_") and k != "warn_too_fast" for k in after)
+
+
+def test_only_lesser_sounds_are_cut_and_only_for_a_warning_or_a_new_stage(sessions_run) -> None:  # type: ignore[no-untyped-def]
+    run = sessions_run[0]
+    cuts = [s for s in run.log if s.cut]
+    assert cuts                                       # the demo has both kinds
+    stage_at = {round(t, 6): v.stage for t, v in run.views}
+    for s in cuts:
+        assert s.priority < STAGE
+        after = next(x for x in run.log if x.start_s > s.end_s)
+        moved = stage_at.get(round(s.end_s, 6)) is not stage_at.get(round(s.start_s, 6))
+        assert after.key.startswith("warn_") or moved, s
 
 
 def test_milestones_follow_the_counted_reps(sessions_run) -> None:  # type: ignore[no-untyped-def]
