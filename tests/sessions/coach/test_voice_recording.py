@@ -4,6 +4,7 @@ the speech and tones where the scheduler says they were played, silence between,
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 import av
@@ -82,7 +83,7 @@ def test_demo_recording_has_the_speech_where_the_cues_are(
     for s in played:                              # sound where the log says
         if s.end_s - s.start_s > 0.1:
             assert rms(s.start_s + 0.03, s.end_s - 0.03) > 0.02, s
-    for a, b in zip(played, played[1:], strict=False):   # and silence between
+    for a, b in pairwise(played):                        # and silence between
         if b.start_s - a.end_s > 0.3:
             assert rms(a.end_s + 0.08, b.start_s - 0.08) < 2e-3, (a, b)
     # the summary's last words are on the recording, to their end
