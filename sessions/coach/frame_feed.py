@@ -27,6 +27,7 @@ class FrameFeed(Protocol):
     """Where the loop gets frames."""
 
     live: bool          # True: a camera, whose ending means the camera was lost
+    lossless: bool      # True: every frame is delivered (nothing is ever dropped)
     dropped: int
     error: BaseException | None
 
@@ -60,6 +61,8 @@ class LatestFrameGrabber:
     ``paced=True`` plays a file at its own frame rate (as a camera would deliver it).
     ``gated=True`` holds the source before its first frame until :meth:`open_gate`.
     """
+
+    lossless = False
 
     def __init__(self, source: Iterable[Frame], *, live: bool, paced: bool = False,
                  gated: bool = False, clock: Clock = time.monotonic) -> None:
@@ -143,6 +146,7 @@ class DirectFeed:
     """Frames straight from an iterator, none dropped (the demo, tests)."""
 
     live = False
+    lossless = True
     dropped = 0
     error: BaseException | None = None
 

@@ -17,6 +17,7 @@ session as interrupted with everything so far saved.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -110,8 +111,9 @@ class Recorder(Protocol):
 class LoopStats:
     """What the loop achieved: frames, frame rate, delay (milliseconds), drops."""
 
-    frames: int = 0
-    dropped: int = 0
+    frames: int = 0              # analysed
+    dropped: int = 0             # stale camera frames never analysed
+    shown: int = 0               # pictures drawn and shown
     wall_s: float = 0.0
     delay_ms: deque[float] = field(default_factory=lambda: deque(maxlen=20_000))
     work_ms: deque[float] = field(default_factory=lambda: deque(maxlen=20_000))
@@ -119,6 +121,10 @@ class LoopStats:
     @property
     def fps(self) -> float:
         return self.frames / self.wall_s if self.wall_s > 0 else 0.0
+
+    @property
+    def shown_fps(self) -> float:
+        return self.shown / self.wall_s if self.wall_s > 0 else 0.0
 
     def percentile(self, values: deque[float], q: float) -> float | None:
         return float(np.percentile(np.asarray(values), q)) if values else None
@@ -129,9 +135,10 @@ class LoopStats:
         w50 = self.percentile(self.work_ms, 50)
         if d50 is None or d95 is None or w50 is None:
             return "no frames processed"
-        return (f"{self.frames} frames in {self.wall_s:.1f} s ({self.fps:.1f} fps), "
-                f"{self.dropped} stale frames dropped; frame-to-cue delay median {d50:.0f} ms, "
-                f"95th percentile {d95:.0f} ms; work per frame median {w50:.1f} ms")
+        return (f"{self.frames} frames in {self.wall_s:.1f} s ({self.fps:.1f} fps analysed, "
+                f"{self.shown_fps:.1f} shown), {self.dropped} stale frames dropped; "
+                f"frame-to-cue delay median {d50:.0f} ms, 95th percentile {d95:.0f} ms; "
+                f"work per frame median {w50:.1f} ms")
 
 
 @dataclass(frozen=True)
@@ -157,6 +164,61 @@ class LoopSettings:
     stall_s: float = 3.0         # a camera giving no frame this long is lost
     auto_continue: bool = False  # leave the safety and summary screens by themselves (demo)
     out_fps: float = 30.0
+    # the model (and analysis, coach, saving, sound) on its own thread while this one draws
+    # and shows the newest result: on 2 cores the next frame's model overlaps this frame's
+    # drawing (see benchmarks/bench_live.py)
+    overlap: bool = False
+
+
+@dataclass(frozen=True)
+class _Analysed:
+    """One frame through the model, analysis and coach, waiting to be drawn."""
+
+    cap: Captured
+    record: PoseRecord
+    view: CoachView
+    started_at: float
+    present_s: float      # when it is shown in a recording (its sounds start then too)
+
+
+class _Mailbox:
+    """One slot from the model thread to the drawing: the newest result wins (stale results are
+    dropped, never queued), or with ``lossless`` the model waits until the slot is taken."""
+
+    def __init__(self, lossless: bool) -> None:
+        self.lossless = lossless
+        self.dropped = 0
+        self.finished = False
+        self.ended_by: EndedBy | None = None
+        self.error: BaseException | None = None
+        self._item: _Analysed | None = None
+        self._cond = threading.Condition()
+
+    def put(self, item: _Analysed, stop: threading.Event) -> None:
+        with self._cond:
+            if self.lossless:
+                self._cond.wait_for(lambda: self._item is None or stop.is_set())
+            elif self._item is not None:
+                self.dropped += 1
+            self._item = item
+            self._cond.notify_all()
+
+    def take(self, timeout_s: float) -> _Analysed | None:
+        """The newest result (None: none in time, or the model has finished)."""
+        with self._cond:
+            self._cond.wait_for(lambda: self._item is not None or self.finished, timeout_s)
+            item, self._item = self._item, None
+            self._cond.notify_all()
+            return item
+
+    def finish(self, ended_by: EndedBy | None, error: BaseException | None = None) -> None:
+        with self._cond:
+            self.ended_by, self.error, self.finished = ended_by, error, True
+            self._cond.notify_all()
+
+    def wake(self) -> None:
+        with self._cond:
+            self._cond.notify_all()
 
 
 class SessionLoop:
@@ -191,6 +253,7 @@ class SessionLoop:
         self.settings = settings or LoopSettings()
         self.clock = clock
         self.stats = LoopStats()
+        self._lock = threading.RLock()    # the analysis, coach and recorder: one thread at a time
         self._present_s = 0.0
         self._present_offset: float | None = None
         self._last_frame: BGRImage | None = None   # the newest camera picture (unmarked)
@@ -203,11 +266,12 @@ class SessionLoop:
         key = self.display.poll_key(wait_ms)
         if key is None:
             return
-        cmd = key_command(key, self.coach.stage)
-        if cmd is Command.END:
-            self._end_of_stream()      # a rep just finished counts before the session ends
-        if cmd is not None:
-            self.coach.command(cmd)
+        with self._lock:
+            cmd = key_command(key, self.coach.stage)
+            if cmd is Command.END:
+                self._end_of_stream()   # a rep just finished counts before the session ends
+            if cmd is not None:
+                self.coach.command(cmd)
 
     def _end_of_stream(self) -> None:
         """The frames stop (source ended, camera lost, key, Ctrl-C): a rep already back at the
@@ -255,31 +319,38 @@ class SessionLoop:
             if stage is Stage.SAFETY and self.feed.error is not None:
                 raise self.feed.error
 
-    def _frame(self, cap: Captured, recorder: Recorder | None) -> CoachView:
+    def _analyse(self, cap: Captured, recorder: Recorder | None) -> _Analysed:
+        """The model, analysis, coach, saving and sounds for one frame."""
         t_work = self.clock()
         frame = cap.frame
         record = self.estimate(frame)
-        analysis = self.analyzer.update(record)
-        view = self.coach.update(frame.t_s, analysis, near_side_visibility(record))
-        self._last_t = frame.t_s
-        if recorder is not None:
-            keep = replace(analysis, rep=view.counted_rep, warnings=view.new_warnings)
-            recorder.update(keep, view.pacer.target if view.pacer is not None else None)
-        if self._present_offset is None:
-            self._present_offset = self._present_s - frame.t_s
-        self._present_s = max(self._present_s, frame.t_s + self._present_offset)
+        with self._lock:
+            analysis = self.analyzer.update(record)
+            view = self.coach.update(frame.t_s, analysis, near_side_visibility(record))
+            self._last_t = frame.t_s
+            if recorder is not None:
+                keep = replace(analysis, rep=view.counted_rep, warnings=view.new_warnings)
+                recorder.update(keep, view.pacer.target if view.pacer is not None else None)
+            if self._present_offset is None:
+                self._present_offset = self._present_s - frame.t_s
+            self._present_s = present_s = max(self._present_s, frame.t_s + self._present_offset)
         self._play(view)
+        self.stats.frames += 1
+        return _Analysed(cap, record, view, t_work, present_s)
+
+    def _present(self, done: _Analysed) -> None:
+        """Draw one analysed frame at the canvas's size and show it."""
+        frame = done.cap.frame
         img, placement = self.letterbox.compose(frame.bgr)
         self._last_frame = frame.bgr
         if self.draw_pose is not None:
-            self.draw_pose(img, record, region=_region(placement))
-        self.overlay.draw(img, view)
-        self.display.show(img, self._present_s)
+            self.draw_pose(img, done.record, region=_region(placement))
+        self.overlay.draw(img, done.view)
+        self.display.show(img, done.present_s)
         now = self.clock()
-        self.stats.frames += 1
-        self.stats.delay_ms.append((now - cap.captured_at) * 1000.0)
-        self.stats.work_ms.append((now - t_work) * 1000.0)
-        return view
+        self.stats.shown += 1
+        self.stats.delay_ms.append((now - done.cap.captured_at) * 1000.0)
+        self.stats.work_ms.append((now - done.started_at) * 1000.0)
 
     # ---- the session -----------------------------------------------------------------------
     def run(self) -> LoopResult:
@@ -341,19 +412,72 @@ class SessionLoop:
                             error, summary)
 
     def _frames(self, recorder: Recorder | None) -> EndedBy:
+        if self.settings.overlap:
+            return self._frames_overlapped(recorder)
         while True:
-            cap = self.feed.get(self.settings.stall_s)
-            if cap is None:
-                if self.feed.error is not None:
-                    raise self.feed.error
-                return "camera_lost" if self.feed.live else "source_ended"
-            self._frame(cap, recorder)
+            ended = self._next(recorder)
+            if isinstance(ended, _Analysed):
+                self._present(ended)
+            elif ended is not None:
+                return ended
             if self.display.interactive:
                 self._keys(1)
             if self.display.closed():
                 return "window_closed"
             if self.coach.stage in (Stage.SUMMARY, Stage.DONE):
                 return "user" if self.coach.end_reason is EndReason.USER else "plan"
+
+    def _next(self, recorder: Recorder | None) -> _Analysed | EndedBy | None:
+        """The next frame analysed, or why the frames ended."""
+        cap = self.feed.get(self.settings.stall_s)
+        if cap is None:
+            if self.feed.error is not None:
+                raise self.feed.error
+            return "camera_lost" if self.feed.live else "source_ended"
+        return self._analyse(cap, recorder)
+
+    def _frames_overlapped(self, recorder: Recorder | None) -> EndedBy:
+        """The model on its own thread; this one draws and shows the newest result (every
+        result when the feed drops nothing: the demo, tests) and answers keys."""
+        box = _Mailbox(lossless=self.feed.lossless)
+        stop = threading.Event()
+
+        def model() -> None:
+            try:
+                while not stop.is_set():
+                    got = self._next(recorder)
+                    if not isinstance(got, _Analysed):
+                        box.finish(got)
+                        return
+                    box.put(got, stop)
+                    with self._lock:
+                        if self.coach.stage in (Stage.SUMMARY, Stage.DONE):
+                            box.finish("user" if self.coach.end_reason is EndReason.USER
+                                       else "plan")
+                            return
+                box.finish(None)
+            except BaseException as exc:  # noqa: BLE001 - raised again on the loop's thread
+                box.finish(None, exc)
+
+        thread = threading.Thread(target=model, name="rocking-model", daemon=True)
+        thread.start()
+        try:
+            while True:
+                done = box.take(0.03)
+                if done is not None:
+                    self._present(done)
+                if self.display.interactive:
+                    self._keys(1)
+                if self.display.closed():
+                    return "window_closed"
+                if done is None and box.finished:
+                    if box.error is not None:
+                        raise box.error
+                    return box.ended_by or "source_ended"
+        finally:
+            stop.set()
+            box.wake()
+            thread.join(self.settings.stall_s + 2.0)
 
     def _result(self, ended_by: EndedBy,
                 status: Literal["completed", "interrupted"] | None,

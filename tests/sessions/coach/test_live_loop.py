@@ -102,9 +102,13 @@ def empty_record(frame: Frame) -> PoseRecord:
     return PoseRecord.empty(frame.t_s, frame.width, frame.height)
 
 
+#: The same tests with the model on its own thread (LoopSettings.overlap).
+OVERLAP = pytest.mark.parametrize("overlap", [False, True], ids=["one-thread", "overlapped"])
+
+
 def make_loop(tmp_path: Path, feed: object, display: object, plan: Plan | None = None,
               estimate: object = empty_record, overlay: CoachOverlay | None = None,
-              ) -> tuple[SessionLoop, SessionStore, list[int]]:
+              overlap: bool = False) -> tuple[SessionLoop, SessionStore, list[int]]:
     store = SessionStore.open(tmp_path / "s.db")
     sid: list[int] = []
     plan = plan or Plan(target_reps=10, tempo=Tempo(4, 3))
@@ -114,14 +118,16 @@ def make_loop(tmp_path: Path, feed: object, display: object, plan: Plan | None =
         start_recording=recorder_factory(store, sid, source="camera", detail="0", plan=plan,
                                          model="full"),
         overlay=overlay, canvas_size=(64, 48),
-        settings=LoopSettings(safety_s=0.2, summary_s=0.2, stall_s=1.0))
+        settings=LoopSettings(safety_s=0.2, summary_s=0.2, stall_s=1.0, overlap=overlap))
     return loop, store, sid
 
 
-def test_camera_failure_mid_session_saves_the_reps_as_interrupted(tmp_path: Path) -> None:
+@OVERLAP
+def test_camera_failure_mid_session_saves_the_reps_as_interrupted(tmp_path: Path,
+                                                                  overlap: bool) -> None:
     feed = LatestFrameGrabber(camera(30.0), live=True)
     display = FakeDisplay()
-    loop, store, sid = make_loop(tmp_path, feed, display)
+    loop, store, sid = make_loop(tmp_path, feed, display, overlap=overlap)
     result = loop.run()
     assert result.ended_by == "camera_lost" and result.status == "interrupted"
     # reps end at 15, 22 and 29 s; the camera stops at 30 s
@@ -134,19 +140,22 @@ def test_camera_failure_mid_session_saves_the_reps_as_interrupted(tmp_path: Path
     assert display.closed_calls >= 1 and display.shown > 100
 
 
-def test_camera_error_is_reported_after_saving(tmp_path: Path) -> None:
+@OVERLAP
+def test_camera_error_is_reported_after_saving(tmp_path: Path, overlap: bool) -> None:
     feed = LatestFrameGrabber(camera(16.0, fail=True), live=True)
-    loop, store, sid = make_loop(tmp_path, feed, FakeDisplay())
+    loop, store, sid = make_loop(tmp_path, feed, FakeDisplay(), overlap=overlap)
     result = loop.run()
     assert isinstance(result.error, SourceError) and result.status == "interrupted"
     with store:
         assert len(store.reps(sid[0])) == 1
 
 
-def test_target_reached_completes_and_shows_the_summary(tmp_path: Path) -> None:
+@OVERLAP
+def test_target_reached_completes_and_shows_the_summary(tmp_path: Path, overlap: bool) -> None:
     feed = DirectFeed(camera(60.0, sleep_s=0.0))
     display = FakeDisplay()
-    loop, store, sid = make_loop(tmp_path, feed, display, Plan(target_reps=2, tempo=Tempo(4, 3)))
+    loop, store, sid = make_loop(tmp_path, feed, display, Plan(target_reps=2, tempo=Tempo(4, 3)),
+                                 overlap=overlap)
     result = loop.run()
     assert result.ended_by == "plan" and result.status == "completed" and result.reps == 2
     assert result.summary_view is not None and result.summary_view.stage is Stage.SUMMARY
@@ -179,9 +188,11 @@ def test_a_recorded_session_never_asks_for_a_key(tmp_path: Path) -> None:
     assert not [t for t in overlay.texts if "Press" in t]
 
 
-def test_window_closed_saves_as_interrupted(tmp_path: Path) -> None:
+@OVERLAP
+def test_window_closed_saves_as_interrupted(tmp_path: Path, overlap: bool) -> None:
     display = FakeDisplay(close_after=400)
-    loop, store, sid = make_loop(tmp_path, DirectFeed(camera(60.0, sleep_s=0.0)), display)
+    loop, store, sid = make_loop(tmp_path, DirectFeed(camera(60.0, sleep_s=0.0)), display,
+                                 overlap=overlap)
     result = loop.run()
     assert result.ended_by == "window_closed" and result.status == "interrupted"
     with store:
@@ -189,14 +200,15 @@ def test_window_closed_saves_as_interrupted(tmp_path: Path) -> None:
         assert row is not None and row.status == "interrupted"
 
 
-def test_ctrl_c_saves_what_was_done(tmp_path: Path) -> None:
+@OVERLAP
+def test_ctrl_c_saves_what_was_done(tmp_path: Path, overlap: bool) -> None:
     def estimate(frame: Frame) -> PoseRecord:
         if frame.t_s >= 23.0:
             raise KeyboardInterrupt
         return empty_record(frame)
 
     loop, store, sid = make_loop(tmp_path, DirectFeed(camera(60.0, sleep_s=0.0)), FakeDisplay(),
-                                 estimate=estimate)
+                                 estimate=estimate, overlap=overlap)
     result = loop.run()
     assert result.ended_by == "ctrl_c" and result.status == "interrupted" and result.reps == 2
     with store:
