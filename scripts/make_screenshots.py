@@ -1,5 +1,7 @@
 """Make the README's screenshots with the tool itself: run the demo session (no camera, nothing
-saved) and keep the frame a little after the first "too fast" warning, and the summary.
+saved) and keep the frame a little after the first "too fast" warning, and the summary. The
+simulated camera gives 640x480 pictures, as most webcams do: the window shows them in proportion
+(bars at the sides), with the coach's text drawn at the window's own 1280x720.
 
     .venv/bin/python scripts/make_screenshots.py [--out docs]
 """
@@ -21,7 +23,8 @@ from sessions.coach.coach import CoachView, Stage  # noqa: E402
 from sessions.coach.demo_body import demo_loop  # noqa: E402
 from sessions.coach.overlay import CoachOverlay, TextBox  # noqa: E402
 
-WARNING_DELAY_FRAMES = 12     # a moment after the banner appears: the pacer has moved on
+CAMERA_SIZE = (640, 480)      # a 4:3 webcam
+WARNING_DELAY_FRAMES = 6      # a moment after the figures appear: the pacer has moved on
 
 
 class RememberingOverlay(CoachOverlay):
@@ -35,9 +38,10 @@ class RememberingOverlay(CoachOverlay):
 
 
 class ScreenshotDisplay:
-    """Keeps the two pictures the README shows; shows nothing."""
+    """Keeps the two pictures the README shows; shows nothing. It stands for the window (so the
+    key hints are drawn), though no key is ever pressed: the demo goes on by itself."""
 
-    interactive = False
+    interactive = True
 
     def __init__(self, overlay: RememberingOverlay) -> None:
         self.overlay = overlay
@@ -49,8 +53,11 @@ class ScreenshotDisplay:
         view = self.overlay.last
         if view is None:
             return
+        # the first "too fast" banner once it tells the rep's real time, a moment later
         if self.warning is None and view.banner is not None and (
-                view.banner.kind is WarningKind.TOO_FAST or self._since_warning is not None):
+                (view.banner.kind is WarningKind.TOO_FAST
+                 and view.banner.detail.startswith("You "))
+                or self._since_warning is not None):
             self._since_warning = (self._since_warning or 0) + 1
             if self._since_warning >= WARNING_DELAY_FRAMES:
                 self.warning = img.copy()
@@ -73,7 +80,8 @@ def main() -> int:
     args = parser.parse_args()
     overlay = RememberingOverlay()
     display = ScreenshotDisplay(overlay)
-    result = demo_loop(display, None, [], paced=False, overlay=overlay).run()
+    result = demo_loop(display, None, paced=False, overlay=overlay,
+                       camera_size=CAMERA_SIZE).run()
     if display.warning is None or display.summary is None:
         print(f"the demo did not show both screens (ended by {result.ended_by})", file=sys.stderr)
         return 1

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import cv2
@@ -62,22 +63,28 @@ class SimulatedBody:
     """Frames of the simulated body that follow the coach: it holds the start position until
     the countdown ends, then rocks. ``estimate`` gives each frame's record (no pose model)."""
 
-    def __init__(self, coach: Coach, paced: bool = False, seed: int = 0) -> None:
+    def __init__(self, coach: Coach, paced: bool = False, seed: int = 0,
+                 camera_size: tuple[int, int] = (WIDTH, HEIGHT)) -> None:
         self.coach = coach
         self.paced = paced
         self.seed = seed
+        self.camera_size = camera_size     # the simulated camera's picture (w, h)
         self._records: dict[int, PoseRecord] = {}
+
+    def _plan(self, plan: sim.Plan) -> sim.Plan:
+        w, h = self.camera_size
+        return replace(plan, width=w, height=h)
 
     def _records_stream(self) -> Iterator[PoseRecord]:
         t_last = 0.0
-        for rec, _ in sim.iter_records(SETUP_PLAN, FPS, self.seed):
+        for rec, _ in sim.iter_records(self._plan(SETUP_PLAN), FPS, self.seed):
             t_last = rec.t_s
             yield rec
             if self.coach.stage is not Stage.SETUP and self.coach.stage not in (
                     Stage.SAFETY, Stage.START_POSITION, Stage.COUNTDOWN):
                 break
         offset = t_last + 1.0 / FPS
-        for rec, _ in sim.iter_records(ROCKING_PLAN, FPS, self.seed + 1):
+        for rec, _ in sim.iter_records(self._plan(ROCKING_PLAN), FPS, self.seed + 1):
             if self.coach.stage in (Stage.SUMMARY, Stage.DONE):
                 return
             yield PoseRecord(rec.t_s + offset, rec.width, rec.height, rec.image,
@@ -147,15 +154,17 @@ DEMO_PLAN = Plan(target_reps=DEMO_TARGET_REPS, target_duration_s=5 * 60.0, tempo
 def demo_loop(display: Display, start_recording: Callable[[], Recorder] | None, *,
               paced: bool, audio: AudioPlayer | None = None,
               sound: SoundOptions | None = None,
-              overlay: CoachOverlay | None = None) -> SessionLoop:
+              overlay: CoachOverlay | None = None,
+              camera_size: tuple[int, int] = (WIDTH, HEIGHT)) -> SessionLoop:
     """The demo session's loop: the simulated body (following :data:`DEMO_PLAN`), the real
-    analysis, coach and overlay; ``start_recording`` starts the saved session."""
+    analysis, coach and overlay; ``start_recording`` starts the saved session. The simulated
+    camera gives ``camera_size`` pictures, shown in proportion in a WIDTH x HEIGHT canvas."""
     from pose.analysis.analyzer import MovementAnalyzer
     from sessions.coach.frame_feed import DirectFeed
     from sessions.coach.live_loop import LoopSettings, SessionLoop
 
     coach = Coach(DEMO_PLAN, CoachSettings(summary_hold_s=None))
-    body = SimulatedBody(coach, paced=paced)
+    body = SimulatedBody(coach, paced=paced, camera_size=camera_size)
     return SessionLoop(
         feed=DirectFeed(body.frames()), estimate=body.estimate, analyzer=MovementAnalyzer(),
         coach=coach, display=display, start_recording=start_recording, audio=audio,
