@@ -192,6 +192,7 @@ ADVICE_PHRASE: tuple[tuple[str, str], ...] = (
     ("well done", "advice_well_done"),
 )
 RHYTHM_WARNINGS = (WarningKind.TOO_FAST, WarningKind.JERKY)
+_ORDER = list(Stage)           # the stages in the order a session goes through them
 
 
 def advice_phrase(advice: str) -> str | None:
@@ -244,14 +245,19 @@ class CueMaker:
         self.phrase_s = phrase_s or (lambda _key: 1.5)
         self._m = _Memory()
         self.stage_changed = False
+        self.stage_advanced = False
 
     def cues(self, view: CoachView, t_s: float) -> list[Cue]:
         """The cues this frame gives rise to at time ``t_s``; ``stage_changed`` tells when the
-        session has just moved to another stage (what waits from the last one is stale)."""
+        session has just moved to another stage (what waits from the last one is stale), and
+        ``stage_advanced`` when it moved on (advice still playing no longer applies; going
+        back, as from the start position to the set-up, it still may)."""
         m, cfg = self._m, self.settings
         out: list[Cue] = []
         entered = view.stage is not m.stage
         self.stage_changed = entered and m.stage is not None
+        self.stage_advanced = (self.stage_changed and m.stage is not None
+                               and _ORDER.index(view.stage) > _ORDER.index(m.stage))
         m.stage = view.stage
         tones = [s for s in view.sounds]
         if not self.voice:

@@ -104,9 +104,10 @@ class SessionSound:
         if view.muted:                       # m: silence now, forget what waited
             self.scheduler.clear(present_s)
             self.scheduler.cut(present_s, below=10**6)
-        elif self.cues.stage_changed:        # what waited, or advice playing, is out of date
+        elif self.cues.stage_changed:        # what waited is out of date
             self.scheduler.clear(present_s)
-            self.scheduler.cut(present_s, below=STAGE)
+            if self.cues.stage_advanced:     # and so is advice still playing
+                self.scheduler.cut(present_s, below=STAGE)
         started = [] if view.muted else self.scheduler.step(present_s, cues)
         self._follow_cuts()
         for s in started:

@@ -162,3 +162,21 @@ def test_resampling_for_the_device_keeps_length_and_pitch(rate: int, to_rate: in
     spectrum = np.abs(np.fft.rfft(y * np.hanning(len(y))))
     peak_hz = np.fft.rfftfreq(len(y), 1 / to_rate)[int(np.argmax(spectrum))]
     assert peak_hz == pytest.approx(440, abs=2)
+
+
+def test_moving_on_cuts_advice_that_no_longer_applies_going_back_does_not() -> None:
+    def advice_then(stage: Stage) -> bool:
+        sound = SessionSound(None, SoundOptions())
+        setup = view(Stage.SETUP, instruction="Get on your hands and knees")
+        sound.update(setup, 0.0)
+        sound.update(setup, 0.6)                         # said once it held 0.5 s
+        sound.update(view(stage), 1.0)
+        return sound.log[0].cut
+
+    assert advice_then(Stage.START_POSITION)             # done: cut short
+    sound = SessionSound(None, SoundOptions())
+    start = view(Stage.START_POSITION)
+    sound.update(view(Stage.SETUP, instruction="Get on your hands and knees"), 0.0)
+    sound.update(start, 0.5)                             # "hands under your shoulders, ..."
+    sound.update(view(Stage.SETUP, instruction="Get on your hands and knees"), 1.0)
+    assert sound.log[0].key == "start_position" and not sound.log[0].cut   # still applies
