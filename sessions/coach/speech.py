@@ -2,16 +2,17 @@
 
 Pure: no clock, no audio. Cues come in with the time; what to start comes out.
 
-    CueMaker.cues(view)            the coach's view-model -> cues (phrases and tones)
+    CueMaker.cues(view, t)         the coach's view-model -> cues (phrases and tones)
     SpeechScheduler.step(t, cues)  cues + time -> what starts now (at most one sound at a time)
 
 The policy, in one place:
 - one sound at a time: nothing starts until the last one has finished (and a short breath);
 - the most important first: a waiting warning goes before a pacer cue, which goes before advice;
-- a warning cuts short a pacer cue, advice or a milestone that is playing, and moving to another
-  stage cuts short advice left over from the last one (it no longer applies); nothing else is
-  cut, and what is cut stops at once: still one sound at a time;
-- a cue that cannot start in time is dropped (a pacer cue 0.6 s late is worse than none);
+- a warning cuts short a pacer cue, advice or a milestone that is playing, and moving on to a
+  later stage cuts short advice left over from the last one (it no longer applies); nothing
+  else is cut, and what is cut stops at once: still one sound at a time;
+- a cue that cannot start in time is dropped (a pacer cue 0.4 s late is worse than none), and
+  what waited from the last stage is dropped on a change of stage;
 - the same cue is not repeated within its gap (a few seconds), and a cue already waiting is not
   queued twice;
 - silence while the person does it right: after the first reps the pacer is tones only, until
@@ -259,7 +260,7 @@ class CueMaker:
         self.stage_advanced = (self.stage_changed and m.stage is not None
                                and _ORDER.index(view.stage) > _ORDER.index(m.stage))
         m.stage = view.stage
-        tones = [s for s in view.sounds]
+        tones = list(view.sounds)
         if not self.voice:
             out.extend(self._tone(s) for s in tones)
             return out
