@@ -545,14 +545,22 @@ def run_delete(args: argparse.Namespace) -> int:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    """`rocking import FILE`."""
-    from sessions.history.recorder import load_fallback
+    """`rocking import FILE`: every field checked first, then one transaction; a file
+    imported before is recognised (by its SHA-256) and adds nothing."""
+    from sessions.history.recorder import read_fallback
     from sessions.history.review import plural
+    from sessions.history.store import AlreadyImported
 
-    data = load_fallback(args.file)
-    with _open(args, create=True) as store:
-        assert store is not None
-        sid = store.import_session(data)
+    data, sha256 = read_fallback(args.file)
+    try:
+        with _open(args, create=True) as store:
+            assert store is not None
+            sid = store.import_session(data, content_hash=sha256)
+    except AlreadyImported as done:
+        print_line(json.dumps({"session_id": done.session_id, "already_imported": True})
+                   if args.json else f"{printable(args.file)} was already imported as session "
+                   f"{done.session_id}; nothing added.")
+        return 0
     print_line(json.dumps({"session_id": sid}) if args.json
                else f"Imported {printable(args.file)} as session {sid} "
                f"({plural(len(data.reps), 'rep')}).")

@@ -300,23 +300,24 @@ def _write_private_json(path: Path, doc: dict[str, Any]) -> bool:
     return True
 
 
-def load_fallback(path: Path) -> SessionData:
-    """Read a fallback file written by the recorder; raise StoreError if it is not one."""
-    from sessions.history.store import session_from_json
+def read_fallback(path: Path) -> tuple[SessionData, str]:
+    """Read a fallback file written by the recorder, every field checked (see
+    sessions.history.session_file), and the SHA-256 of its bytes; raise StoreError if it is
+    not one."""
+    from sessions.history.session_file import parse_session, read_session_file
 
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise StoreError(f"cannot read {path}: {exc.strerror}") from exc
-    except ValueError as exc:
-        raise StoreError(f"{path} is not a rocking session file (not JSON: {exc})") from exc
-    if not isinstance(doc, dict) or doc.get("format") != JSON_FORMAT:
+    doc, sha256 = read_session_file(path)
+    if doc.get("format") != JSON_FORMAT:
         raise StoreError(f"{path} is not a rocking session file (no \"format\": "
                          f"\"{JSON_FORMAT}\")")
-    try:
-        return session_from_json(doc["session"])
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise StoreError(f"{path} is not a rocking session file ({exc!r})") from exc
+    if "session" not in doc:
+        raise StoreError(f"{path} is not a valid rocking session file: it holds no session")
+    return parse_session(doc["session"], path), sha256
 
 
-__all__ = ["SessionMeta", "SessionRecorder", "StoreObserver", "load_fallback"]
+def load_fallback(path: Path) -> SessionData:
+    """The session in a fallback file written by the recorder (see :func:`read_fallback`)."""
+    return read_fallback(path)[0]
+
+
+__all__ = ["SessionMeta", "SessionRecorder", "StoreObserver", "load_fallback", "read_fallback"]

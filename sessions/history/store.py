@@ -78,6 +78,16 @@ class StoreError(UserError):
     exit_code = 3
 
 
+class AlreadyImported(StoreError):
+    """The file was imported before, as session ``session_id``: nothing was added."""
+
+    exit_code = 0
+
+    def __init__(self, session_id: int) -> None:
+        super().__init__(f"already imported as session {session_id}")
+        self.session_id = session_id
+
+
 # --- schema -------------------------------------------------------------------------------------
 # MIGRATIONS[i] takes a file from user_version i to i + 1. Never edit a released step: add one.
 _V1 = """
@@ -695,7 +705,11 @@ class SessionStore:
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction (taken at once, so a busy file fails here, not halfway)."""
+        """One write transaction (taken at once, so a busy file fails here, not halfway).
+        Inside another one (import_session), part of it: all or nothing together."""
+        if self._conn.in_transaction:
+            yield self._conn
+            return
         self._conn.execute("BEGIN IMMEDIATE")
         try:
             yield self._conn
@@ -813,15 +827,29 @@ class SessionStore:
             cur = c.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
             return cur.rowcount > 0
 
-    def import_session(self, data: SessionData) -> int:
-        """Store a whole session read elsewhere (a JSON fallback file); return its new id."""
+    def import_session(self, data: SessionData, *, content_hash: str | None = None) -> int:
+        """Store a whole session read elsewhere (a JSON fallback file) in one transaction (all
+        or nothing); return its new id. ``content_hash`` (the file's SHA-256) is kept in the
+        session's settings as ``imported_from``; a file imported before raises
+        :class:`AlreadyImported` and adds nothing."""
         row = data.session
-        meta = replace(row.meta, started_at=row.started_at)
-        sid = self.start_session(meta)
-        self.append(sid, reps=data.reps, warnings=data.warnings, posture=data.posture,
-                    samples=data.samples, heartbeat=False)
+        settings = dict(row.meta.settings)
+        if content_hash is not None:
+            settings["imported_from"] = {"sha256": content_hash}
+        meta = replace(row.meta, started_at=row.started_at, settings=settings)
         status: Status = "completed" if row.status == "completed" else "interrupted"
-        self.finish_session(sid, status, row.ended_at)
+        with self._errors(), self._write() as c:
+            if content_hash is not None:
+                found = c.execute(
+                    "SELECT id FROM sessions WHERE json_valid(settings_json) AND "
+                    "json_extract(settings_json, '$.imported_from.sha256') = ? LIMIT 1",
+                    (content_hash,)).fetchone()
+                if found is not None:
+                    raise AlreadyImported(int(found[0]))
+            sid = self.start_session(meta)
+            self.append(sid, reps=data.reps, warnings=data.warnings, posture=data.posture,
+                        samples=data.samples, heartbeat=False)
+            self.finish_session(sid, status, row.ended_at)
         return sid
 
     # -- reading
