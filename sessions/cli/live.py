@@ -26,7 +26,7 @@ from sessions.output.private_files import printable
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from pose.estimation.sources import Frame
+    from pose.estimation.sources import CameraSource, Frame
     from sessions.coach.frame_feed import LatestFrameGrabber
 
 log = logging.getLogger(__name__)
@@ -142,7 +142,7 @@ def live(args: argparse.Namespace) -> int:
     from pose.estimation import model_files
     from pose.estimation.estimator import PoseEstimator
     from pose.estimation.model_files import ModelError
-    from pose.estimation.sources import CameraSource, FrameSource, SourceError, VideoFileSource
+    from pose.estimation.sources import FrameSource, SourceError, VideoFileSource
     from sessions.coach.coach import Coach
     from sessions.coach.frame_feed import opened
     from sessions.coach.live_loop import SessionLoop
@@ -154,7 +154,7 @@ def live(args: argparse.Namespace) -> int:
     display_check(args)
     try:
         source: FrameSource = (VideoFileSource(args.video) if args.video is not None
-                               else CameraSource(args.camera, *CANVAS_SIZE, fps=CAMERA_FPS))
+                               else camera_source(args.camera))
         model = model_files.resolve(args.model, show_progress=True)
         frames = opened(source)      # the camera or file opens now, errors come first
     except (SourceError, ModelError) as exc:
@@ -183,6 +183,14 @@ def live(args: argparse.Namespace) -> int:
         result = loop.run()
         return report(result, sid[0] if sid else None, args.out,
                       lost=bool(made) and made[0].lost, db=db_option(args))
+
+
+def camera_source(index: int) -> CameraSource:
+    """The webcam, asked for the canvas's 1280x720 at 30 fps (it gives what it can: the picture
+    is shown in proportion whatever its size)."""
+    from pose.estimation.sources import CameraSource
+
+    return CameraSource(index, *CANVAS_SIZE, fps=CAMERA_FPS)
 
 
 def make_feed(frames: Iterable[Frame], is_camera: bool) -> LatestFrameGrabber:

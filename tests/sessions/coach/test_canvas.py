@@ -4,6 +4,7 @@ placement itself and in a whole recorded session."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
 import cv2
 import numpy as np
@@ -90,3 +91,47 @@ def test_a_recorded_session_keeps_the_camera_picture_round(size: tuple[int, int]
     # a frame of the set-up stage (after the dimmed safety screen)
     bw, bh = magenta_box(pictures[len(pictures) // 2])
     assert bw / bh == pytest.approx(1.0, abs=0.08), (bw, bh)
+
+
+class FakeCapture:
+    """A webcam through OpenCV that only does 640x480 at 30 fps, whatever it is asked for."""
+
+    asked: ClassVar[dict[int, float]] = {}
+
+    def __init__(self, index: int) -> None:
+        self.index, self.left = index, 3
+
+    def isOpened(self) -> bool:
+        return True
+
+    def set(self, prop: int, value: float) -> bool:
+        FakeCapture.asked[prop] = value
+        return True
+
+    def get(self, prop: int) -> float:
+        return {cv2.CAP_PROP_FRAME_WIDTH: 640.0, cv2.CAP_PROP_FRAME_HEIGHT: 480.0,
+                cv2.CAP_PROP_FPS: 30.0}.get(prop, 0.0)
+
+    def read(self) -> tuple[bool, np.ndarray | None]:
+        self.left -= 1
+        return (True, circle_picture(640, 480)) if self.left >= 0 else (False, None)
+
+    def release(self) -> None:
+        pass
+
+
+def test_the_camera_is_asked_for_1280x720_at_30_and_what_it_gives_is_kept_in_proportion(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from pose.estimation import sources
+    from sessions.cli.live import camera_source
+
+    FakeCapture.asked = {}
+    monkeypatch.setattr(sources.cv2, "VideoCapture", FakeCapture)
+    frames = list(camera_source(0))
+    assert FakeCapture.asked == {cv2.CAP_PROP_FRAME_WIDTH: 1280, cv2.CAP_PROP_FRAME_HEIGHT: 720,
+                                 cv2.CAP_PROP_FPS: 30.0}
+    assert [f.bgr.shape for f in frames] == [(480, 640, 3)] * 3      # what it gives
+    canvas, p = Letterbox().compose(frames[0].bgr)
+    assert canvas.shape == (720, 1280, 3) and (p.x, p.w, p.h) == (160, 960, 720)
+    bw, bh = magenta_box(canvas)
+    assert bw / bh == pytest.approx(1.0, abs=0.03)
