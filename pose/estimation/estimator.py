@@ -30,7 +30,7 @@ from pose.record import N_LANDMARKS, PoseRecord
 
 log = logging.getLogger(__name__)
 
-MAX_PEOPLE = 2  # ask MediaPipe for this many, then follow one (see pose/person_tracking.py)
+MAX_PEOPLE = 2  # look for this many while (re)acquiring, then follow one (see below)
 
 
 class LandmarkLike(Protocol):
@@ -81,8 +81,56 @@ def records_from_result(result: Any, t_s: float, width: int, height: int) -> lis
     ]
 
 
+#: A search must find the followed person in this many frames in a row before one person is
+#: tracked alone (MediaPipe's own tracking then skips the person detector).
+LOCK_FRAMES = 3
+#: After the single-person tracker showed someone else, search this long before trying it again.
+RETRY_S = 1.0
+
+
+class _Landmarker:
+    """One MediaPipe PoseLandmarker in VIDEO mode with its own increasing timestamps."""
+
+    def __init__(self, options: Any, num_poses: int) -> None:
+        from mediapipe.tasks.python import vision
+
+        options.num_poses = num_poses
+        with native_stderr_to_log(log):
+            self.landmarker = vision.PoseLandmarker.create_from_options(options)
+        self.last_ms = -1
+        self.people_seen = 0
+
+    def detect(self, image: Any, ms: int, t_s: float, width: int, height: int
+               ) -> list[PoseRecord]:
+        """Everyone found in ``image``, stamped ``ms`` (kept increasing) and ``t_s``."""
+        ms = max(ms, self.last_ms + 1)
+        self.last_ms = ms
+        if self.people_seen == 0:
+            # The native layer logs once on the first detection and once on the first person
+            # found; capture until then (cheap), then run bare.
+            with native_stderr_to_log(log):
+                result = self.landmarker.detect_for_video(image, ms)
+        else:
+            result = self.landmarker.detect_for_video(image, ms)
+        people = records_from_result(result, t_s, width, height)
+        self.people_seen += len(people)
+        return people
+
+    def close(self) -> None:
+        with native_stderr_to_log(log):
+            self.landmarker.close()
+
+
 class PoseEstimator:
-    """PoseLandmarker in VIDEO mode following one person; a context manager."""
+    """PoseLandmarker in VIDEO mode following one person; a context manager.
+
+    With ``max_people`` > 1 it looks for that many people only while (re)acquiring: a search
+    landmarker (``num_poses=max_people``, which runs the person detector on every frame) until
+    the person to follow is found (``pose.person_tracking``) in ``LOCK_FRAMES`` frames in a row,
+    then a single-person landmarker that MediaPipe tracks from frame to frame, as cheap as a bare
+    one-person loop. When that one loses the person or shows someone else, the same frame is
+    searched again, so a passer-by is never followed.
+    """
 
     def __init__(
         self,
@@ -99,26 +147,39 @@ class PoseEstimator:
         self.max_people = max_people
         self._confidences = (min_detection_confidence, min_presence_confidence,
                              min_tracking_confidence)
-        self._landmarker: Any = None
+        self._tracker: _Landmarker | None = None
+        self._search: _Landmarker | None = None
+        self._tracking = False
+        self._found = 0
+        self._retry_after = -np.inf
         self._last_ms = -1
-        self._people_seen = 0
         self.follower = PersonFollower()
+        #: frames run through the search landmarker / the single-person tracker
+        self.search_frames = 0
+        self.track_frames = 0
 
     def __enter__(self) -> PoseEstimator:
         from mediapipe.tasks.python import BaseOptions, vision
 
         detection, presence, tracking = self._confidences
-        options = vision.PoseLandmarkerOptions(
-            base_options=BaseOptions(model_asset_buffer=self.model.data),
-            running_mode=vision.RunningMode.VIDEO,
-            num_poses=self.max_people,
-            min_pose_detection_confidence=detection,
-            min_pose_presence_confidence=presence,
-            min_tracking_confidence=tracking,
-        )
-        with native_stderr_to_log(log):
-            self._landmarker = vision.PoseLandmarker.create_from_options(options)
-        log.debug("pose landmarker ready (%s model, up to %d people)",
+
+        def options() -> Any:
+            return vision.PoseLandmarkerOptions(
+                base_options=BaseOptions(model_asset_buffer=self.model.data),
+                running_mode=vision.RunningMode.VIDEO,
+                min_pose_detection_confidence=detection,
+                min_pose_presence_confidence=presence,
+                min_tracking_confidence=tracking,
+            )
+
+        try:
+            self._tracker = _Landmarker(options(), 1)
+            if self.max_people > 1:
+                self._search = _Landmarker(options(), self.max_people)
+        except BaseException:
+            self.close()
+            raise
+        log.debug("pose landmarker ready (%s model, up to %d people when searching)",
                   self.model.variant.name, self.max_people)
         return self
 
@@ -131,19 +192,20 @@ class PoseEstimator:
         self.close()
 
     def close(self) -> None:
-        if self._landmarker is not None:
-            with native_stderr_to_log(log):
-                self._landmarker.close()
-            self._landmarker = None
+        for lm in (self._tracker, self._search):
+            if lm is not None:
+                lm.close()
+        self._tracker = self._search = None
 
     def _timestamp_ms(self, t_s: float) -> int:
+        """The millisecond stamp of a frame: its own time, always increasing."""
         ms = max(round(t_s * 1000.0), self._last_ms + 1)
         self._last_ms = ms
         return ms
 
     def detect(self, t_s: float, bgr: np.ndarray) -> PoseRecord:
         """The followed person in one BGR frame at time ``t_s`` (an empty record if none)."""
-        if self._landmarker is None:
+        if self._tracker is None:
             raise ValueError("PoseEstimator is not open: use it in a `with` block")
         import mediapipe as mp
 
@@ -151,17 +213,26 @@ class PoseEstimator:
         rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
         ms = self._timestamp_ms(t_s)
-        if self._people_seen == 0:
-            # The native layer logs once on the first detection and once on the first person
-            # found; capture until then (cheap), then run bare.
-            with native_stderr_to_log(log):
-                result = self._landmarker.detect_for_video(image, ms)
-        else:
-            result = self._landmarker.detect_for_video(image, ms)
-        people = records_from_result(result, t_s, width, height)
-        self._people_seen += len(people)
-        chosen = self.follower.choose(people)
-        return chosen if chosen is not None else PoseRecord.empty(t_s, width, height)
+        if self._search is None or self._tracking:
+            self.track_frames += 1
+            people = self._tracker.detect(image, ms, t_s, width, height)
+            chosen = self.follower.choose(people)
+            if chosen is not None or self._search is None:
+                return chosen if chosen is not None else PoseRecord.empty(t_s, width, height)
+            # lost, or someone else in the followed person's place: search this frame too
+            self._tracking, self._found = False, 0
+            if people:
+                self._retry_after = t_s + RETRY_S
+            log.debug("%.2f s: searching for the followed person again", t_s)
+        self.search_frames += 1
+        chosen = self.follower.choose(self._search.detect(image, ms, t_s, width, height))
+        if chosen is None:
+            self._found = 0
+            return PoseRecord.empty(t_s, width, height)
+        self._found += 1
+        if self._found >= LOCK_FRAMES and t_s >= self._retry_after:
+            self._tracking = True
+        return chosen
 
     def process(self, frame: Frame) -> PoseRecord:
         """``detect`` for a Frame from pose.estimation.sources."""

@@ -9,8 +9,11 @@ probes it (a video must really decode a frame) so errors surface before any work
 from __future__ import annotations
 
 import logging
+import os
+import queue
+import threading
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -22,6 +25,12 @@ from numpy.typing import NDArray
 from pose.estimation.native_output import NativeStderrCapture, native_stderr_to_log
 
 log = logging.getLogger(__name__)
+
+# FFmpeg (inside OpenCV) prints complaints about damaged frames ("overread 8") straight to fd 2,
+# which can only be captured from the main thread, and videos are decoded ahead on a worker
+# thread (``read_ahead``): ask OpenCV to keep FFmpeg quiet instead (read when the first video
+# opens; a value the user set is kept). A damaged or cut-off file is reported by the tool itself.
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"})
 MIN_FPS, MAX_FPS = 1.0, 1000.0  # a stated frame rate outside this is not believed
@@ -235,6 +244,57 @@ class CameraSource:
                 index += 1
         finally:
             cap.release()
+
+
+_END = object()
+
+
+def read_ahead(frames: Iterable[Frame], depth: int = 2) -> Generator[Frame, None, None]:
+    """The same frames, decoded up to ``depth`` ahead on a worker thread while the caller works
+    on the current one (video decoding and the pose model then share the machine's cores).
+
+    What the source raises is raised here, in order; closing this generator early stops the worker
+    and closes the source (releasing its file) on the worker's thread.
+    """
+    slots: queue.Queue[object] = queue.Queue(maxsize=max(depth, 1))
+    stop = threading.Event()
+
+    def put(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                slots.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def work() -> None:
+        it = iter(frames)
+        try:
+            for frame in it:
+                if not put(frame):
+                    break
+        except BaseException as exc:  # noqa: BLE001 - re-raised on the caller's thread
+            put(exc)
+        finally:
+            close = getattr(it, "close", None)
+            if close is not None:
+                close()
+            put(_END)
+
+    worker = threading.Thread(target=work, name="rocking-decode", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = slots.get()
+            if item is _END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+        worker.join()
 
 
 def open_source(spec: str | Path) -> FrameSource:

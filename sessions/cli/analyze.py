@@ -20,7 +20,14 @@ from typing import Any, Protocol
 
 from pose.estimation import model_files
 from pose.estimation.model_files import ModelError
-from pose.estimation.sources import IMAGE_SUFFIXES, Frame, FrameSource, SourceError, open_source
+from pose.estimation.sources import (
+    IMAGE_SUFFIXES,
+    Frame,
+    FrameSource,
+    SourceError,
+    open_source,
+    read_ahead,
+)
 from pose.events import FrameAnalysis
 from pose.record import PoseRecord
 from sessions.cli.analyze_report import base_report, merge, summary_lines
@@ -180,7 +187,8 @@ def run_pipeline(
     """Estimate every frame and pass it through the observers; returns the frame counts."""
     counter = PoseCounter()
     chain: list[FrameObserver] = [counter, *observers]
-    for frame in source:
+    frames = source if source.is_still else read_ahead(source)   # decode while the model works
+    for frame in frames:
         step = Step(frame, estimator.process(frame))
         for observer in chain:
             observer.observe(step)

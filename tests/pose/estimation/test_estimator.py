@@ -251,3 +251,36 @@ def test_two_people_in_view_follows_the_larger_one(
     for rec in records:
         centre_x = float(np.nanmean(rec.image[:, 0]))
         assert (centre_x > 0.5) is big_is_right
+
+
+@pytest.mark.slow
+def test_a_second_person_passing_by_is_never_followed(realdata: Path, pose_model: ModelBytes
+                                                      ) -> None:
+    """The person on hands and knees alone, then someone else in view beside them, then only the
+    other one for half a second (the first is hidden), then both, then the first alone: the
+    other person is never followed, and the first is tracked alone once found (the
+    multi-person search runs only while acquiring)."""
+    import cv2
+
+    def fit(name: str, height: int) -> np.ndarray:
+        img = cv2.imread(str(realdata / "images" / name))
+        assert img is not None
+        return cv2.resize(img, (round(height * img.shape[1] / img.shape[0]), height))
+
+    person, passer = fit("q_prozhekt_tabletop2_side.jpg", 420), fit("n_strete_standing_side.jpg",
+                                                                     380)
+    width = person.shape[1] + passer.shape[1] + 40
+    blank = np.full((480, width, 3), 255, np.uint8)
+    alone, both, other = blank.copy(), blank.copy(), blank.copy()
+    alone[40:460, : person.shape[1]] = both[40:460, : person.shape[1]] = person
+    both[80:460, person.shape[1] + 40:] = other[80:460, person.shape[1] + 40:] = passer
+    frames = [alone] * 15 + [both] * 15 + [other] * 15 + [both] * 15 + [alone] * 15
+    with PoseEstimator(pose_model, max_people=2) as estimator:
+        records = [estimator.detect(i / 30, img) for i, img in enumerate(frames)]
+        assert estimator.track_frames > 2 * estimator.search_frames
+    split = person.shape[1] / width
+    for i, rec in enumerate(records):
+        if 30 <= i < 45:
+            assert not rec.has_person, i          # only the other person in view: nobody
+        else:
+            assert rec.has_person and float(np.nanmax(rec.image[:, 0])) < split + 0.05, i
