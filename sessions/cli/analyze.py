@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pose.estimation import model_files
 from pose.estimation.model_files import ModelError
@@ -34,6 +34,9 @@ from sessions.cli.analyze_report import base_report, merge, summary_lines
 from sessions.cli.options import add_db_option, add_model_options
 from sessions.errors import UserError
 from sessions.output.private_files import printable
+
+if TYPE_CHECKING:
+    from sessions.output.video_writer import VideoWriter
 
 PROGRESS_EVERY = 10  # frames between progress-bar refreshes
 
@@ -80,43 +83,40 @@ class PoseCounter:
 
 
 class SkeletonWriter:
-    """Writes each frame with the skeleton drawn: an mp4 video, or one image for a still."""
+    """Writes each frame with the skeleton drawn: a video (the one video writer: H.264, each
+    frame at its own time in the source, no sound), or one image for a still."""
 
     def __init__(self, path: Path, fps: float, inputs: Sequence[str | Path] = ()) -> None:
         self.path = path
         self.inputs = tuple(inputs)  # never written over (see check_out_path)
         self.fps = fps if fps > 0 else 1.0
         self.as_image = path.suffix.lower() in IMAGE_SUFFIXES
-        self._writer: Any = None
+        self._video: VideoWriter | None = None
         self._last: Any = None
 
     def __enter__(self) -> SkeletonWriter:
+        if not self.as_image:
+            from sessions.output.video_writer import VideoWriter
+
+            self._video = VideoWriter(self.path, self.fps, inputs=self.inputs)
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
     def observe(self, step: Step) -> None:
-        import cv2
-
         from sessions.coach.skeleton import draw_skeleton
 
         drawn = draw_skeleton(step.frame.bgr.copy(), step.record)
-        if self.as_image:
+        if self._video is not None:
+            self._video.write(drawn, step.frame.t_s)
+        else:
             self._last = drawn
-            return
-        if self._writer is None:
-            size = (step.frame.width, step.frame.height)
-            self._writer = cv2.VideoWriter(str(self.path), cv2.VideoWriter.fourcc(*"mp4v"),
-                                           self.fps, size)
-            if not self._writer.isOpened():
-                raise UserError(f"cannot write video {self.path}")
-        self._writer.write(drawn)
 
     def close(self) -> None:
-        if self._writer is not None:
-            self._writer.release()
-            self._writer = None
+        if self._video is not None:
+            video, self._video = self._video, None
+            video.close()
         if self._last is not None:
             import cv2
 

@@ -164,7 +164,8 @@ def live(args: argparse.Namespace) -> int:
     with contextlib.ExitStack() as stack:
         store = stack.enter_context(SessionStore.open(args.db))
         estimator = stack.enter_context(PoseEstimator(model, max_people=args.people))
-        display = open_display(args.headless, args.out, args.fullscreen, source.fps)
+        display = open_display(args.headless, args.out, args.fullscreen, source.fps,
+                               inputs=[args.video])
         stack.callback(display.close)
         audio = make_audio(args.no_audio)
         stack.callback(audio.close)
@@ -205,6 +206,10 @@ def display_check(args: argparse.Namespace) -> None:
     """Fail early, before any model loads, when the session could not be shown or recorded."""
     if args.headless and args.out is None:
         raise UserError("--headless needs --out FILE.mp4 (where to record the session)")
+    if args.out is not None:
+        from sessions.output.video_writer import check_output
+
+        check_output(args.out, [getattr(args, "video", None)])   # never over what is read
     if not args.headless:
         problem = display_problem()
         if problem is not None:

@@ -3,11 +3,11 @@ time, or both; and whether a window can be opened here at all."""
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import ctypes.util
 import os
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Protocol
 
@@ -16,6 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sessions.errors import UserError
+from sessions.output.video_writer import VideoWriter
 
 BGRImage = NDArray[np.uint8]
 NO_DISPLAY = ("no display to show the session on{why}: run with --headless --out FILE.mp4 to "
@@ -73,38 +74,29 @@ class WindowDisplay:
 
 
 class VideoDisplay:
-    """Records the annotated session to a video file in real time: each picture is repeated
-    until the next one is due, so dropped frames do not speed the recording up."""
+    """Records the annotated session, with its sounds, to a video file as it happens (see
+    ``sessions.output.video_writer``): each picture at its time on the session's clock, so
+    dropped frames do not speed the recording up; a crash leaves it playable up to then."""
 
     interactive = False
 
-    def __init__(self, path: Path, fps: float = 30.0) -> None:
+    def __init__(self, path: Path, fps: float = 30.0,
+                 inputs: Iterable[Path | str | None] = ()) -> None:
         self.path = path
         self.fps = fps
-        self.frames = 0
-        self._writer: cv2.VideoWriter | None = None
-        self._size: tuple[int, int] | None = None
+        self._writer = VideoWriter(path, fps, audio=True, inputs=inputs, make_folder=True)
+
+    @property
+    def frames(self) -> int:
+        """Pictures recorded so far."""
+        return self._writer.frames
 
     def show(self, img: BGRImage, present_s: float) -> None:
-        if self._writer is None:
-            h, w = img.shape[:2]
-            self._size = (w, h)
-            created = _create_private(self.path)
-            writer = cv2.VideoWriter(str(self.path), cv2.VideoWriter.fourcc(*"mp4v"),
-                                     self.fps, self._size)
-            if not writer.isOpened():
-                if created:                            # not the empty file made for it
-                    self.path.unlink(missing_ok=True)
-                raise OSError(f"cannot write a video to {self.path}")
-            self._writer = writer
-        assert self._size is not None
-        if (img.shape[1], img.shape[0]) != self._size:
-            img = np.asarray(cv2.resize(img, self._size, interpolation=cv2.INTER_AREA),
-                             dtype=np.uint8)
-        due = max(self.frames + 1, round(present_s * self.fps) + 1)
-        while self.frames < due:
-            self._writer.write(img)
-            self.frames += 1
+        self._writer.write(img, present_s)
+
+    def add_audio(self, present_s: float, samples: NDArray[np.float32], rate: int) -> None:
+        """Put a sound on the recording's audio track at the picture time it was played."""
+        self._writer.add_audio(present_s, samples, rate)
 
     def poll_key(self, wait_ms: int) -> int | None:
         return None
@@ -113,26 +105,7 @@ class VideoDisplay:
         return False
 
     def close(self) -> None:
-        if self._writer is not None:
-            self._writer.release()
-            self._writer = None
-            with contextlib.suppress(OSError):
-                self.path.chmod(0o600)   # in case the encoder replaced the file
-
-
-def _create_private(path: Path) -> bool:
-    """Create the recording with mode 0600 (an existing one is made 0600), and a missing folder
-    with 0700, before the encoder opens it: the recording shows the person (health data), like
-    the database. True when the file is new."""
-    created = not path.exists()
-    try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)   # the encoder truncates it
-        os.close(fd)
-        path.chmod(0o600)   # an existing file keeps its mode otherwise
-    except OSError as exc:
-        raise OSError(f"cannot write a video to {path}: {exc.strerror}") from exc
-    return created
+        self._writer.close()
 
 
 def display_problem() -> str | None:
@@ -173,6 +146,9 @@ class TeeDisplay:
         self.window.show(img, present_s)
         self.video.show(img, present_s)
 
+    def add_audio(self, present_s: float, samples: NDArray[np.float32], rate: int) -> None:
+        self.video.add_audio(present_s, samples, rate)
+
     def poll_key(self, wait_ms: int) -> int | None:
         return self.window.poll_key(wait_ms)
 
@@ -184,14 +160,16 @@ class TeeDisplay:
         self.video.close()
 
 
-def open_display(headless: bool, out: Path | None, fullscreen: bool, fps: float) -> Display:
-    """The window, the video recording, or both; a UserError when neither is possible."""
+def open_display(headless: bool, out: Path | None, fullscreen: bool, fps: float,
+                 inputs: Iterable[Path | str | None] = ()) -> Display:
+    """The window, the video recording, or both; a UserError when neither is possible.
+    ``inputs``: files being read, which the recording must never replace."""
     if headless:
         if out is None:
             raise UserError("--headless needs --out FILE.mp4 (where to record the session)")
-        return VideoDisplay(out, fps)
+        return VideoDisplay(out, fps, inputs)
     problem = display_problem()
     if problem is not None:
         raise UserError(NO_DISPLAY.format(why=problem))
     window = WindowDisplay(fullscreen=fullscreen)
-    return window if out is None else TeeDisplay(window, VideoDisplay(out, fps))
+    return window if out is None else TeeDisplay(window, VideoDisplay(out, fps, inputs))

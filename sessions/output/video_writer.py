@@ -367,17 +367,24 @@ class VideoWriter:
                                                             layout="mono")
                         aframe.sample_rate = AUDIO_RATE
                         aframe.pts = pts + i
-                        self._container.mux(self._astream.encode(aframe))
+                        self._mux_audio(self._astream.encode(aframe))
             except Exception as exc:
                 log.debug("video encoder thread failed", exc_info=True)
                 self._error = exc
                 if item is None:
                     return
 
+    def _mux_audio(self, packets: list[Any]) -> None:
+        """Mux AAC packets, leaving out the encoder's priming packet (before time 0): with it
+        the muxer would shift every stream by its 21 ms, and the video's frame rate with it.
+        The sound's own samples keep their times, so a sound lands on its picture; only the
+        first 21 ms of the track, where nothing has played yet, decode faded in."""
+        self._container.mux([p for p in packets if p.pts is None or p.pts >= 0])
+
     def _flush_encoders(self) -> None:
         self._container.mux(self._vstream.encode(None))
         if self._astream is not None:
-            self._container.mux(self._astream.encode(None))
+            self._mux_audio(self._astream.encode(None))
         self._container.close()
         self._container = None
 

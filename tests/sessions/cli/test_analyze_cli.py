@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import av
 import cv2
 import numpy as np
 import pytest
@@ -85,6 +86,10 @@ def test_video_with_a_person_and_skeleton_output(person_video: Path, tmp_path: P
     assert len(drawn) == 12
     original = next(iter(open_source(person_video)))
     assert np.abs(drawn[0].bgr.astype(int) - original.bgr.astype(int)).max() > 100  # lines drawn
+    assert [f.t_s for f in drawn] == pytest.approx([i / 10.0 for i in range(12)])
+    assert out.stat().st_mode & 0o777 == 0o600, "the drawn video shows the person: private"
+    with av.open(str(out)) as container:           # H.264 that browsers play; no sound track
+        assert [(s.type, s.codec_context.name) for s in container.streams] == [("video", "h264")]
 
 
 def truncated_video(tmp_path: Path) -> Path:

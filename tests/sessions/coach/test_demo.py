@@ -9,6 +9,7 @@ import os
 import re
 from pathlib import Path
 
+import av
 import cv2
 import numpy as np
 import pytest
@@ -73,6 +74,12 @@ def test_demo_without_a_display_records_and_saves(tmp_path: Path) -> None:
     frames, fps = int(cap.get(cv2.CAP_PROP_FRAME_COUNT)), cap.get(cv2.CAP_PROP_FPS)
     cap.release()
     assert fps == pytest.approx(FPS) and 30 < frames / fps < 120
+    with av.open(str(out)) as container:     # H.264 with its AAC sound track, as long
+        streams = {s.type: s for s in container.streams}
+        assert {k: s.codec_context.name for k, s in streams.items()} == {
+            "video": "h264", "audio": "aac"}
+        lengths = [float(s.duration * s.time_base) for s in streams.values()]
+        assert abs(lengths[0] - lengths[1]) < 0.1, lengths
     review = rocking("review", "--json", "--db", str(db))
     assert review.returncode == 0, review.stderr
     sessions = json.loads(review.stdout)["sessions"]

@@ -1,5 +1,6 @@
-"""A recording killed mid-way (kill -9, as a power cut or a crash would) stays playable up to
-about a second before the kill: the video writer writes a fragmented MP4 (issue 9)."""
+"""Recordings (issue 9): one killed mid-way (kill -9, as a power cut or a crash would) stays
+playable up to about a second before the kill (the video writer writes a fragmented MP4), and a
+live session's recording never replaces the video it coaches."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import signal
 import stat
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import av
@@ -16,6 +18,7 @@ import pytest
 
 from sessions.output.video_writer import KEYFRAME_EVERY_S
 
+RunCli = Callable[..., tuple[int, str, str]]
 ROOT = Path(__file__).resolve().parents[2]
 FPS = 30
 WRITTEN = 150            # frames the child has handed to the writer when it is killed
@@ -67,3 +70,21 @@ def test_a_recording_killed_mid_way_plays_up_to_the_kill(tmp_path: Path) -> None
     expected = [(2 * i) % 250 for i in range(len(greys))]
     assert np.abs(np.array(greys) - expected).max() <= 6      # every frame, in order
     assert heard >= len(greys) / FPS - 1.0
+
+
+@pytest.mark.parametrize("how", ["same", "symlink", "hardlink"])
+def test_live_out_never_replaces_the_video_it_coaches(run_cli: RunCli, tmp_path: Path,
+                                                      how: str) -> None:
+    src = tmp_path / "me.mp4"
+    src.write_bytes(b"\x00\x00\x00\x18ftypmp42 a person's own recording")
+    out = {"same": src, "symlink": tmp_path / "link.mp4", "hardlink": tmp_path / "hard.mp4"}[how]
+    if how == "symlink":
+        out.symlink_to(src)
+    elif how == "hardlink":
+        os.link(src, out)
+    code, stdout, err = run_cli("live", "--video", src, "--headless", "--out", out,
+                                "--db", tmp_path / "s.db")
+    assert code == 2 and stdout == ""
+    assert err.startswith("rocking: error: refusing to write") and err.count("\n") == 1
+    assert src.read_bytes() == b"\x00\x00\x00\x18ftypmp42 a person's own recording"
+    assert not (tmp_path / "s.db").exists()          # refused before anything was opened
