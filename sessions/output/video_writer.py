@@ -71,10 +71,10 @@ QUEUE_FRAMES = 8             # pictures waiting for the encoder thread before wr
 # Codecs tried in order: H.264 plays everywhere; MPEG-4 part 2 (VLC, ffmpeg, most desktop
 # players, not browsers) only if a PyAV build without libx264 is installed.
 VIDEO_CODECS: tuple[tuple[str, dict[str, str]], ...] = (
-    # ultrafast + zerolatency: ~1 ms a 640x480 frame on one core, no frames held back (a
-    # crash loses less); crf 26: ~12 MB a minute of 720p camera picture (23, the default,
-    # near twice that for no visible gain at this preset).
-    ("libx264", {"preset": "ultrafast", "tune": "zerolatency", "crf": "26"}),
+    # superfast + zerolatency: a few ms a 720p frame on the writer's thread, no frames held
+    # back (a crash loses less); about 6 MB a minute of 720p camera picture and 9 of the demo
+    # at crf 26, half what ultrafast makes (measured: benchmarks/bench_video_writer.py).
+    ("libx264", {"preset": "superfast", "tune": "zerolatency", "crf": "26"}),
     ("mpeg4", {"qscale": "4"}),
 )
 MP4_FLAGS = "frag_keyframe+empty_moov+default_base_moof"
@@ -142,6 +142,7 @@ class VideoWriter:
         self._mix = np.zeros(0, np.float32)   # sounds not yet encoded, from _audio_sent on
         self._audio_sent = 0                  # samples handed to the encoder
         self._late_sounds = 0
+        self._reported = False                # the caller has been told of self._error
         self._closed = False
         check_output(self.path, self.inputs)
 
@@ -328,12 +329,17 @@ class VideoWriter:
     def _put(self, item: tuple[str, int, NDArray[Any]] | None) -> None:
         self._queue.put(item)
 
+    def _failure(self, doing: str, error: BaseException) -> OutputError:
+        """One line: what failed and where what was recorded is (it plays up to there)."""
+        where = self.written_to or self.path
+        kept = ("what was recorded up to then plays" if where == self.path
+                else f"what was recorded up to then is in {printable(where)}")
+        return OutputError(f"{doing} {printable(self.path)}: {_reason(error)} ({kept})")
+
     def _raise_worker_error(self) -> None:
-        if self._error is not None:
-            where = self.written_to or self.path
-            raise OutputError(f"cannot write a video to {printable(self.path)}: "
-                              f"{_reason(self._error)} (what was recorded up to then is in "
-                              f"{printable(where)})")
+        if self._error is not None and not self._reported:
+            self._reported = True
+            raise self._failure("cannot write the video", self._error) from self._error
 
     def _work(self) -> None:
         """Encode and write until the stop marker; after an error, keep taking items (so the
@@ -418,10 +424,8 @@ class VideoWriter:
             self._close_fd()
         if self._late_sounds:
             log.info("%d sounds reached the recording late", self._late_sounds)
-        if error is not None:
-            raise OutputError(f"cannot finish the video {printable(self.path)}: "
-                              f"{_reason(error)} (what was recorded is in "
-                              f"{printable(self.written_to or self.path)})") from error
+        if error is not None and not (error is self._error and self._reported):
+            raise self._failure("cannot finish the video", error) from error
 
     def _discard(self) -> None:
         """Remove the file made for a recording that could not start."""

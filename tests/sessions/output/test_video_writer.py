@@ -196,3 +196,56 @@ def test_a_write_after_close_is_refused(tmp_path: Path) -> None:
     video.close()                                          # idempotent
     with pytest.raises(ValueError, match="closed"):
         video.write(frame((0, 0, 0)))
+
+
+def test_without_libx264_it_records_mpeg4_part_2(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import sessions.output.video_writer as video_writer
+
+    monkeypatch.setattr(video_writer, "VIDEO_CODECS",
+                        (("no-such-encoder", {}), *video_writer.VIDEO_CODECS[1:]))
+    out = tmp_path / "m.mp4"
+    with VideoWriter(out, FPS, audio=True) as video:
+        for _ in range(5):
+            video.write(frame((200, 100, 50)))
+    assert video.codec == "mpeg4"
+    assert len(decode_video(out)) == 5
+
+
+def test_with_no_encoder_at_all_nothing_is_left_behind(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import sessions.output.video_writer as video_writer
+
+    monkeypatch.setattr(video_writer, "VIDEO_CODECS", (("no-such-encoder", {}),))
+    out = tmp_path / "n.mp4"
+    video = VideoWriter(out, FPS)
+    with pytest.raises(OutputError, match="no video encoder"):
+        video.write(frame((0, 0, 0)))
+    video.close()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_full_disk_is_one_line_and_keeps_what_was_recorded(tmp_path: Path) -> None:
+    """The file may grow to 20 kB only (as a full disk would stop it): the writer's thread
+    fails, the next write says so in one line, once (close does not say it again)."""
+    import resource
+    import signal
+
+    out = tmp_path / "full.mp4"
+    rng = np.random.default_rng(0)
+    old_limit = resource.getrlimit(resource.RLIMIT_FSIZE)
+    old_handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)   # EFBIG instead of a kill
+    video = VideoWriter(out, FPS)
+    try:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, old_limit[1]))
+        with pytest.raises(OutputError) as failed:
+            for _ in range(300):                    # noise: far more than 20 kB
+                video.write(rng.integers(0, 255, (120, 160, 3), np.uint8))
+        video.close()
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, old_limit)
+        signal.signal(signal.SIGXFSZ, old_handler)
+    message = str(failed.value)
+    assert "\n" not in message and message.startswith(f"cannot write the video {out}: ")
+    assert message.endswith("(what was recorded up to then plays)")
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
