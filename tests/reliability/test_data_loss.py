@@ -189,6 +189,20 @@ def test_live_report_never_calls_a_lost_session_saved(capsys: pytest.CaptureFixt
     assert out.err.startswith("rocking: error: session 1 could not be saved")
 
 
+def test_live_report_of_a_fallback_save_says_where_and_exits_1(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    from sessions.cli.live import report
+    from sessions.coach.live_loop import LoopResult, LoopStats
+
+    saved = tmp_path / "rocking-session-1.json"
+    result = LoopResult(ended_by="source_ended", status="completed", reps=3, stats=LoopStats(),
+                        fallback_path=saved)
+    assert report(result, 1, None) == 1
+    out = capsys.readouterr()
+    assert f"session saved to {saved} (the database failed)" in out.out
+    assert f"rocking import {saved}" in out.err
+
+
 # --- the fallback file --------------------------------------------------------------------------
 def _lock(db: Path) -> sqlite3.Connection:
     blocker = sqlite3.connect(db, isolation_level=None)

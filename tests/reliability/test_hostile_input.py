@@ -35,7 +35,8 @@ def db(tmp_path: Path) -> Path:
         store.append(sid, warnings=[
             MovementWarning(3.0, WarningKind.TOO_FAST, "@SUM(A1:A9)", -1.5, 1.0),
             MovementWarning(4.0, WarningKind.TOO_FAST, "-2+3", None, None),
-            MovementWarning(5.0, WarningKind.TOO_FAST, "+cmd|' /C calc'!A0", 2.0, 1.0)])
+            MovementWarning(5.0, WarningKind.TOO_FAST, "+cmd|' /C calc'!A0", 2.0, 1.0),
+            MovementWarning(6.0, WarningKind.TOO_FAST, "\t=1+1", None, None)])
         store.finish_session(sid, "completed")
     return path
 
@@ -91,11 +92,12 @@ def test_csv_cells_never_start_a_formula(run_cli: RunCli, db: Path) -> None:
     code, warnings_csv, err = run_cli("export", "--format", "csv", "--table", "warnings",
                                       "--db", db)
     rows = list(csv.DictReader(io.StringIO(warnings_csv)))
-    assert [r["message"] for r in rows] == ["'@SUM(A1:A9)", "'-2+3", "'+cmd|' /C calc'!A0"]
+    assert [r["message"] for r in rows] == ["'@SUM(A1:A9)", "'-2+3", "'+cmd|' /C calc'!A0",
+                                            "'\t=1+1"]
     assert rows[0]["value"] == "-1.5"  # a negative number is not text: left as it is
     for text in (sessions_csv, warnings_csv):
         cells = [c for r in csv.reader(io.StringIO(text)) for c in r]
-        assert not any(c[:1] in ("=", "+", "@") for c in cells)
+        assert not any(c[:1] in ("=", "+", "@", "\t") for c in cells)
     code, as_json, err = run_cli("export", "--db", db)  # JSON keeps the text exactly
     assert '=HYPERLINK(\\"evil\\")' in as_json and "'=" not in as_json
 

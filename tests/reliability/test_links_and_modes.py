@@ -76,7 +76,7 @@ def test_outputs_over_an_existing_0644_file_end_up_0600(run_cli: RunCli, db: Pat
 
 
 # --- planted links -------------------------------------------------------------------------------
-@pytest.mark.parametrize("suffix", ["-wal", "-shm"])
+@pytest.mark.parametrize("suffix", ["-wal", "-shm", "-journal"])
 @pytest.mark.parametrize("argv", [["review"], ["delete", "1", "--yes"], ["export"]],
                          ids=["review", "delete", "export"])
 def test_planted_side_file_link_is_refused_and_never_followed(
