@@ -249,3 +249,14 @@ def test_a_full_disk_is_one_line_and_keeps_what_was_recorded(tmp_path: Path) -> 
     assert "\n" not in message and message.startswith(f"cannot write the video {out}: ")
     assert message.endswith("(what was recorded up to then plays)")
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
+
+
+def test_a_link_at_the_output_is_replaced_never_followed(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere.txt"
+    elsewhere.write_text("not mine to change")
+    out = tmp_path / "r.mp4"
+    out.symlink_to(elsewhere)
+    with VideoWriter(out, FPS) as video:
+        video.write(frame((5, 5, 5)))
+    assert not out.is_symlink() and len(decode_video(out)) == 1
+    assert elsewhere.read_text() == "not mine to change"
