@@ -97,7 +97,22 @@ class Away:
     seconds: float
 
 
-Step = Hold | Rock | GetIntoPosition | StandUp | LiftArm | Away
+@dataclass(frozen=True)
+class HoldPose:
+    """Hold a position that is not the tabletop start: ``"childs_pose"`` (hips on the heels, arms
+    stretched ahead, the far end of a rock), ``"knee_push_up"`` (knees and hands down, hips
+    pushed ahead, thighs slanting), ``"kneeling_upright"`` or ``"sitting_on_heels"``."""
+
+    seconds: float
+    pose: Literal["childs_pose", "knee_push_up", "kneeling_upright", "sitting_on_heels"]
+
+
+Step = Hold | Rock | GetIntoPosition | StandUp | LiftArm | Away | HoldPose
+
+
+def aimed_tilt_deg(height_m: float, distance_m: float, target_height_m: float = 0.3) -> float:
+    """The downward tilt that points a camera at ``height_m`` and ``distance_m`` at the body."""
+    return math.degrees(math.atan2(height_m - target_height_m, distance_m))
 
 
 @dataclass(frozen=True)
@@ -109,7 +124,9 @@ class Plan:
     +-90 = seen from behind / the front. ``turn_to_deg`` turns the body steadily to that heading
     over the session. ``noise`` is landmark noise (standard deviation) as a share of the torso
     length in the image, ``drop_rate`` the share of frames with no person found, ``start_deg``
-    the person's own thigh angle in their start position.
+    the person's own thigh angle in their start position. ``camera_height_m`` raises the
+    camera and ``camera_tilt_deg`` tilts it down (``aimed_tilt_deg`` points it at the body):
+    a laptop on a table looks down at a person on the floor.
     """
 
     steps: tuple[Step, ...]
@@ -117,6 +134,7 @@ class Plan:
     turn_to_deg: float | None = None
     camera_distance_m: float = 2.5
     camera_height_m: float = 0.4
+    camera_tilt_deg: float = 0.0
     width: int = 640
     height: int = 480
     noise: float = 0.0
@@ -234,7 +252,9 @@ def _timeline(plan: Plan, fps: float, rng: np.random.Generator
         else:
             seconds = step.seconds
             kind = {Hold: "rock", GetIntoPosition: "setup", StandUp: "stand", LiftArm: "lift",
-                    Away: "away"}[type(step)]
+                    Away: "away"}.get(type(step), "")
+            if isinstance(step, HoldPose):
+                kind = step.pose
             depth = step.depth if isinstance(step, Hold) else 0.0
             for t, u in span(seconds):
                 frames.append(_Frame(t, kind, depth, u))
@@ -273,6 +293,8 @@ def _skeleton(theta_deg: float, frame: _Frame) -> FloatArray:
         hip = hip + up * (hip_k - hip)
         shoulder = shoulder + up * (sh_k - shoulder)
         wrist = wrist + up * (wr_k - wrist)
+    if kind in _HELD:
+        hip, shoulder, wrist = _HELD[kind]
     lift = 0.0
     if kind == "lift":
         lift = math.sin(math.pi * min(u * 1.25, 1.0)) if u < 0.8 else 0.0
@@ -316,6 +338,36 @@ def _skeleton(theta_deg: float, frame: _Frame) -> FloatArray:
     return p
 
 
+def _held_poses() -> dict[str, tuple[FloatArray, FloatArray, FloatArray]]:
+    """(hip, shoulder, wrist) of each HoldPose, knees at (0, 0.05) as in ``_skeleton``."""
+    knee = np.array([0.0, 0.05])
+    arm = UPPER_ARM + FOREARM
+
+    def polar(deg: float, length: float) -> FloatArray:   # deg from level, toward the head
+        return length * np.array([math.cos(math.radians(deg)), math.sin(math.radians(deg))])
+
+    # child's pose: thighs 62 deg back, chest low over the knees, arms stretched along the floor
+    hip_c = knee + THIGH * np.array([-math.sin(math.radians(62)), math.cos(math.radians(62))])
+    sh_c = hip_c + polar(-5.0, TORSO)
+    wr_c = np.array([sh_c[0] + math.sqrt(arm**2 - sh_c[1] ** 2), 0.0])
+    # knee push-up: knees, hips and shoulders in one line rising to the arms (elbows soft)
+    rise = math.degrees(math.asin((0.85 * arm - knee[1]) / (THIGH + TORSO)))
+    hip_p = knee + polar(rise, THIGH)
+    sh_p = knee + polar(rise, THIGH + TORSO)
+    wr_p = np.array([sh_p[0], 0.0])
+    # kneeling upright, hands hanging; sitting back on the heels, torso upright, hands on thighs
+    hip_k = knee + np.array([-0.05, THIGH])
+    sh_k = hip_k + np.array([0.08, TORSO])
+    hip_h = knee + THIGH * np.array([-math.sin(math.radians(72)), math.cos(math.radians(72))])
+    sh_h = hip_h + np.array([0.08, TORSO])
+    return {"childs_pose": (hip_c, sh_c, wr_c), "knee_push_up": (hip_p, sh_p, wr_p),
+            "kneeling_upright": (hip_k, sh_k, sh_k + np.array([0.05, -arm])),
+            "sitting_on_heels": (hip_h, sh_h, np.array([-0.12, 0.2]))}
+
+
+_HELD = _held_poses()
+
+
 def _camera(plan: Plan, body: FloatArray, heading_deg: float
             ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Project body-frame points: returns (normalised image xyz, visibility, world)."""
@@ -327,6 +379,11 @@ def _camera(plan: Plan, body: FloatArray, heading_deg: float
     pts = (local[:, :1] * fwd + local[:, 1:2] * np.array([0.0, 1.0, 0.0])
            + local[:, 2:3] * right)
     cam = pts + np.array([0.0, -plan.camera_height_m, plan.camera_distance_m])
+    if plan.camera_tilt_deg:   # the camera pitched down: rotate the scene up about its x axis
+        a = math.radians(plan.camera_tilt_deg)
+        y, z = cam[:, 1].copy(), cam[:, 2].copy()
+        cam[:, 1] = y * math.cos(a) + z * math.sin(a)
+        cam[:, 2] = -y * math.sin(a) + z * math.cos(a)
     f_px = 0.95 * plan.width
     zc = cam[:, 2]
     u = plan.width / 2 + f_px * cam[:, 0] / zc

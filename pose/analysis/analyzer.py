@@ -60,9 +60,13 @@ class MovementAnalyzer:
             self.rocking.reset()        # they got up: a new start position is needed
             self._out_of_position.reset()
 
+        # (a frame with no measurement, dropped, neither breaks nor makes the hold)
+        tabletop = verdict is Verdict.ON_ALL_FOURS and (start is None or start.ok)
         sample = self.rocking.update(
             t, m.thigh_lr_deg if m is not None else None, self.posture.side,
-            holding_start=verdict is Verdict.ON_ALL_FOURS,
+            # calibrate only in tabletop: hands under the shoulders, knees under the hips, back
+            # roughly level (child's pose, a knee push-up or kneeling up never set the zero)
+            holding_start=tabletop,
             yaw_deg=m.yaw_deg if m is not None else 0.0)
         rep: Rep | None = None
         if sample.calibrated and in_position:
@@ -78,7 +82,8 @@ class MovementAnalyzer:
             wrong_view=bool(posture.faults.get("wrong_view")),
             speed=sample.speed, accel=sample.accel))
         return FrameAnalysis(
-            t_s=t, posture=posture, phase=self._phase(verdict, sample.calibrated, sample.speed),
+            t_s=t, posture=posture,
+            phase=self._phase(verdict, tabletop, sample.calibrated, sample.speed),
             calibrated=sample.calibrated, depth=sample.depth, speed=sample.speed, rep=rep,
             warnings=warnings, active=self.alerts.active, accel=sample.accel,
             rep_count=self.reps.count, calibration_progress=sample.calibration_progress,
@@ -92,11 +97,12 @@ class MovementAnalyzer:
         return self.reps.flush()
 
     @staticmethod
-    def _phase(verdict: Verdict, calibrated: bool, speed: float | None) -> Phase:
+    def _phase(verdict: Verdict, tabletop: bool, calibrated: bool, speed: float | None
+               ) -> Phase:
         if verdict is Verdict.NO_PERSON:
             return Phase.NO_PERSON
         if not calibrated:
-            return Phase.CALIBRATING if verdict is Verdict.ON_ALL_FOURS else Phase.SETTING_UP
+            return Phase.CALIBRATING if tabletop else Phase.SETTING_UP
         if not verdict.in_position:
             return Phase.LOST
         if speed is not None and speed > MOVING_SPEED:

@@ -42,7 +42,8 @@ from pose.record import FloatArray, PoseRecord
 #: Fault names, in the order their messages take priority.
 FAULTS: tuple[str, ...] = (
     "out_of_view", "wrong_view", "torso_not_level", "hands_not_down", "knees_not_down",
-    "hand_lifted", "knee_lifted", "hands_not_under_shoulders", "knees_not_under_hips",
+    "hand_lifted", "knee_lifted", "hips_ahead_of_knees", "hands_not_under_shoulders",
+    "knees_not_under_hips",
 )
 
 MESSAGES: dict[str, str] = {
@@ -56,6 +57,7 @@ MESSAGES: dict[str, str] = {
     "knee_lifted": "Put your knee back down on the floor.",
     "hands_not_under_shoulders": "Good. Bring your hands under your shoulders.",
     "knees_not_under_hips": "Good. Bring your knees under your hips.",
+    "hips_ahead_of_knees": "Move your hips back over your knees.",
     "on_all_fours": "Good: hands and knees down.",
     "rocked_back": "Rocked back: hands and knees stay down.",
 }
@@ -81,6 +83,11 @@ class PostureLimits:
     rocked_back_deg: float = 35.0          # thigh angle from vertical, hips toward the heels
     max_hand_offset: float = 0.45          # wrist ahead of / behind the shoulder, in tabletop
     max_knee_offset_deg: float = 25.0      # thigh from vertical, hips ahead of the knees
+    #: Hips this far ahead of the knees (thigh from vertical) is a knee push-up, not the exercise:
+    #: a rock's forward overshoot reaches about 0.3 depth units (20 deg) past the start, a knee
+    #: push-up slants the thighs 45-65 deg; on hands and knees the photos measure -11..+8. Short
+    #: of it, hips a little ahead are still in position and the checklist says what to change.
+    max_forward_thigh_deg: float = 40.0
     start_zone_deg: float = 15.0           # thigh within this of vertical: the start position
     frame_margin: float = 0.02             # how far outside the frame a landmark may lie
     hysteresis: float = 0.15               # relative margin to leave a verdict
@@ -213,12 +220,15 @@ def judge(m: PostureMeasures | None, limits: PostureLimits = PostureLimits(),
         "hands_not_under_shoulders": abs(m.thigh_deg) <= limits.start_zone_deg
         and abs(m.hand_offset) > limits.max_hand_offset,
         "knees_not_under_hips": not rocked and m.thigh_deg < -limits.max_knee_offset_deg,
+        "hips_ahead_of_knees": m.thigh_deg < -limits.max_forward_thigh_deg * keep,
     }
     base_ok = tilt_ok and any(hands_down) and any(knees_down)
     if faults["wrong_view"] or not base_ok:
         verdict = Verdict.NOT_ON_ALL_FOURS
     elif hand_lifted or knee_lifted:
         verdict = Verdict.LIMB_LIFTED
+    elif faults["hips_ahead_of_knees"]:     # a knee push-up: out of position
+        verdict = Verdict.NOT_ON_ALL_FOURS
     elif rocked:
         verdict = Verdict.ROCKED_BACK
     else:

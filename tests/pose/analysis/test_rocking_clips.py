@@ -135,3 +135,28 @@ def test_posture_never_flickers_while_rocking(
     assert all(v.in_position for v in verdicts)
     switches = sum(a is not b for a, b in pairwise(verdicts))
     assert switches <= 2 * run.truth["expected_full_reps"]
+
+
+REAL_NEGATIVES = ["real02_tj_catcow_side", "real03_yg_childspose_hold_side"]
+
+
+@pytest.mark.parametrize("name", REAL_NEGATIVES)
+def test_real_all_fours_footage_that_is_not_rocking_counts_nothing(
+        name: str, realdata: Path, pose_model: model_files.ModelBytes) -> None:
+    """Real recordings (../shared/realdata/video_real): a slow cat-cow and a child's pose hold
+    give no rep, no partial rep and no force warning; the child's pose is never taken as the
+    start position (it is not tabletop), so nothing is ever calibrated there."""
+    path = realdata / "video_real" / f"{name}.mp4"
+    if not path.exists():
+        pytest.skip(f"clip {name} not in {path.parent}")
+    truth = json.loads(path.with_suffix(".json").read_text())
+    analyzer = MovementAnalyzer()
+    frames = [analyzer.update(r) for r in landmark_cache.records(path, pose_model, people=1)]
+    last = analyzer.finish()
+    summary = summarize(frames)
+    assert summary["rep_count"] == truth["expected_full_reps"] == 0
+    assert last is None and not summary["partial_reps"]
+    assert not [w for w in summary["warnings"] if w["kind"] in ("too_fast", "jerky")]
+    if "childspose" in name:
+        assert not any(f.calibrated for f in frames)
+        assert all(f.posture.verdict.value == "rocked_back" for f in frames)
