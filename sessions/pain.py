@@ -35,3 +35,63 @@ def fmt_pain(before: int | None, after: int | None) -> str:
     if before is None and after is None:
         return "–"
     return f"{'–' if before is None else before} → {'–' if after is None else after}"
+
+
+# --- the check-in itself (no clock: the caller passes the seconds since the question appeared) --
+TIMEOUT_S = 10.0   # no answer this long: skipped (never holds the session up)
+SHOWN_S = 1.5      # a rating stays on screen this long, so the person sees what was taken
+SKIP_KEY = " "
+
+
+class PainCheckIn:
+    """One question, answered with one key press: a digit rates 0-9; "1" then "0" while the 1 is
+    still on screen makes 10 (the 1 is taken at once, so a 1 costs no extra wait; 10 is the rare
+    end of the scale, so it takes the second key); space skips; no answer in ``timeout_s`` skips.
+
+    Why not a dedicated key for 10: a person kneeling by the keyboard finds digits by their
+    place in the row; "1 0" reads as ten, where any other key would have to be learnt.
+    """
+
+    def __init__(self, timeout_s: float = TIMEOUT_S, shown_s: float = SHOWN_S) -> None:
+        self.timeout_s = timeout_s
+        self.shown_s = shown_s
+        self.rating: int | None = None
+        self.skipped = False
+        self._rated_s: float | None = None
+        self._elapsed_s = 0.0
+
+    def key(self, char: str, elapsed_s: float) -> None:
+        """A key pressed ``elapsed_s`` after the question appeared."""
+        self._elapsed_s = max(self._elapsed_s, elapsed_s)
+        if self.done(elapsed_s):
+            return
+        if char == SKIP_KEY and self.rating is None:
+            self.skipped = True
+        elif char.isdigit() and len(char) == 1:
+            if self.rating == 1 and char == "0":
+                self.rating = PAIN_MAX
+            elif self.rating is None:
+                self.rating = int(char)
+            else:
+                return   # one rating: a second digit (other than 1-0) changes nothing
+            self._rated_s = elapsed_s
+
+    def skip(self) -> None:
+        """Skip the question (space, Enter, or the screen was closed)."""
+        if self.rating is None:
+            self.skipped = True
+        else:
+            self._rated_s = float("-inf")   # rated: nothing more to wait for
+
+    def done(self, elapsed_s: float) -> bool:
+        """Answered (and shown long enough), skipped, or timed out."""
+        self._elapsed_s = max(self._elapsed_s, elapsed_s)
+        if self.skipped:
+            return True
+        if self._rated_s is not None:
+            return elapsed_s - self._rated_s >= self.shown_s
+        return elapsed_s >= self.timeout_s
+
+    def remaining_s(self) -> float:
+        """Seconds left before an unanswered question is skipped."""
+        return max(0.0, self.timeout_s - self._elapsed_s)

@@ -105,7 +105,7 @@ def report(result: LoopResult, session_id: int | None, out: Path | None, *,
                   else result.status)
         lines.append(f"{where} ({status}): {reps}{tempo}")
         if summary is not None:
-            lines.append(f"  {summary.advice}")
+            lines += [f"  {said}" for said in (summary.pain, summary.advice) if said]
         lines.append(f"  see it with: rocking review{db} {session_id}")
     else:
         lines.append("nothing saved: the session had not started")
@@ -180,7 +180,7 @@ def live(args: argparse.Namespace) -> int:
             coach=Coach(plan, coach_settings(display)), display=display,
             start_recording=recorder, audio=audio, sound=sound_options(args),
             draw_pose=draw_skeleton,
-            canvas_size=CANVAS_SIZE)
+            canvas_size=CANVAS_SIZE, save_pain=pain_saver(store, sid))
         result = loop.run()
         return report(result, sid[0] if sid else None, args.out,
                       lost=bool(made) and made[0].lost, db=db_option(args))
@@ -217,10 +217,22 @@ def display_check(args: argparse.Namespace) -> None:
 
 
 def coach_settings(display: Display) -> Any:
-    """Recorded sessions leave the summary by themselves; windows wait for a key."""
+    """Recorded sessions leave the summary by themselves; windows wait for a key, and ask for
+    the pain check-in (a recording has no one to press a key)."""
     from sessions.coach.coach import CoachSettings
 
-    return CoachSettings(summary_hold_s=None if display.interactive else 4.0)
+    return CoachSettings(summary_hold_s=None if display.interactive else 4.0,
+                         pain_check_in=display.interactive)
+
+
+def pain_saver(store: Any, sid: list[int]) -> Callable[[int | None, int | None], None]:
+    """Saves the pain check-in with the session once it has started (``sid`` holds its id)."""
+
+    def save(before: int | None, after: int | None) -> None:
+        if sid:
+            store.set_pain(sid[0], before=before, after=after)
+
+    return save
 
 
 def sound_options(args: argparse.Namespace) -> Any:

@@ -37,9 +37,19 @@ from sessions.coach.view import (
     Command,
     EndReason,
     PacerView,
+    PainView,
     Sound,
     Stage,
     Summary,
+)
+from sessions.pain import (
+    KEYS,
+    QUESTION_AFTER,
+    QUESTION_BEFORE,
+    SCALE,
+    PainCheckIn,
+    pain_message,
+    pain_went_up,
 )
 
 
@@ -55,6 +65,7 @@ class CoachSettings:
     warning_sound_gap_s: float = 2.5
     summary_hold_s: float | None = None   # leave the summary by itself after this (None: key)
     low_visibility: float = 0.5    # mean visibility below this asks for more light
+    pain_check_in: bool = False    # ask for back pain 0-10 before and after (live, with keys)
 
 
 # Posture faults (keys of PostureResult.faults, see pose.analysis.posture.FAULTS; True = fault
@@ -200,6 +211,13 @@ class _State:
     summary: Summary | None = None
     pending: list[Sound] = field(default_factory=list)
     new_warnings: list[MovementWarning] = field(default_factory=list)
+    pain: PainCheckIn | None = None      # the check-in on screen (PAIN_BEFORE / PAIN_AFTER)
+    pain_before: int | None = None
+    pain_after: int | None = None
+
+
+PAIN_STAGES = (Stage.PAIN_BEFORE, Stage.PAIN_AFTER)
+ENDED = (Stage.PAIN_AFTER, Stage.SUMMARY, Stage.DONE)
 
 
 class Coach:
@@ -239,6 +257,11 @@ class Coach:
         """The summary, once the session has ended."""
         return self._s.summary
 
+    @property
+    def pain(self) -> tuple[int | None, int | None]:
+        """The pain check-in: (before, after), each 0-10 or None when not given."""
+        return self._s.pain_before, self._s.pain_after
+
     # ---- inputs ----------------------------------------------------------------------------
     def command(self, cmd: Command) -> None:
         """Apply a key command at the time of the last frame."""
@@ -246,16 +269,20 @@ class Coach:
         if cmd is Command.TOGGLE_MUTE:
             s.muted = not s.muted
         elif cmd is Command.END:
-            if s.stage is Stage.SAFETY:
+            if s.stage in (Stage.SAFETY, Stage.PAIN_BEFORE):
                 self._go(Stage.DONE, t)
                 s.end_reason = EndReason.USER
+            elif s.stage is Stage.PAIN_AFTER:
+                self._pain_answered(t, skip=True)
             elif s.stage is Stage.SUMMARY:
                 self._go(Stage.DONE, t)
             elif s.stage is not Stage.DONE:
                 self._finish(EndReason.USER, t)
         elif cmd is Command.CONTINUE:
             if s.stage is Stage.SAFETY:
-                self._go(Stage.SETUP, t)
+                self._ask_pain(Stage.PAIN_BEFORE, Stage.SETUP, t)
+            elif s.stage in PAIN_STAGES:
+                self._pain_answered(t, skip=True)
             elif s.stage is Stage.SUMMARY:
                 self._go(Stage.DONE, t)
         elif cmd is Command.TOGGLE_PAUSE:
@@ -269,13 +296,53 @@ class Coach:
     def source_ended(self) -> None:
         """The video given as the camera ran out before the plan was done: end it now (the
         session ended early, it is not completed)."""
-        if self._s.stage not in (Stage.SUMMARY, Stage.DONE):
+        if self._s.stage not in ENDED:
             self._finish(EndReason.SOURCE_ENDED, self._t)
 
     def interrupt(self) -> None:
         """The session was cut short (camera lost, Ctrl-C, window closed): end it now."""
-        if self._s.stage not in (Stage.SUMMARY, Stage.DONE):
+        if self._s.stage not in ENDED:
             self._finish(EndReason.INTERRUPTED, self._t)
+
+    def pain_key(self, char: str, elapsed_s: float) -> None:
+        """A key pressed on the pain check-in, ``elapsed_s`` after it appeared (the live loop
+        keeps the screen's time: the coach has no clock)."""
+        if self._s.pain is not None and self._s.stage in PAIN_STAGES:
+            self._s.pain.key(char, elapsed_s)
+            self.pain_tick(elapsed_s)
+
+    def pain_tick(self, elapsed_s: float) -> None:
+        """The pain check-in screen, ``elapsed_s`` after it appeared: move on once it is
+        answered (and shown), skipped or timed out."""
+        s = self._s
+        if s.pain is not None and s.stage in PAIN_STAGES and s.pain.done(elapsed_s):
+            self._pain_answered(self._t, skip=False)
+
+    def _ask_pain(self, ask: Stage, otherwise: Stage, t_s: float) -> None:
+        if self.settings.pain_check_in:
+            self._s.pain = PainCheckIn()
+            self._go(ask, t_s)
+        else:
+            self._go(otherwise, t_s)
+
+    def _pain_answered(self, t_s: float, *, skip: bool) -> None:
+        s = self._s
+        if s.pain is not None and skip:
+            s.pain.skip()
+        rating = s.pain.rating if s.pain is not None else None
+        s.pain = None
+        if s.stage is Stage.PAIN_BEFORE:
+            s.pain_before = rating
+            self._go(Stage.SETUP, t_s)
+        elif s.stage is Stage.PAIN_AFTER:
+            s.pain_after = rating
+            said = pain_message(s.pain_before, s.pain_after)
+            if s.summary is not None and said is not None:
+                up = pain_went_up(s.pain_before, s.pain_after)
+                # a rise means stop for today: no advice about next time beside it
+                s.summary = replace(s.summary, pain=said, pain_up=up,
+                                    advice="" if up else s.summary.advice)
+            self._go(Stage.SUMMARY, t_s)
 
     def update(self, t_s: float, analysis: FrameAnalysis | None,
                mean_visibility: float | None = None) -> CoachView:
@@ -499,7 +566,7 @@ class Coach:
             advice=advice_for(s.reps, s.warnings, reason), end_reason=reason,
             forceful=sum(r.forceful for r in s.reps))
         s.paused = False
-        self._go(Stage.SUMMARY, t_s)
+        self._ask_pain(Stage.PAIN_AFTER, Stage.SUMMARY, t_s)
         s.pending.append(Sound.DONE)
 
     # ---- the view --------------------------------------------------------------------------
@@ -516,6 +583,10 @@ class Coach:
             posture=VERDICT_TEXT[a.posture.verdict] if a is not None else "")
         if s.stage is Stage.SAFETY:
             return replace(base, title="Before you start", instruction=" ".join(SAFETY_LINES))
+        if s.stage in PAIN_STAGES and s.pain is not None:
+            question = QUESTION_BEFORE if s.stage is Stage.PAIN_BEFORE else QUESTION_AFTER
+            return replace(base, title=question, instruction=KEYS, pain=PainView(
+                question, SCALE, KEYS, s.pain.rating, s.pain.remaining_s()))
         if s.stage is Stage.SETUP:
             cue = setup_cue(a, vis, self.settings.low_visibility) if a is not None else None
             return replace(base, title="Set-up", instruction=cue or "Looking for you...")

@@ -59,10 +59,15 @@ VISIBILITY_PAIRS = (
 )
 
 
+PAIN_STAGES = (Stage.PAIN_BEFORE, Stage.PAIN_AFTER)
+SavePain = Callable[[int | None, int | None], None]
+
+
 def key_command(key: int, stage: Stage) -> Command | None:
-    """The command a key means at this stage (space starts and closes screens, else pauses)."""
+    """The command a key means at this stage (space starts and closes screens and skips the
+    pain check-in, else pauses)."""
     cmd = KEY_COMMANDS.get(key)
-    if cmd is Command.TOGGLE_PAUSE and stage in (Stage.SAFETY, Stage.SUMMARY):
+    if cmd is Command.TOGGLE_PAUSE and stage in (Stage.SAFETY, Stage.SUMMARY, *PAIN_STAGES):
         return Command.CONTINUE
     return cmd
 
@@ -231,8 +236,10 @@ class SessionLoop:
                  overlay: CoachOverlay | None = None,
                  draw_pose: DrawPose | None = None,
                  canvas_size: tuple[int, int] = CANVAS_SIZE,
-                 settings: LoopSettings | None = None, clock: Clock = time.monotonic) -> None:
+                 settings: LoopSettings | None = None, clock: Clock = time.monotonic,
+                 save_pain: SavePain | None = None) -> None:
         self.feed = feed
+        self.save_pain = save_pain   # the pain check-in (before, after) goes to the session
         self.estimate = estimate
         self.analyzer = analyzer
         self.coach = coach
@@ -260,6 +267,7 @@ class SessionLoop:
         self._last_t = 0.0
         self._recorder: Recorder | None = None
         self._flushed = False
+        self._screen_s = 0.0    # how long the current still screen has been shown
 
     # ---- helpers ---------------------------------------------------------------------------
     def _keys(self, wait_ms: int = 1) -> None:
@@ -267,6 +275,9 @@ class SessionLoop:
         if key is None:
             return
         with self._lock:
+            if self.coach.stage in PAIN_STAGES and ord("0") <= key <= ord("9"):
+                self.coach.pain_key(chr(key), self._screen_s)
+                return
             cmd = key_command(key, self.coach.stage)
             if cmd is Command.END:
                 self._end_of_stream()   # a rep just finished counts before the session ends
@@ -296,7 +307,10 @@ class SessionLoop:
         step = 1.0 / self.settings.out_fps
         waited = 0.0
         while self.coach.stage is stage and not self.display.closed():
-            cap = self.feed.latest() if stage is Stage.SAFETY else None
+            self._screen_s = waited
+            if stage in PAIN_STAGES:
+                self.coach.pain_tick(waited)
+            cap = self.feed.latest() if stage in (Stage.SAFETY, Stage.PAIN_BEFORE) else None
             if cap is not None:
                 bg, _ = self.letterbox.compose(cap.frame.bgr)
             elif self._last_frame is not None:
@@ -366,12 +380,14 @@ class SessionLoop:
             self.feed.start()
             auto = self.settings.auto_continue or not self.display.interactive
             self._still_screen(Stage.SAFETY, self.settings.safety_s if auto else float("inf"))
+            self._still_screen(Stage.PAIN_BEFORE, float("inf"))   # skipped by itself in time
             if self.coach.stage is Stage.DONE or self.display.closed():
                 return self._result("window_closed" if self.display.closed() else "not_started",
                                     None, None)
             self.feed.open_gate()
             if self.start_recording is not None:
                 recorder = self._recorder = self.start_recording()
+                self._pain_given()
             start = self.clock()
             dropped_before = self.feed.dropped    # frames not wanted during the safety screen
             ended_by = self._frames(recorder)
@@ -396,6 +412,15 @@ class SessionLoop:
             "completed" if ended_by in ("plan", "user") and error is None else "interrupted")
         fallback = recorder.finish(status) if recorder is not None else None
         log.info("session %s (%s): %s", status, ended_by, self.stats.line())
+        try:
+            if ended_by not in ("window_closed", "ctrl_c", "error"):
+                self._still_screen(Stage.PAIN_AFTER, float("inf"))   # skipped by itself in time
+        except KeyboardInterrupt:
+            pass
+        if self.coach.stage is Stage.PAIN_AFTER:   # not asked (the window closed, Ctrl-C)
+            self.coach.command(Command.CONTINUE)
+        if recorder is not None:
+            self._pain_given()
         summary = self.coach.update(self._last_t, None)
         try:
             if ended_by not in ("window_closed", "ctrl_c") and self.coach.stage is Stage.SUMMARY:
@@ -424,7 +449,7 @@ class SessionLoop:
                 self._keys(1)
             if self.display.closed():
                 return "window_closed"
-            if self.coach.stage in (Stage.SUMMARY, Stage.DONE):
+            if self.coach.stage in (Stage.PAIN_AFTER, Stage.SUMMARY, Stage.DONE):
                 return "user" if self.coach.end_reason is EndReason.USER else "plan"
 
     def _next(self, recorder: Recorder | None) -> _Analysed | EndedBy | None:
@@ -451,7 +476,7 @@ class SessionLoop:
                         return
                     box.put(got, stop)
                     with self._lock:
-                        if self.coach.stage in (Stage.SUMMARY, Stage.DONE):
+                        if self.coach.stage in (Stage.PAIN_AFTER, Stage.SUMMARY, Stage.DONE):
                             box.finish("user" if self.coach.end_reason is EndReason.USER
                                        else "plan")
                             return
@@ -478,6 +503,16 @@ class SessionLoop:
             stop.set()
             box.wake()
             thread.join(self.settings.stall_s + 2.0)
+
+    def _pain_given(self) -> None:
+        """Save what the pain check-in has so far (never lets a failure end the session)."""
+        before, after = self.coach.pain
+        if self.save_pain is None or (before is None and after is None):
+            return
+        try:
+            self.save_pain(before, after)
+        except Exception:   # the session itself is saved: say so and go on
+            log.exception("the pain check-in could not be saved")
 
     def _result(self, ended_by: EndedBy,
                 status: Literal["completed", "interrupted"] | None,

@@ -210,6 +210,11 @@ class CoachOverlay:
         if view.stage is Stage.SAFETY:
             self._safety(img, u, m, boxes)
             return boxes
+        if view.pain is not None:
+            from sessions.coach.pain_screen import draw_pain
+
+            draw_pain(self, img, view.pain, u, m, boxes)
+            return boxes
         if view.stage in (Stage.SUMMARY, Stage.DONE) and view.summary is not None:
             self._summary(img, view.summary, u, m, boxes)
             return boxes
@@ -431,7 +436,12 @@ class CoachOverlay:
             y = self._block(img, line, m, y, w - 2 * m, 1.0 * u, WHITE, boxes, 2)
             y += round(4 * u)
         y += round(8 * u)
-        y = self._block(img, summary.advice, m, y, w - 2 * m, 0.9 * u, OK_GREEN, boxes, 3)
+        if summary.pain:   # the pain check-in: a rise is a reason to stop, so it comes first
+            y = self._block(img, summary.pain, m, y, w - 2 * m, 0.9 * u,
+                            WARN_TEXT if summary.pain_up else WHITE, boxes, 3)
+            y += round(6 * u)
+        if summary.advice:
+            y = self._block(img, summary.advice, m, y, w - 2 * m, 0.9 * u, OK_GREEN, boxes, 3)
         h = img.shape[0]
         hint = fit_text("Saved. Press space to close" if self.interactive else "Session saved",
                         w - 2 * m, SECONDARY * u, 1)

@@ -29,6 +29,8 @@ class Stage(StrEnum):
     ROCKING = "rocking"
     SUMMARY = "summary"
     DONE = "done"
+    PAIN_BEFORE = "pain_before"    # the pain check-in, after the safety screen (live only)
+    PAIN_AFTER = "pain_after"      # ... and before the summary
 
 
 class Command(StrEnum):
@@ -108,6 +110,19 @@ class Summary:
     advice: str
     end_reason: EndReason
     forceful: int = 0          # reps the analysis judged too fast or forceful
+    pain: str = ""             # what the pain check-in says ("Your pain went up from 3 to 5...")
+    pain_up: bool = False      # ... and whether it went up (shown as a warning)
+
+
+@dataclass(frozen=True)
+class PainView:
+    """The pain check-in screen: the question, the scale, the rating taken (if any)."""
+
+    question: str
+    scale: str
+    keys: str
+    rating: int | None
+    remaining_s: float
 
 
 @dataclass(frozen=True)
@@ -135,3 +150,4 @@ class CoachView:
     new_warnings: tuple[MovementWarning, ...] = ()   # warnings taken in at this frame
     last_rep_figures: str = ""         # last_rep's times ("Last rep 6.8 s (4.0 back / 2.8 fwd)")
     last_rep_verdict: str = ""         # ... and its verdict ("good pace", "too quick", "slow")
+    pain: PainView | None = None       # the pain check-in (PAIN_BEFORE / PAIN_AFTER)
