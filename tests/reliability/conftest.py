@@ -8,22 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from sessions.cli.main import main
-
 RunCli = Callable[..., tuple[int, str, str]]
 
 
 @pytest.fixture
-def run_cli(capsys: pytest.CaptureFixture[str]) -> RunCli:
+def run_cli() -> RunCli:
     """``rocking ARGS...`` in this process: (exit status, stdout, stderr)."""
+    from helpers.cli import run_cli as run_in_process
 
     def run(*args: str | os.PathLike[str]) -> tuple[int, str, str]:
-        try:
-            code = main([os.fspath(a) for a in args])
-        except SystemExit as exc:  # argparse
-            code = exc.code if isinstance(exc.code, int) else 1
-        out = capsys.readouterr()
-        return code, out.out, out.err
+        done = run_in_process(*map(os.fspath, args))
+        return done.returncode, done.stdout, done.stderr
 
     return run
 

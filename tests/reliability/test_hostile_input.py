@@ -140,3 +140,21 @@ def test_mp4_with_timescale_zero_is_not_a_17_minute_frame(tmp_path: Path,
     assert "frame rate no camera makes" in caplog.text
     times = [f.t_s for f in source]
     assert times and times[-1] < 60.0
+
+
+# --- the installed command, as a person runs it (smoke) ------------------------------------------
+@pytest.mark.slow
+def test_real_process_one_line_errors_and_refusal(tmp_path: Path) -> None:
+    from helpers.cli import run_process
+
+    photo = tmp_path / "me.jpg"
+    assert cv2.imwrite(str(photo), np.full((8, 8, 3), 90, np.uint8))
+    before = photo.read_bytes()
+    link = tmp_path / "link.jpg"
+    link.symlink_to(photo)
+    for argv, message in ((["review", HUGE], "a session id is a whole number"),
+                          (["analyze", photo, "--out", link], "it is the file being read")):
+        done = run_process(*argv, "--db", tmp_path / "s.db")
+        assert done.returncode == 2 and done.stdout == ""
+        assert done.stderr.count("\n") == 1 and message in done.stderr, done.stderr
+    assert photo.read_bytes() == before

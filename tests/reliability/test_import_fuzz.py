@@ -21,7 +21,6 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from pose.events import MovementWarning, Phase, Rep, Verdict, WarningKind
-from sessions.cli.main import main
 from sessions.history.store import PostureEvent, Sample, SessionMeta, SessionStore, StoreError
 
 RunCli = Callable[..., tuple[int, str, str]]
@@ -226,18 +225,11 @@ def mutated(draw: st.DrawFn, doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def _cli(*args: Any) -> tuple[int, str, str]:
-    """The CLI in-process, its output captured here (hypothesis runs many examples in one
-    test, so capsys cannot separate them)."""
-    import io
-    from contextlib import redirect_stderr, redirect_stdout
+    """The CLI in-process (hypothesis runs many examples in one test: no capsys fixture)."""
+    from helpers.cli import run_cli
 
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        try:
-            code = main([os.fspath(a) for a in args])
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 1
-    return code, out.getvalue(), err.getvalue()
+    done = run_cli(*map(os.fspath, args))
+    return done.returncode, done.stdout, done.stderr
 
 
 @pytest.fixture(scope="module")
