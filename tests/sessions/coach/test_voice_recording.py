@@ -8,21 +8,18 @@ from itertools import pairwise
 from pathlib import Path
 
 import av
-import cv2
 import numpy as np
 import pytest
+from helpers.small_demo import small_pictures
 
-import sessions.coach.demo_body
 from sessions.coach.demo_body import DEMO_TARGET_REPS, demo_loop
 from sessions.coach.live_loop import BGRImage
 from sessions.coach.voice import SoundOptions
 from sessions.output.video_writer import AUDIO_RATE, VideoWriter
 
-pytestmark = pytest.mark.slow
-
 
 class WriterDisplay:
-    """The recording as the loop sees a display (small pictures: the sound is what counts)."""
+    """The recording as the loop sees a display."""
 
     interactive = False
 
@@ -30,8 +27,7 @@ class WriterDisplay:
         self.writer = writer
 
     def show(self, img: BGRImage, present_s: float) -> None:
-        small = cv2.resize(img, (128, 72), interpolation=cv2.INTER_AREA)
-        self.writer.write(np.asarray(small, np.uint8), present_s)
+        self.writer.write(img, present_s)
 
     def add_audio(self, present_s: float, samples: np.ndarray, rate: int) -> None:
         self.writer.add_audio(present_s, samples, rate)
@@ -64,8 +60,7 @@ def decoded_audio(path: Path) -> np.ndarray:
 
 def test_demo_recording_has_the_speech_where_the_cues_are(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sessions.coach.demo_body, "render_body",
-                        lambda record, label="": np.zeros((72, 128, 3), np.uint8))
+    small_pictures(monkeypatch)
     path = tmp_path / "demo.mp4"
     writer = VideoWriter(path, 30.0, audio=True)
     loop = demo_loop(WriterDisplay(writer), None, paced=False, sound=SoundOptions())

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
+from helpers.small_demo import small_pictures
 
-import sessions.coach.demo_body
 from pose.events import WarningKind
 from sessions.coach.audio import AudioPlayer, Samples
 from sessions.coach.demo_body import DEMO_TARGET_REPS
@@ -25,10 +25,9 @@ FRAME_S = 1 / 30
 @pytest.fixture(scope="module")
 def sessions_run() -> Iterator[tuple[DemoSound, DemoSound, threading.Event]]:
     """The demo with the voice (its speaker hangs: the picture must not wait for it) and with
-    tones only. The figure is not drawn: only the sound and the pictures' times matter here."""
+    tones only."""
     mp = pytest.MonkeyPatch()
-    mp.setattr(sessions.coach.demo_body, "render_body",
-               lambda record, label="": np.zeros((72, 128, 3), np.uint8))
+    small_pictures(mp)
     release, started = threading.Event(), threading.Event()
 
     def stuck_output(samples: Samples, rate: int) -> None:
@@ -173,7 +172,6 @@ def test_pictures_keep_their_timing_with_the_voice_on(sessions_run) -> None:  # 
 
 
 def test_no_audio_plays_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sessions.coach.demo_body, "render_body",
-                        lambda record, label="": np.zeros((72, 128, 3), np.uint8))
+    small_pictures(monkeypatch)
     run = render_demo_sound(enabled=False, draw=False)
     assert run.log == [] and run.track.parts == [] and run.result.reps == DEMO_TARGET_REPS
