@@ -28,11 +28,11 @@ from sessions.pain import pain_message, pain_went_up
 from sessions.version import __version__
 
 CSS = """
-body { font-family: sans-serif; margin: 2em auto; max-width: 62em; color: #222; }
+body { font-family: sans-serif; margin: 2em auto; max-width: 70em; color: #222; }
 h1 { font-size: 1.5em; } h2 { font-size: 1.2em; margin-top: 1.6em; }
 table { border-collapse: collapse; margin: 0.5em 0; font-size: 0.92em; }
 th, td { border: 1px solid #bbb; padding: 0.25em 0.6em; text-align: right; }
-th { background: #eee; } td.l, th.l { text-align: left; }
+th { background: #eee; } td.l, th.l { text-align: left; } td.l { white-space: nowrap; }
 tr.warn td { background: #fde0dd; } tr.part td, tr.other td { color: #888; }
 p.pain-up { background: #fde0dd; padding: 0.5em; font-weight: bold; }
 img { max-width: 100%; border: 1px solid #ddd; }

@@ -164,7 +164,8 @@ def trend_figure(sessions: list[SessionSummary]) -> Figure:
     b.legend(fontsize=8)
     c.plot(x, [_nan(per_rep_warnings(s)) for s in ordered], marker="s", color="#d62728")
     c.set_ylabel("warnings per rep")
-    c.set_ylim(bottom=0)
+    per_rep = [v for v in (per_rep_warnings(s) for s in ordered) if v is not None]
+    c.set_ylim(0, max([0.5, *per_rep]) * 1.15)   # none at all: a flat line at 0, not noise
     if rated:
         _pain_panel(axes[3], x, ordered)
     last_ax = axes[-1]
