@@ -31,7 +31,7 @@ from pose.estimation.sources import (
 from pose.events import FrameAnalysis
 from pose.record import PoseRecord
 from sessions.cli.analyze_report import base_report, merge, summary_lines
-from sessions.cli.options import add_db_option, add_model_options
+from sessions.cli.options import add_db_option, add_model_options, db_option
 from sessions.errors import UserError
 from sessions.output.private_files import printable
 
@@ -242,11 +242,12 @@ def analyze(args: argparse.Namespace) -> int:
     report["truncated"] = bool(getattr(source, "truncated", False))
     for observer in observers:
         merge(report, observer.report_fields())
-    emit(report, as_json=args.json, out=out)
-    return save_status(report)
+    emit(report, as_json=args.json, out=out, db=db_option(args),
+         photo_not_saved=source.is_still and not args.save and not args.no_save)
+    return save_status(report, db_option(args))
 
 
-def save_status(report: dict[str, Any]) -> int:
+def save_status(report: dict[str, Any], db: str = "") -> int:
     """The exit status for how the run was saved: 0 in the database (or --no-save), 1 saved
     to a fallback file only, 3 saved nowhere (then the report's session_id is null)."""
     if report.get("not_saved"):
@@ -254,17 +255,22 @@ def save_status(report: dict[str, Any]) -> int:
         return 3
     if report.get("saved_to"):
         sys.stderr.write(f"rocking: the session database failed: the session was saved to "
-                         f"{printable(report['saved_to'])}; `rocking import` it\n")
+                         f"{printable(report['saved_to'])}; `rocking import{db} FILE` adds it "
+                         "back\n")
         return 1
     return 0
 
 
-def emit(report: dict[str, Any], as_json: bool, out: Path | None) -> None:
-    """Print the report: one JSON object, or the human summary."""
+def emit(report: dict[str, Any], as_json: bool, out: Path | None, db: str = "",
+         photo_not_saved: bool = False) -> None:
+    """Print the report: one JSON object, or the human summary (its hints repeat ``db``, the
+    --db given)."""
     if as_json:
         sys.stdout.write(json.dumps(report, allow_nan=False) + "\n")
         return
-    lines = summary_lines(report)
+    lines = summary_lines(report, db)
+    if photo_not_saved:
+        lines.append("  not saved: a photo is a posture check, not a session (--save keeps it)")
     if out is not None:
         lines.append(f"  skeleton drawn into {out}")
     sys.stdout.write("\n".join(lines) + "\n")

@@ -109,7 +109,7 @@ def warning_lines(warnings: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
-def summary_lines(report: dict[str, Any]) -> list[str]:
+def summary_lines(report: dict[str, Any], db: str = "") -> list[str]:
     """A few lines a person can read at a glance."""
     frames = report["frames"]
     lines = [f"{report['source']}"]
@@ -140,8 +140,9 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
         lines.extend(rep_lines(report))
     lines.extend(warning_lines(report["warnings"]))
     if report["session_id"] is not None:
-        lines.append(f"  saved as session {report['session_id']}")
+        lines.append(f"  saved as session {report['session_id']} (see it with: rocking review"
+                     f"{db} {report['session_id']})")
     elif report.get("saved_to"):
         lines.append(f"  NOT in the database (it failed): saved to {report['saved_to']}; "
-                     "add it with `rocking import FILE`")
+                     f"add it with `rocking import{db} FILE`")
     return lines

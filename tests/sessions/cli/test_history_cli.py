@@ -198,6 +198,9 @@ def test_missing_database_given_is_an_error(tmp_path: Path,
 def test_hints_repeat_the_database_option(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = ok(capsys, "review", "--db", str(db))
     assert f"`rocking review --db {db} ID` shows one session" in out
+    # --db before the command reads the same file and is repeated the same way
+    assert ok(capsys, "--db", str(db), "review") == out
+    assert json.loads(ok(capsys, "--db", str(db), "review", "4", "--json"))["session"]["id"] == 4
     code, _, err = cli(capsys, "review", "99", "--db", str(db))
     assert code != 0 and f"(`rocking review --db {db}` lists them)" in err
 
@@ -380,3 +383,9 @@ def test_a_photo_is_saved_only_with_save(tmp_path: Path, capsys: pytest.CaptureF
     saved = json.loads(ok(capsys, "review", "--json", "--db", str(db)))["sessions"]
     assert [(s["id"], s["kind"], s["name"], s["source_detail"]) for s in saved] == [
         (report["session_id"], "photo", "kitchen floor.jpg", "kitchen floor.jpg")]
+    # the summary says why a photo was not kept, and a saved run's hint repeats --db
+    text = ok(capsys, "analyze", str(photo), "-q", "--db", str(db))
+    assert "not saved: a photo is a posture check, not a session (--save keeps it)" in text
+    text = ok(capsys, "analyze", str(photo), "-q", "--save", "--db", str(db))
+    assert re.search(rf"saved as session (\d+) \(see it with: rocking review --db "
+                     rf"{re.escape(str(db))} \1\)", text), text
