@@ -126,7 +126,8 @@ class Plan:
     length in the image, ``drop_rate`` the share of frames with no person found, ``start_deg``
     the person's own thigh angle in their start position. ``camera_height_m`` raises the
     camera and ``camera_tilt_deg`` tilts it down (``aimed_tilt_deg`` points it at the body):
-    a laptop on a table looks down at a person on the floor.
+    a laptop on a table looks down at a person on the floor. ``gaps`` are (start_s, end_s) spans
+    in which no person is found whatever they do (the camera covered, someone in front of it).
     """
 
     steps: tuple[Step, ...]
@@ -135,6 +136,7 @@ class Plan:
     camera_distance_m: float = 2.5
     camera_height_m: float = 0.4
     camera_tilt_deg: float = 0.0
+    gaps: tuple[tuple[float, float], ...] = ()
     width: int = 640
     height: int = 480
     noise: float = 0.0
@@ -414,7 +416,8 @@ def _render(plan: Plan, frames: list[_Frame], rng: np.random.Generator
     for i, fr in enumerate(frames):
         in_pos = fr.kind == "rock" or (fr.kind == "setup" and fr.amount >= 1.0)
         depth = fr.depth if in_pos else None
-        if fr.kind == "away" or (plan.drop_rate > 0 and rng.random() < plan.drop_rate):
+        hidden = fr.kind == "away" or any(a <= fr.t < b for a, b in plan.gaps)
+        if hidden or (plan.drop_rate > 0 and rng.random() < plan.drop_rate):
             yield PoseRecord.empty(fr.t, plan.width, plan.height), depth
             continue
         heading = plan.heading_deg

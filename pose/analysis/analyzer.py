@@ -7,22 +7,35 @@ the movement fields of the JSON report.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict
 from typing import Any
 
+import numpy as np
+
 from pose.analysis.alerts import DEFAULT_THRESHOLDS, AlertInputs, AlertMonitor, Thresholds
+from pose.analysis.geometry import torso_length
 from pose.analysis.posture import PostureLimits, PostureTracker
 from pose.analysis.reps import RepCounter
 from pose.analysis.rocking import RockingTracker
 from pose.analysis.tabletop import check_tabletop
 from pose.analysis.timers import HeldFor
 from pose.events import FrameAnalysis, Phase, Rep, TabletopCheck, Verdict
-from pose.record import PoseRecord
+from pose.record import Landmark, PoseRecord
 
 #: Speeds (depth units/s) above this show as rocking back / coming forward.
 MOVING_SPEED = 0.1
+#: A spell with no person found at least this long is reported as a loss (shorter ones are
+#: single missed frames); the same delay raises the out-of-view warning.
+MIN_LOSS_S = 0.5
+#: Back in position after a loss, the person has clearly moved (and the start position is
+#: measured again) when their knees are this many torso lengths from where they were, or the
+#: body looks this much larger or smaller (closer or further); rocking itself moves the knees
+#: less than 0.1 and the torso's image length by under 10%.
+MOVED_KNEES = 0.5
+MOVED_SCALE = 0.2
 
 
 class MovementAnalyzer:
@@ -37,6 +50,8 @@ class MovementAnalyzer:
         self.alerts = AlertMonitor(thresholds)
         self._out_of_position = HeldFor(thresholds.recalibrate_after_s)
         self._start: TabletopCheck | None = None
+        self._place: tuple[float, float, float] | None = None   # knees x, y and torso, px
+        self._was_in = False
 
     def reset(self) -> None:
         self.posture.reset()
@@ -45,6 +60,8 @@ class MovementAnalyzer:
         self.alerts.reset()
         self._out_of_position.reset()
         self._start = None
+        self._place = None
+        self._was_in = False
 
     def update(self, record: PoseRecord) -> FrameAnalysis:
         """Analyse one frame."""
@@ -59,6 +76,12 @@ class MovementAnalyzer:
         if self._out_of_position.update(t, self.rocking.calibrated and not in_position):
             self.rocking.reset()        # they got up: a new start position is needed
             self._out_of_position.reset()
+        place = _place(record) if in_position and self.rocking.calibrated else None
+        if place is not None:
+            if not self._was_in and _moved(self._place, place):
+                self.rocking.reset()    # back after a loss somewhere else: measure it again
+            self._place = place
+        self._was_in = in_position
 
         # (a frame with no measurement, dropped, neither breaks nor makes the hold)
         tabletop = verdict is Verdict.ON_ALL_FOURS and (start is None or start.ok)
@@ -71,8 +94,8 @@ class MovementAnalyzer:
         rep: Rep | None = None
         if sample.calibrated and in_position:
             rep = self.reps.update(t, sample.depth, sample.speed, sample.accel)
-        else:
-            self.reps.abandon()
+        else:   # lost: a rep already back at the start counts, one under way is dropped
+            rep = self.reps.interrupt()
 
         warnings = self.alerts.update(AlertInputs(
             t_s=t, calibrated=sample.calibrated, in_position=in_position,
@@ -112,6 +135,25 @@ class MovementAnalyzer:
         return Phase.STILL
 
 
+def _place(record: PoseRecord) -> tuple[float, float, float] | None:
+    """Where the body is in the image: the knees' midpoint and the torso length (pixels)."""
+    px = record.pixels()
+    knees = (px[Landmark.LEFT_KNEE] + px[Landmark.RIGHT_KNEE]) / 2
+    torso = torso_length(px)
+    if not (np.isfinite(knees).all() and torso > 1e-6):
+        return None
+    return float(knees[0]), float(knees[1]), torso
+
+
+def _moved(before: tuple[float, float, float] | None,
+           now: tuple[float, float, float] | None) -> bool:
+    """True when the body is clearly somewhere else than ``before`` (unknown: not moved)."""
+    if before is None or now is None:
+        return False
+    shift = math.hypot(now[0] - before[0], now[1] - before[1]) / before[2]
+    return shift > MOVED_KNEES or abs(now[2] / before[2] - 1.0) > MOVED_SCALE
+
+
 def _rounded(d: dict[str, Any]) -> dict[str, Any]:
     return {k: round(v, 3) if isinstance(v, float) else v for k, v in d.items()}
 
@@ -134,9 +176,18 @@ class SummaryBuilder:
         self.last: FrameAnalysis | None = None
         self.reps: list[Rep] = []
         self.warnings: list[dict[str, Any]] = []
+        self.losses: list[tuple[float, float]] = []
+        self._seen = False
+        self._lost_since: float | None = None
 
     def add(self, fa: FrameAnalysis) -> None:
         self.frames += 1
+        if fa.posture.faults.get("no_person"):      # this frame's own fact, not the debounced
+            if self._seen and self._lost_since is None:
+                self._lost_since = fa.t_s
+        else:
+            self._seen = True
+            self._close_loss(fa.t_s)
         self.in_position += fa.posture.verdict.in_position
         self.verdicts[fa.posture.verdict.value] += 1
         self.faults.update(k for k, v in fa.posture.faults.items() if v)
@@ -147,6 +198,11 @@ class SummaryBuilder:
                 "t_s": w.t_s, "kind": w.kind.value, "message": w.message,
                 "value": w.value, "threshold": w.threshold}))
         self.last = fa
+
+    def _close_loss(self, t_s: float) -> None:
+        if self._lost_since is not None and t_s - self._lost_since >= MIN_LOSS_S:
+            self.losses.append((self._lost_since, t_s))
+        self._lost_since = None
 
     def result(self, single_image: bool | None = None) -> dict[str, Any]:
         """The movement fields of the JSON report. For one image the posture carries that frame's
@@ -170,7 +226,17 @@ class SummaryBuilder:
             "reps": [rep_to_dict(r) for r in full],
             "warnings": self.warnings,
             "partial_reps": [rep_to_dict(r) for r in self.reps if r.partial],
+            "losses": self.loss_list(),
         }
+
+    def loss_list(self) -> list[dict[str, float]]:
+        """When the person was lost from view after first being seen, and for how long (spells
+        of ``MIN_LOSS_S`` or more; one still going at the last frame ends there)."""
+        spells = list(self.losses)
+        if self._lost_since is not None and self.last is not None \
+                and self.last.t_s - self._lost_since >= MIN_LOSS_S:
+            spells.append((self._lost_since, self.last.t_s))
+        return [_rounded({"start_s": a, "end_s": b, "duration_s": b - a}) for a, b in spells]
 
     def extras(self) -> dict[str, Any]:
         """Figures beyond the report contract: forceful count, thresholds."""

@@ -93,15 +93,18 @@ class RepCounter:
         self._last_t: float | None = None
         self._end_depth = self._last_depth = 0.0
         self._recent: deque[tuple[float, float]] = deque(maxlen=MAX_SAMPLES)
+        self._need_rest = False     # after a loss: no rep opens until seen back at the start
 
     def reset(self) -> None:
         self.count = 0
         self.abandon()
 
     def abandon(self) -> None:
-        """Drop any rep in progress (position lost, person gone)."""
+        """Drop any rep in progress (position lost, person gone); the next rep can start only
+        once the person has been seen back at the start (a rep cut by a loss never counts)."""
         if self._rep is not None:
             log.debug("rep from %.2f s abandoned", self._rep.start_s)
+        self._need_rest = True
         self._state = _State.REST
         self._rep = None
         self._last_quiet_s = self._band = self._trough = None
@@ -132,7 +135,9 @@ class RepCounter:
                 self._held = True
             if self._trough is None or depth <= self._trough[1]:
                 self._trough = (t_s, depth)
-            if self._out_dwell.update(t_s, depth >= th.rep_enter_depth):
+            if self._need_rest and depth < th.rep_enter_depth:
+                self._need_rest = False
+            if self._out_dwell.update(t_s, depth >= th.rep_enter_depth and not self._need_rest):
                 # after a hold the rep starts when the hold ends; otherwise at the trough
                 start = (self._last_quiet_s, self._last_quiet_depth) \
                     if self._held and self._last_quiet_s is not None else self._trough
@@ -186,6 +191,13 @@ class RepCounter:
             self._end_depth = self._last_depth
             return self._finish(self._last_t)
         return None
+
+    def interrupt(self) -> Rep | None:
+        """The person is lost (out of view or out of position): a rep already back at the start
+        is finished at its last sample, one still under way is dropped (``abandon``)."""
+        done = self.flush()
+        self.abandon()
+        return done
 
     def _finish(self, end_s: float) -> Rep:
         rep = self._rep

@@ -12,7 +12,7 @@ from typing import Any
 REPORT_KEYS: tuple[str, ...] = (
     "source", "frames", "fps", "duration_s", "pose_detected_fraction",
     "on_all_fours_fraction", "posture", "rep_count", "reps", "warnings", "session_id",
-    "partial_reps", "truncated", "saved_to", "not_saved",
+    "partial_reps", "truncated", "saved_to", "not_saved", "losses",
 )
 
 
@@ -21,7 +21,8 @@ def base_report(source: str, frames: int, fps: float, pose_frames: int) -> dict[
 
     ``fps`` is 0 for a still image (then ``duration_s`` is 0 too). ``partial_reps`` and
     ``truncated`` came after the first keys: they are appended, the others keep their place
-    (as are ``saved_to`` and ``not_saved``, set only when the session database failed).
+    (as are ``saved_to`` and ``not_saved``, set only when the session database failed, and
+    ``losses``).
     """
     return {
         "source": source,
@@ -39,7 +40,8 @@ def base_report(source: str, frames: int, fps: float, pose_frames: int) -> dict[
         "truncated": False,        # the video ended before the frame count its header states
         "saved_to": None,          # the database failed: the fallback file holding the session
         "not_saved": None,         # the database failed and so did the fallback: why (exit 3)
-    }
+        "losses": [],              # the person out of view 0.5 s or more: start_s, end_s,
+    }                              # duration_s
 
 
 def merge(report: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:

@@ -136,8 +136,8 @@ def test_report_fields_fit_the_analyze_contract() -> None:
         assert step.analysis is not None
     fields = observer.report_fields()
     assert set(fields) == {"on_all_fours_fraction", "posture", "rep_count", "reps", "warnings",
-                           "partial_reps"}
-    assert fields["partial_reps"] == []
+                           "partial_reps", "losses"}
+    assert fields["partial_reps"] == [] and fields["losses"] == []
     assert fields["rep_count"] == 2
     for rep in fields["reps"]:
         assert {"start_s", "end_s", "period_s", "back_s", "forward_s", "depth", "peak_speed",

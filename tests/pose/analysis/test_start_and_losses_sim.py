@@ -3,10 +3,13 @@ position held first, the person lost for a few seconds, the stream cut right aft
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import numpy as np
 import pytest
 
-from pose.analysis.analyzer import MovementAnalyzer
-from pose.events import FrameAnalysis, Rep, Verdict
+from pose.analysis.analyzer import MovementAnalyzer, summarize
+from pose.events import FrameAnalysis, Rep, Verdict, WarningKind
 from pose.simulate import (
     GetIntoPosition,
     Hold,
@@ -66,3 +69,72 @@ def test_forward_overshoot_of_a_rock_stays_in_position() -> None:
     frames, reps, _ = run(Plan((Hold(2.0), Rock(3, forward=0.3), Hold(1.0))))
     assert all(f.posture.verdict.in_position for f in frames)
     assert len(reps) == 3
+
+
+def gap_plan(gap: tuple[float, float], **kw: object) -> Plan:
+    """Five steady 5 s reps from 2 s (rep k spans 2+5k .. 7+5k s) with the person hidden."""
+    return Plan((Hold(2.0), Rock(5, period_s=5.0, back_share=0.6), Hold(1.5)), gaps=(gap,),
+                **kw)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("seconds", [1.0, 2.0, 3.5, 5.0])
+@pytest.mark.parametrize("after_s", [0.1, 0.3])
+def test_a_loss_between_reps_keeps_the_reps_and_the_calibration(seconds: float,
+                                                                after_s: float) -> None:
+    """Hidden 0.1-0.3 s after the second rep is back at the start, for 1-5 s of the pause
+    before the third: every rep counts, the start position is not measured again and nothing
+    is flagged as too fast or jerky after the person is found again."""
+    plan = Plan((Hold(2.0), Rock(2, period_s=5.0, back_share=0.6), Hold(5.5),
+                 Rock(3, period_s=5.0, back_share=0.6), Hold(1.5)),
+                gaps=((12.0 + after_s, 12.0 + after_s + seconds),), noise=0.003)
+    frames, reps, _ = run(plan)
+    assert len(reps) == 5
+    assert all(f.calibrated for f in frames if f.t_s > 1.5)   # never re-calibrated
+    assert not [w for f in frames for w in f.warnings
+                if w.kind in (WarningKind.TOO_FAST, WarningKind.JERKY)]
+    assert not any(r.forceful for r in reps)
+
+
+@pytest.mark.parametrize(("start", "seconds"), [(9.5, 1.0), (8.0, 2.5), (13.0, 4.0)])
+def test_a_rep_cut_by_a_loss_is_neither_counted_nor_forceful(start: float,
+                                                            seconds: float) -> None:
+    frames, reps, _ = run(gap_plan((start, start + seconds), noise=0.003))
+    cut = [k for k in range(5) if 2 + 5 * k < start + seconds and start < 7 + 5 * k]
+    assert len(reps) == 5 - len(cut)
+    for rep in reps:
+        assert not any(2 + 5 * k - 0.5 < rep.start_s < 7 + 5 * k for k in cut), rep
+    assert not any(r.forceful for r in reps)
+    assert not [w for f in frames for w in f.warnings
+                if w.kind in (WarningKind.TOO_FAST, WarningKind.JERKY)]
+
+
+@pytest.mark.parametrize("cut_after_s", [0.1, 0.2, 0.3])
+def test_a_stream_cut_just_after_a_return_counts_the_last_rep(cut_after_s: float) -> None:
+    plan = Plan((Hold(2.0), Rock(3, period_s=5.0, back_share=0.6)))
+    _, reps, _ = run(plan, cut_at_s=17.0 + cut_after_s)
+    assert len(reps) == 3
+
+
+def test_losses_are_reported_with_their_time_and_length() -> None:
+    plan = Plan((Hold(2.0), Rock(2, period_s=5.0), Hold(5.0)),
+                gaps=((3.0, 3.2), (12.2, 14.7)), drop_rate=0.05)
+    session = simulate(plan, fps=30, seed=3)
+    analyzer = MovementAnalyzer()
+    summary = summarize([analyzer.update(r) for r in session.records])
+    assert [(round(x["start_s"], 1), round(x["duration_s"], 1)) for x in summary["losses"]] \
+        == [(12.2, 2.5)]          # the 0.2 s gap and single dropped frames are not losses
+
+
+def test_back_somewhere_else_after_a_loss_the_start_is_measured_again() -> None:
+    """Same loss, but the person comes back half a body length further along the floor: the
+    start position is measured again (calibration drops, then holds again); coming back to
+    the same place keeps it (see the test above)."""
+    plan = Plan((Hold(2.0), Rock(2, period_s=5.0), Hold(6.0)), gaps=((12.5, 14.0),))
+    session = simulate(plan, fps=30)
+    records = [r if r.t_s < 14.0 else replace(r, image=r.image + np.array([0.15, 0.0, 0.0]))
+               for r in session.records]
+    analyzer = MovementAnalyzer()
+    frames = [analyzer.update(r) for r in records]
+    after = [f for f in frames if f.t_s >= 14.0]
+    assert not after[0].calibrated or not after[12].calibrated
+    assert after[-1].calibrated
