@@ -36,6 +36,10 @@ PHRASES: dict[str, str] = {
     # the safety screen
     "safety": ("Only do this if you can get up and down off the floor. "
                "Start slowly, and stop if pain increases."),
+    # the pain check-in (live, with a window: before the set-up and before the summary)
+    "pain_before": ("How is your back right now? Press a number, zero for no pain, "
+                    "up to ten for the worst."),
+    "pain_after": "How is your back now? Press a number, zero to ten.",
     # set-up advice (as the screen says it)
     "setup_step_into_view": words.NOBODY + ".",
     "setup_move_back": words.OUT_OF_VIEW + ".",
@@ -71,6 +75,9 @@ PHRASES: dict[str, str] = {
     "done_time": "Time's up. Session done.",
     "done_user": "Session done.",
     "done_interrupted": "Session saved. Rest now, and stop if pain increases.",
+    "pain_went_up": ("Your pain went up. Stop for today, and if it keeps happening, "
+                     "see your practitioner."),
+    "pain_went_down": "Your pain went down.",
     "advice_forceful": "Some reps were too forceful. Next time, follow the pacer.",
     "advice_rushed": "The rocking got too fast. Next time, follow the pacer.",
     "advice_position": "Keep both hands and knees planted, and rock only as far as is comfortable.",

@@ -193,7 +193,11 @@ ADVICE_PHRASE: tuple[tuple[str, str], ...] = (
     ("well done", "advice_well_done"),
 )
 RHYTHM_WARNINGS = (WarningKind.TOO_FAST, WarningKind.JERKY)
-_ORDER = list(Stage)           # the stages in the order a session goes through them
+# the stages in the order a session goes through them
+_ORDER = [Stage.SAFETY, Stage.PAIN_BEFORE, Stage.SETUP, Stage.START_POSITION, Stage.COUNTDOWN,
+          Stage.ROCKING, Stage.PAIN_AFTER, Stage.SUMMARY, Stage.DONE]
+_RANK = {stage: i for i, stage in enumerate(_ORDER)}
+PAIN_PHRASE = {Stage.PAIN_BEFORE: "pain_before", Stage.PAIN_AFTER: "pain_after"}
 
 
 def advice_phrase(advice: str) -> str | None:
@@ -258,7 +262,7 @@ class CueMaker:
         entered = view.stage is not m.stage
         self.stage_changed = entered and m.stage is not None
         self.stage_advanced = (self.stage_changed and m.stage is not None
-                               and _ORDER.index(view.stage) > _ORDER.index(m.stage))
+                               and _RANK.get(view.stage, -1) > _RANK.get(m.stage, 99))
         m.stage = view.stage
         tones = list(view.sounds)
         if not self.voice:
@@ -266,6 +270,9 @@ class CueMaker:
             return out
         if view.stage is Stage.SAFETY and entered:
             out.append(Cue("safety", STAGE, max_wait_s=2.0, repeat_gap_s=60.0))
+        elif view.stage in PAIN_PHRASE and entered:
+            # advice-level: cut short once answered (the session moves on)
+            out.append(Cue(PAIN_PHRASE[view.stage], ADVICE, max_wait_s=6.0, repeat_gap_s=30.0))
         elif view.stage is Stage.SETUP:
             out.extend(self._setup(view, t_s, entered))
         elif view.stage is Stage.START_POSITION:
@@ -383,6 +390,10 @@ class CueMaker:
         summary = view.summary
         assert summary is not None
         keys = [DONE_PHRASE[summary.end_reason]]
+        if summary.pain_up:
+            keys.append("pain_went_up")
+        elif summary.pain.startswith("Your pain went down"):
+            keys.append("pain_went_down")
         if summary.end_reason is not EndReason.INTERRUPTED:
             if 1 <= summary.reps <= MAX_SPOKEN_COUNT:
                 keys.append(f"reps_{summary.reps}")

@@ -245,3 +245,23 @@ def test_cut_only_what_is_playing_and_below_the_bar() -> None:
 
 
 STAGE_PRIORITY_BAR = 30
+
+
+def test_every_stage_has_its_place_in_the_order() -> None:
+    from sessions.coach.speech import _ORDER
+
+    assert sorted(_ORDER) == sorted(Stage) and len(_ORDER) == len(set(_ORDER))
+
+
+def test_pain_check_in_is_asked_aloud_and_a_rise_is_said_first() -> None:
+    maker = CueMaker()
+    maker.cues(view(0, Stage.SAFETY), 0)
+    assert keys(maker.cues(view(1, Stage.PAIN_BEFORE), 1)) == ["pain_before"]
+    assert maker.stage_advanced
+    maker.cues(view(2, Stage.SETUP, instruction=""), 2)
+    assert maker.stage_advanced                 # answered: the question may be cut short
+    assert keys(maker.cues(view(3, Stage.PAIN_AFTER), 3)) == ["pain_after"]
+    summary = Summary(5, 8, 60.0, 7.0, 4.0, 3.0, (), "", EndReason.USER,
+                      pain="Your pain went up from 3 to 5: stop for today", pain_up=True)
+    said = keys(maker.cues(view(4, Stage.SUMMARY, summary=summary), 4))
+    assert said == ["done_user", "pain_went_up", "reps_5"]     # no advice about next time
