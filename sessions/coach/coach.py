@@ -16,6 +16,7 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
+from pose.analysis.tempo import TempoVerdict, tempo_verdict
 from pose.events import (
     UNMEASURED,
     Fix,
@@ -125,11 +126,11 @@ def checklist(check: TabletopCheck) -> tuple[CheckItem, ...]:
 
 
 def rep_verdict(rep: Rep, plan: Plan) -> str:
-    """``good pace``, ``too quick`` or ``slow`` for a rep against the plan's tempo."""
-    ratio = rep.period_s / plan.tempo.period_s
-    if ratio > 1.6:
-        return words.REP_SLOW
-    return words.REP_GOOD if ratio >= 0.75 else words.REP_QUICK
+    """``good pace``, ``too quick`` or ``slow`` for a rep against the plan's tempo (the one
+    definition: pose.analysis.tempo, which the history uses too)."""
+    verdict = tempo_verdict(rep.period_s, plan.tempo.period_s)
+    return {TempoVerdict.ON_TEMPO: words.REP_GOOD, TempoVerdict.QUICK: words.REP_QUICK,
+            TempoVerdict.SLOW: words.REP_SLOW}[verdict]
 
 
 def rep_tempo_text(rep: Rep, plan: Plan) -> str:

@@ -11,6 +11,7 @@ import base64
 from collections.abc import Sequence
 from html import escape
 
+from pose.analysis.tempo import QUICK_BELOW, SLOW_ABOVE
 from sessions.history.review import (
     SessionPage,
     SessionSummary,
@@ -110,7 +111,8 @@ def session_report(page: SessionPage, plot_png: bytes | None) -> str:
         split = (f" ({meta.target_back_s:g} s back, {meta.target_forward_s:g} s forward)"
                  if meta.target_back_s and meta.target_forward_s else "")
         plan.append(f"{meta.target_period_s:g} s per rep{split}, "
-                    f"on tempo within ±{100 * meta.tempo_tolerance:.0f} %")
+                    f"on tempo from {100 * QUICK_BELOW:.0f} % to {100 * SLOW_ABOVE:.0f} % "
+                    "of it")
     body = [f"<p>Plan: {escape('; '.join(plan) or 'none recorded')}. "
             f"Kind: {escape(s.kind)}" + (f" ({escape(s.name)})" if s.name else "") + ".</p>",
             sessions_table([s])]

@@ -17,6 +17,7 @@ from typing import Any
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from pose.analysis.tempo import QUICK_BELOW, SLOW_ABOVE
 from pose.events import Rep, WarningKind
 from sessions.history.review import (
     SessionPage,
@@ -120,11 +121,12 @@ def session_figure(page: SessionPage) -> Figure:
         bottom.plot(fx, [full[i - 1].period_s for i in fx], "o", color="#d62728", ms=3)
     target = page.row.meta.target_period_s
     if target:
-        tol = page.row.meta.tempo_tolerance * target
-        bottom.axhspan(target - tol, target + tol, color="#2ca02c", alpha=0.15, lw=0)
+        # the band of "on tempo" (pose.analysis.tempo, as the coach judged it live)
+        bottom.axhspan(target * QUICK_BELOW, target * SLOW_ABOVE, color="#2ca02c", alpha=0.15,
+                       lw=0)
         bottom.axhline(target, color="#2ca02c", ls="--", lw=1.2, label=f"plan {target:g} s")
-    highest = max([r.period_s for r in full] + [target * (1 + page.row.meta.tempo_tolerance)
-                                                  if target else 0.0] + [1.0])
+    highest = max([r.period_s for r in full] + [target * SLOW_ABOVE if target else 0.0]
+                  + [1.0])
     bottom.set_ylim(0, highest * 1.35)  # room for the legend above the bars
     bottom.set_xlabel("rep (red: forceful)")
     bottom.set_ylabel("seconds per rep")

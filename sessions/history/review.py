@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from pose.analysis.tempo import TempoVerdict, tempo_verdict
 from pose.events import MovementWarning, Rep, Verdict
 from sessions.history.store import (
     OWN_KINDS,
@@ -58,7 +59,6 @@ class SessionSummary:
     name: str = ""                  # short and shareable: a file's base name, "camera 0"...
     pain_before: int | None = None  # the pain check-in, 0-10
     pain_after: int | None = None
-    tempo_tolerance: float = 0.2
 
     @property
     def own(self) -> bool:
@@ -69,7 +69,7 @@ class SessionSummary:
     @property
     def tempo_verdict(self) -> str | None:
         """The median tempo against the plan: on tempo, quicker or slower than planned."""
-        return tempo_word(self.median_period_s, self.target_period_s, self.tempo_tolerance)
+        return tempo_word(self.median_period_s, self.target_period_s)
 
     def to_json(self) -> dict[str, Any]:
         """The JSON form (``rocking review --json``)."""
@@ -206,23 +206,20 @@ def iso(t: float) -> str:
     return datetime.fromtimestamp(t).astimezone().isoformat(timespec="seconds")
 
 
-def tempo_word(period_s: float | None, target_s: float | None,
-               tolerance: float = 0.2) -> str | None:
-    """A tempo against the plan's: "on tempo" (within the tolerance), "quicker than planned"
-    or "slower than planned"; None when either is unknown. Closer to the plan is better:
-    slower is not simply better."""
+def tempo_word(period_s: float | None, target_s: float | None) -> str | None:
+    """A tempo against the plan's: "on tempo", "quicker than planned" or "slower than planned"
+    (the one definition, pose.analysis.tempo, as the coach judged it live); None when either is
+    unknown. Closer to the plan is better: slower is not simply better."""
     if period_s is None or not target_s:
         return None
-    if abs(period_s - target_s) <= tolerance * target_s:
-        return "on tempo"
-    return "quicker than planned" if period_s < target_s else "slower than planned"
+    return str(tempo_verdict(period_s, target_s))
 
 
 def rep_tempo(rep: Rep, row: SessionRow) -> str | None:
     """A full rep's tempo against the plan (None: partial rep or no tempo planned)."""
     if rep.partial:
         return None
-    return tempo_word(rep.period_s, row.meta.target_period_s, row.meta.tempo_tolerance)
+    return tempo_word(rep.period_s, row.meta.target_period_s)
 
 
 def on_tempo(rep: Rep, row: SessionRow) -> bool | None:
@@ -338,8 +335,7 @@ def _summarise(store: SessionStore, rows: list[SessionRow]) -> list[SessionSumma
         target = row.meta.target_period_s
         share = None
         if ps and target:
-            tol = row.meta.tempo_tolerance
-            share = sum(tempo_word(p, target, tol) == "on tempo" for p in ps) / len(ps)
+            share = sum(tempo_word(p, target) == TempoVerdict.ON_TEMPO for p in ps) / len(ps)
         duration = span[row.id]
         if duration is None and row.ended_at is not None:
             duration = row.ended_at - row.started_at
@@ -350,8 +346,7 @@ def _summarise(store: SessionStore, rows: list[SessionRow]) -> list[SessionSumma
             median_period_s=statistics.median(ps) if ps else None, on_tempo_share=share,
             warning_count=warn.get(row.id, 0), target_reps=row.meta.target_reps,
             target_period_s=target, kind=row.meta.kind, name=row.meta.name,
-            pain_before=row.meta.pain_before, pain_after=row.meta.pain_after,
-            tempo_tolerance=row.meta.tempo_tolerance))
+            pain_before=row.meta.pain_before, pain_after=row.meta.pain_after))
     return out
 
 

@@ -201,7 +201,8 @@ class SessionMeta:
     target_period_s: float | None = None   # the plan's tempo: seconds per rep
     target_back_s: float | None = None     # of which rocking back (the exhale)
     target_forward_s: float | None = None  # and coming forward (the inhale)
-    tempo_tolerance: float = 0.2           # a rep is "on tempo" within +-20 % of the target period
+    tempo_tolerance: float = 0.2           # unused: kept for older files (the one rule of "on
+                                           # tempo" is pose.analysis.tempo)
     settings: dict[str, Any] = field(default_factory=dict)  # thresholds and options in force
     model_variant: str = ""
     tool_version: str = __version__

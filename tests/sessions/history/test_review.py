@@ -57,7 +57,7 @@ def test_summaries(store: SessionStore) -> None:
     one = rows[1]
     assert (one.rep_count, one.partial_count, one.forceful_count) == (4, 1, 1)
     assert one.median_period_s == pytest.approx(7.5)
-    assert one.on_tempo_share == pytest.approx(0.5)  # 7 and 8 within 7 +- 1.4; 9 and 1.5 not
+    assert one.on_tempo_share == pytest.approx(0.75)  # 7, 8, 9 within 75-160 % of 7; 1.5 not
     assert one.duration_s == pytest.approx(60.0)     # no series: end - start
     assert rows[2].on_tempo_share is None             # no tempo planned
     assert rows[3].rep_count == 0 and rows[3].median_period_s is None
