@@ -83,8 +83,10 @@ class PoseCounter:
 
 
 class SkeletonWriter:
-    """Writes each frame with the skeleton drawn: a video (the one video writer: H.264, each
-    frame at its own time in the source, no sound), or one image for a still."""
+    """Writes each frame with the skeleton and what the coach would show drawn (rep count, last
+    rep's tempo, posture, active warnings: sessions.coach.analysis_view through the coach's
+    overlay): a video (the one video writer: H.264, each frame at its own time in the source,
+    no sound), or one image for a still."""
 
     def __init__(self, path: Path, fps: float, inputs: Sequence[str | Path] = ()) -> None:
         self.path = path
@@ -93,6 +95,11 @@ class SkeletonWriter:
         self.as_image = path.suffix.lower() in IMAGE_SUFFIXES
         self._video: VideoWriter | None = None
         self._last: Any = None
+        from sessions.coach.analysis_view import AnalysisViews
+        from sessions.coach.overlay import CoachOverlay
+
+        self._views = AnalysisViews()
+        self._overlay = CoachOverlay(interactive=False)
 
     def __enter__(self) -> SkeletonWriter:
         if not self.as_image:
@@ -108,6 +115,8 @@ class SkeletonWriter:
         from sessions.coach.skeleton import draw_skeleton
 
         drawn = draw_skeleton(step.frame.bgr.copy(), step.record)
+        if step.analysis is not None:
+            self._overlay.draw(drawn, self._views.view(step.analysis))
         if self._video is not None:
             self._video.write(drawn, step.frame.t_s)
         else:
@@ -139,6 +148,10 @@ def check_out_path(path: Path, source: str | Path | None = None) -> Path:
 
     if path.suffix.lower() not in {".mp4", *IMAGE_SUFFIXES}:
         raise UserError(f"--out must end in .mp4 (or an image suffix for a still): "
+                        f"{printable(path)}")
+    still = source is not None and Path(source).suffix.lower() in IMAGE_SUFFIXES
+    if source is not None and not still and path.suffix.lower() in IMAGE_SUFFIXES:
+        raise UserError(f"--out for a video must end in .mp4, not an image name: "
                         f"{printable(path)}")
     if not path.parent.is_dir():
         raise UserError(f"--out folder does not exist: {printable(path.parent)}")
@@ -272,7 +285,7 @@ def emit(report: dict[str, Any], as_json: bool, out: Path | None, db: str = "",
     if photo_not_saved:
         lines.append("  not saved: a photo is a posture check, not a session (--save keeps it)")
     if out is not None:
-        lines.append(f"  skeleton drawn into {out}")
+        lines.append(f"  skeleton and coaching drawn into {out}")
     sys.stdout.write("\n".join(lines) + "\n")
 
 
@@ -292,7 +305,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--json", action="store_true",
                         help="print one JSON object instead of the summary")
     parser.add_argument("--out", type=Path, default=None, metavar="FILE.mp4",
-                        help="write the video with the skeleton drawn on it")
+                        help="write the video with the skeleton and what the coach would show "
+                        "drawn on it (rep count, last rep's tempo, posture, warnings); for a "
+                        "photo, an image file")
     add_model_options(parser, people_default=2,
                       people_help="how many people to look for, following the most visible "
                       "one; 1 is faster")

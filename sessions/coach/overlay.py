@@ -287,7 +287,8 @@ class CoachOverlay:
     @staticmethod
     def _counter_fit(view: CoachView, u: float) -> tuple[Fitted, int, int]:
         """The rep counter's text fitted, with its width and height in pixels."""
-        fitted = fit_text(f"{view.reps}/{view.target_reps}", round(170 * u), 2.0 * u, 1)
+        count = f"{view.reps}/{view.target_reps}" if view.target_reps > 0 else str(view.reps)
+        fitted = fit_text(count, round(170 * u), 2.0 * u, 1)   # no target: the count alone
         (tw, th), _ = cv2.getTextSize(fitted.lines[0], FONT, fitted.scale, fitted.thickness)
         return fitted, tw, th
 

@@ -289,3 +289,37 @@ def test_analyze_help_describes_what_it_reports() -> None:
     assert "fills in" not in text
     for word in ("reps counted", "forceful", "partial", "tempo", "warnings"):
         assert word in text
+
+
+def test_an_image_name_for_a_video_output_is_refused(tmp_path: Path) -> None:
+    video = write_video(tmp_path / "clip.mp4", [np.zeros((48, 64, 3), np.uint8)] * 3, 10.0)
+    for name in ("drawn.png", "drawn.JPG"):
+        result = rocking("analyze", video, "--out", tmp_path / name, "--no-save")
+        assert result.returncode == 2
+        assert result.stderr.startswith("rocking: error: --out for a video must end in .mp4")
+        assert len(result.stderr.splitlines()) == 1
+        assert not (tmp_path / name).exists()
+
+
+def test_the_drawn_video_shows_what_the_coach_would_show() -> None:
+    """The analysis of a simulated session through the coach's overlay: the rep count, the last
+    rep's tempo, the posture and a too-fast warning with its figure, as text on the frame."""
+    from pose.analysis.analyzer import MovementAnalyzer
+    from pose.simulate import Hold, Plan, Rock, simulate
+    from sessions.coach.analysis_view import AnalysisViews
+    from sessions.coach.overlay import CoachOverlay
+
+    session = simulate(Plan((Hold(2.0), Rock(2, period_s=5.0), Rock(2, period_s=1.2),
+                             Hold(1.0))))
+    analyzer, views, overlay = MovementAnalyzer(), AnalysisViews(), CoachOverlay(interactive=False)
+    texts: list[list[str]] = []
+    for record in session.records:
+        img = np.zeros((480, 640, 3), np.uint8)
+        texts.append([b.text for b in overlay.draw(img, views.view(analyzer.update(record)))])
+    assert any("Hold still" in " ".join(t) for t in texts[:30])          # calibrating
+    after_two = texts[int(12.5 * 30)]
+    assert "2" in after_two and "reps" in after_two
+    assert any(t.startswith(("Last rep 4.8", "Last rep 4.9", "Last rep 5.0")) for t in after_two)
+    assert "On hands and knees" in after_two or "Rocked back" in after_two
+    banners = [t for t in texts if "Slow down" in t]
+    assert banners and any("limit 1.30" in " ".join(t) for t in banners)

@@ -1,0 +1,57 @@
+"""What the coach would show for a recording's analysis, frame by frame (``rocking analyze
+--out``): the rep count, the last rep's tempo, the posture and the active warnings, in the
+coach's own words, for the coach overlay to draw. No plan and no countdown: the count is the
+analysis's own, the one the report gives."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pose.events import FrameAnalysis, MovementWarning, Phase, Rep, WarningKind
+from sessions.coach import words
+from sessions.coach.view import Banner, CoachView, Stage
+
+FORCEFUL = "too forceful"
+
+
+def _detail(w: MovementWarning) -> str:
+    """The figure behind a warning, as the analysis gave it ("1.35 depth/s, limit 1.30")."""
+    if w.message.endswith(")") and "(" in w.message:
+        return w.message[w.message.rindex("(") + 1:-1]
+    return ""
+
+
+@dataclass
+class AnalysisViews:
+    """Turns each frame's analysis into a CoachView; ``view`` once a frame, in order."""
+
+    last_rep: Rep | None = None
+    details: dict[WarningKind, str] = field(default_factory=dict)
+
+    def view(self, fa: FrameAnalysis) -> CoachView:
+        if fa.rep is not None and not fa.rep.partial:
+            self.last_rep = fa.rep
+        for w in fa.warnings:
+            self.details[w.kind] = _detail(w)
+        posture = words.VERDICT_TEXT[fa.posture.verdict]
+        if not fa.calibrated:
+            text = ("Hold still: measuring your start position" if fa.phase is Phase.CALIBRATING
+                    else fa.posture.message)
+            return CoachView(t_s=fa.t_s, stage=Stage.START_POSITION, title="Start position",
+                             instruction=text, posture=posture)
+        banner = None
+        shown = [k for k in words.WARNING_ORDER if k in fa.active]
+        if shown:
+            kind = shown[0]
+            banner = Banner(words.WARNING_TEXT.get(kind, kind.value), kind,
+                            self.details.get(kind, ""))
+        figures = verdict = ""
+        rep = self.last_rep
+        if rep is not None:
+            figures = words.rep_figures(rep.period_s, rep.back_s, rep.forward_s)
+            verdict = FORCEFUL if rep.forceful else ""
+        return CoachView(
+            t_s=fa.t_s, stage=Stage.ROCKING, title="Rocking",
+            banner=banner, reps=fa.rep_count, target_reps=0, posture=posture,
+            last_rep=f"{figures}: {verdict}" if verdict else figures,
+            last_rep_figures=figures, last_rep_verdict=verdict)
