@@ -69,7 +69,7 @@ def main() -> int:
         def import_once() -> None:
             n[0] += 1
             with SessionStore.open(folder / f"import{n[0]}.db") as store:
-                store.import_session(read_fallback(path)[0])
+                store.import_session(read_fallback(path).data)
 
         whole = best_of(import_once, 3)
         data = path.read_bytes()

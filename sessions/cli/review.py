@@ -30,7 +30,7 @@ from sessions.history.store import (
     resolve_db_path,
     session_to_json,
 )
-from sessions.output.private_files import printable
+from sessions.output.private_files import printable, same_file
 
 DEFAULT_LIMIT = 50
 
@@ -551,17 +551,24 @@ def run_import(args: argparse.Namespace) -> int:
     from sessions.history.review import plural
     from sessions.history.store import AlreadyImported
 
-    data, sha256 = read_fallback(args.file)
+    saved = read_fallback(args.file)
+    data, db = saved.data, resolve_db_path(args.db)
+    partial = (saved.database_session_id if saved.database is not None
+               and same_file(saved.database, db) else None)
     try:
         with _open(args, create=True) as store:
             assert store is not None
-            sid = store.import_session(data, content_hash=sha256)
+            sid = store.import_session(data, content_hash=saved.sha256, replaces=partial)
+            replaced = store.last_import_replaced
     except AlreadyImported as done:
         print_line(json.dumps({"session_id": done.session_id, "already_imported": True})
                    if args.json else f"{printable(args.file)} was already imported as session "
                    f"{done.session_id}; nothing added.")
         return 0
-    print_line(json.dumps({"session_id": sid}) if args.json
+    print_line(json.dumps({"session_id": sid, **({"replaced": replaced} if replaced else {})})
+               if args.json
                else f"Imported {printable(args.file)} as session {sid} "
-               f"({plural(len(data.reps), 'rep')}).")
+               f"({plural(len(data.reps), 'rep')})"
+               + (f"; it replaces the partial session {replaced} the database had kept."
+                  if replaced is not None else "."))
     return 0

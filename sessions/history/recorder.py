@@ -39,7 +39,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, NamedTuple
 
 from pose.events import FrameAnalysis, MovementWarning, Rep, Verdict
 from sessions.history.store import (
@@ -300,10 +300,18 @@ def _write_private_json(path: Path, doc: dict[str, Any]) -> bool:
     return True
 
 
-def read_fallback(path: Path) -> tuple[SessionData, str]:
+class FallbackFile(NamedTuple):
+    """A fallback file as read by :func:`read_fallback`."""
+
+    data: SessionData
+    sha256: str                       # of the file's bytes: recognises a file imported before
+    database: str | None              # the database that failed, as the file names it
+    database_session_id: int | None   # the session's id in it (a partial copy may be there)
+
+
+def read_fallback(path: Path) -> FallbackFile:
     """Read a fallback file written by the recorder, every field checked (see
-    sessions.history.session_file), and the SHA-256 of its bytes; raise StoreError if it is
-    not one."""
+    sessions.history.session_file); raise StoreError if it is not one."""
     from sessions.history.session_file import parse_session, read_session_file
 
     doc, sha256 = read_session_file(path)
@@ -312,12 +320,19 @@ def read_fallback(path: Path) -> tuple[SessionData, str]:
                          f"\"{JSON_FORMAT}\")")
     if "session" not in doc:
         raise StoreError(f"{path} is not a valid rocking session file: it holds no session")
-    return parse_session(doc["session"], path), sha256
+    database = doc.get("database")
+    sid = doc.get("database_session_id")
+    return FallbackFile(parse_session(doc["session"], path), sha256,
+                        database if isinstance(database, str) and "\x00" not in database
+                        else None,
+                        sid if isinstance(sid, int) and not isinstance(sid, bool)
+                        and 1 <= sid < 2**63 else None)
 
 
 def load_fallback(path: Path) -> SessionData:
     """The session in a fallback file written by the recorder (see :func:`read_fallback`)."""
-    return read_fallback(path)[0]
+    return read_fallback(path).data
 
 
-__all__ = ["SessionMeta", "SessionRecorder", "StoreObserver", "load_fallback", "read_fallback"]
+__all__ = ["FallbackFile", "SessionMeta", "SessionRecorder", "StoreObserver", "load_fallback",
+           "read_fallback"]

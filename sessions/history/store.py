@@ -575,6 +575,7 @@ class SessionStore:
         self.timeout_s = timeout_s
         self.recovered: list[int] = []  # sessions marked interrupted when this store opened
         self.read_only = False  # opened by open_read_only: nothing is written
+        self.last_import_replaced: int | None = None  # see import_session
 
     # -- opening
     @classmethod
@@ -828,17 +829,22 @@ class SessionStore:
             cur = c.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
             return cur.rowcount > 0
 
-    def import_session(self, data: SessionData, *, content_hash: str | None = None) -> int:
+    def import_session(self, data: SessionData, *, content_hash: str | None = None,
+                       replaces: int | None = None) -> int:
         """Store a whole session read elsewhere (a JSON fallback file) in one transaction (all
         or nothing); return its new id. ``content_hash`` (the file's SHA-256) is kept in the
         session's settings as ``imported_from``; a file imported before raises
-        :class:`AlreadyImported` and adds nothing."""
+        :class:`AlreadyImported` and adds nothing. ``replaces``: the id the session had in
+        this database when it failed; the partial copy left there is deleted in the same
+        transaction if it is that session (same start, ``interrupted``, no more reps than the
+        file holds); :attr:`last_import_replaced` then names it."""
         row = data.session
         settings = dict(row.meta.settings)
         if content_hash is not None:
             settings["imported_from"] = {"sha256": content_hash}
         meta = replace(row.meta, started_at=row.started_at, settings=settings)
         status: Status = "completed" if row.status == "completed" else "interrupted"
+        replaced: int | None = None
         with self._errors(), self._write() as c:
             if content_hash is not None:
                 found = c.execute(
@@ -847,10 +853,19 @@ class SessionStore:
                     (content_hash,)).fetchone()
                 if found is not None:
                     raise AlreadyImported(int(found[0]))
+            if replaces is not None:
+                old = c.execute("SELECT started_at, status, (SELECT count(*) FROM reps WHERE "
+                                "session_id = ?) FROM sessions WHERE id = ?",
+                                (replaces, replaces)).fetchone()
+                if (old is not None and old[0] == row.started_at and old[1] == "interrupted"
+                        and old[2] <= len(data.reps)):
+                    c.execute("DELETE FROM sessions WHERE id = ?", (replaces,))
+                    replaced = replaces
             sid = self.start_session(meta)
             self.append(sid, reps=data.reps, warnings=data.warnings, posture=data.posture,
                         samples=data.samples, heartbeat=False)
             self.finish_session(sid, status, row.ended_at)
+        self.last_import_replaced = replaced
         return sid
 
     # -- reading

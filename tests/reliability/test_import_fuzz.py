@@ -263,3 +263,24 @@ def test_fuzzed_import_never_crashes_nor_breaks_the_database(fuzz_seed: dict[str
                      ["review", "1", "--report", folder / "r.html"]):
             code, _, err = _cli(*argv, "--db", db)
             assert code == 0 and "Traceback" not in err, (argv, err)
+
+
+def test_import_replaces_the_partial_copy_the_failed_database_kept(run_cli: RunCli,
+                                                                   tmp_path: Path) -> None:
+    """The database failed after the first rep: it keeps a partial session, the fallback file
+    the whole one. Importing the file into that database leaves one session, the whole one."""
+    path = real_fallback_file(tmp_path)  # its database is tmp_path / "failing.db"
+    db = tmp_path / "failing.db"
+    with contextlib.closing(sqlite3.connect(db)) as conn:  # as the next open finds it: the
+        conn.execute("UPDATE sessions SET status = 'interrupted'")  # recorder's process gone
+        conn.commit()
+    other = tmp_path / "other.db"
+    assert run_cli("import", path, "--db", other)[0] == 0  # another database: a plain import
+    code, out, err = run_cli("import", path, "--db", db, "--json")
+    assert code == 0, err
+    sid = json.loads(out)["session_id"]
+    assert json.loads(out) == {"session_id": sid, "replaced": 1}
+    with SessionStore.open_read_only(db) as store:
+        rows = store.sessions()
+        assert [r.id for r in rows] == [sid] and rows[0].status == "completed"
+        assert len(store.reps(sid)) == 2
