@@ -425,15 +425,23 @@ def _folder_writable(path: Path) -> bool:
 
 
 def _read_only_uri(path: Path) -> str:
-    """A URI to read a database without writing anything beside it. ``immutable`` (no locks,
-    no -wal/-shm created) when no writer has the file open in WAL mode (no -wal and -shm
-    beside it: a WAL writer leaves the main file alone until a checkpoint) or when the folder
-    cannot be written (a read-only file system); else ``mode=ro`` using the writer's files."""
+    """A URI to read a database without writing anything beside it.
+
+    With both -wal and -shm beside it (a writer has it open, or one was killed), ``mode=ro``
+    reads through them, also on a read-only file system (SQLite reads a read-only -shm).
+    Otherwise ``immutable``: no locks and no -wal/-shm created (a WAL writer that starts
+    meanwhile leaves the main file alone until a checkpoint); a -wal left without its -shm
+    cannot be read then, and the log says so."""
     uri = path.resolve().as_uri()
-    live = all(_side(path, s).exists() for s in ("-wal", "-shm"))
-    if not live or not _folder_writable(path):
-        return f"{uri}?immutable=1"
-    return f"{uri}?mode=ro"
+    wal, shm = _side(path, "-wal"), _side(path, "-shm")
+    if wal.exists() and shm.exists():
+        return f"{uri}?mode=ro"
+    with contextlib.suppress(OSError):
+        if wal.stat().st_size > 0 and not _folder_writable(path):
+            log.warning("%s has a -wal but no -shm beside it on a read-only folder: its latest "
+                        "changes cannot be read until it is opened where it can be written",
+                        path)
+    return f"{uri}?immutable=1"
 
 
 def _create_private_file(path: Path) -> None:

@@ -5,6 +5,7 @@ or only read gets nothing new beside it; a read-only database can still be revie
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import sqlite3
@@ -162,6 +163,26 @@ def test_database_on_a_read_only_file_system_can_be_reviewed(run_cli: RunCli, db
         assert code == 0 and "1 rep" in out, err
         code, _, err = run_cli("delete", "1", "--yes", "--db", db)
         assert code == 3 and err.count("\n") == 1
+
+
+def test_read_only_file_system_with_a_crash_left_wal_shows_everything(run_cli: RunCli,
+                                                                      tmp_path: Path) -> None:
+    """The database's newest sessions are still only in its -wal (a writer was killed, or the
+    disk was made read-only under it): a review on the read-only file system sees them."""
+    folder = tmp_path / "history"
+    folder.mkdir()
+    db = make_db(folder / "sessions.db")
+    store = SessionStore.open(db)  # kept open: its commits stay in the -wal
+    try:
+        sid = store.start_session(SessionMeta(source="camera"))
+        store.finish_session(sid, "completed")
+        assert db.with_name(db.name + "-wal").stat().st_size > 0
+        with read_only_folder(folder):
+            code, out, err = run_cli("review", "--json", "--db", db)
+            assert code == 0, err
+            assert len(json.loads(out)["sessions"]) == 2
+    finally:
+        store.close()
 
 
 # --- --db that cannot be a database --------------------------------------------------------------
