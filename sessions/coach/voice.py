@@ -12,6 +12,7 @@ encoded its time); ``flush`` hands over the rest at the end of the session.
 
 from __future__ import annotations
 
+import functools
 import logging
 import wave
 from collections.abc import Callable
@@ -49,8 +50,10 @@ class SoundOptions:
     voice: bool = True
 
 
+@functools.cache
 def sound_samples(key: str) -> tuple[Samples, int]:
-    """The samples and rate of a cue key: a synthesised tone or a rendered phrase."""
+    """The samples and rate of a cue key: a synthesised tone or a rendered phrase (made or read
+    once, then kept: starting a sound in the frame loop costs a look-up)."""
     sound = tone_of(key)
     if sound is not None:
         return render(sound), SAMPLE_RATE
@@ -186,18 +189,25 @@ class SoundTrack:
     its picture time, then mixes them at one rate."""
 
     rate: int = SAMPLE_RATE
-    parts: list[tuple[float, Samples, int]] = field(default_factory=list)
+    blocks: list[tuple[float, Samples, int]] = field(default_factory=list)
 
     def add_audio(self, present_s: float, samples: Samples, rate: int) -> None:
-        """Keep ``samples`` (at ``rate``) to start at ``present_s`` (a block that continues the
-        last part is joined to it)."""
-        block = np.asarray(samples, np.float32)
-        if self.parts:
-            t0, last, r0 = self.parts[-1]
-            if r0 == rate and abs(t0 + len(last) / r0 - present_s) < 0.5 / rate:
-                self.parts[-1] = (t0, np.concatenate([last, block]), r0)
-                return
-        self.parts.append((present_s, block, rate))
+        """Keep ``samples`` (at ``rate``) to start at ``present_s``."""
+        self.blocks.append((present_s, np.asarray(samples, np.float32), rate))
+
+    @property
+    def parts(self) -> list[tuple[float, Samples, int]]:
+        """The sounds: blocks that continue one another joined into one."""
+        runs: list[tuple[float, list[Samples], int, int]] = []   # start, blocks, rate, length
+        for t, block, rate in self.blocks:
+            if runs:
+                t0, bs, r0, n0 = runs[-1]
+                if r0 == rate and abs(t0 + n0 / r0 - t) < 0.5 / rate:
+                    bs.append(block)
+                    runs[-1] = (t0, bs, r0, n0 + len(block))
+                    continue
+            runs.append((t, [block], rate, len(block)))
+        return [(t, np.concatenate(bs), r) for t, bs, r, _ in runs]
 
     def intervals(self) -> list[tuple[float, float]]:
         """(start, end) seconds of each sound, in the order added."""
@@ -205,8 +215,9 @@ class SoundTrack:
 
     def max_overlap(self) -> int:
         """The most sounds playing at any one instant (1: never two at once)."""
-        edges = sorted([(a, 1) for a, _ in self.intervals()]
-                       + [(b, -1) for _, b in self.intervals()], key=lambda e: (e[0], e[1]))
+        spans = self.intervals()
+        edges = sorted([(a, 1) for a, _ in spans] + [(b, -1) for _, b in spans],
+                       key=lambda e: (e[0], e[1]))
         depth = most = 0
         for _, step in edges:
             depth += step
@@ -215,10 +226,11 @@ class SoundTrack:
 
     def render(self, duration_s: float | None = None) -> Samples:
         """The mixed track at ``self.rate`` (resampled linearly where a sound's rate differs)."""
-        end = max((b for _, b in self.intervals()), default=0.0)
+        parts = self.parts
+        end = max((t + len(s) / r for t, s, r in parts), default=0.0)
         n = round((duration_s if duration_s is not None else end) * self.rate)
         out = np.zeros(n, np.float32)
-        for t, samples, rate in self.parts:
+        for t, samples, rate in parts:
             if rate != self.rate:
                 m = round(len(samples) * self.rate / rate)
                 samples = np.interp(np.arange(m) * rate / self.rate, np.arange(len(samples)),
