@@ -344,8 +344,13 @@ def test_live_video_headless_records_and_saves(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "session 1 saved (completed): 1 rep," in proc.stdout
     assert "frame-to-cue delay" in proc.stderr and out.stat().st_size > 10_000
+    assert f"see it with: rocking review --db {db} 1" in proc.stdout
     with SessionStore.open(db) as store:
         assert len(store.reps(1)) == 1
+        row = store.session(1)
+        # a recording coached live is a video session named by its file, never its folders
+        assert row is not None and (row.meta.kind, row.meta.name) == ("video", CLIP.name)
+        assert row.meta.source_detail == CLIP.name and row.meta.pain_before is None
 
 
 @pytest.mark.parametrize(
