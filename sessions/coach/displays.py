@@ -46,6 +46,7 @@ class WindowDisplay:
         if fullscreen:
             cv2.setWindowProperty(name, cv2.WND_PROP_FULLSCREEN, cv2.WINDOW_FULLSCREEN)
         self._shown = False
+        self._mapped = False     # seen on screen at least once
         self._closed = False
 
     def show(self, img: BGRImage, present_s: float) -> None:
@@ -60,10 +61,16 @@ class WindowDisplay:
         return None if key < 0 else key & 0xFF
 
     def closed(self) -> bool:
+        """True once the person has closed the window. A window not yet on screen is not
+        closed: under load it maps a moment after the first picture is shown."""
         if self._closed:
             return True
-        if self._shown and cv2.getWindowProperty(self.name, cv2.WND_PROP_VISIBLE) < 1:
-            self._closed = True
+        if self._shown:
+            visible = cv2.getWindowProperty(self.name, cv2.WND_PROP_VISIBLE) >= 1
+            if visible:
+                self._mapped = True
+            elif self._mapped:
+                self._closed = True
         return self._closed
 
     def close(self) -> None:
