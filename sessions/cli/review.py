@@ -357,7 +357,6 @@ def _print_page(page: Any) -> None:
         fmt_when,
         plural,
         rep_tempo,
-        rep_timing,
     )
     from sessions.pain import pain_message
 
@@ -393,8 +392,7 @@ def _print_page(page: Any) -> None:
                     else "Posture in the photo: not recorded"]
     if page.reps:
         rows = []
-        for n, r in zip(_numbers(page.reps), page.reps, strict=True):
-            timing = rep_timing(r, page.samples)
+        for n, r, timing in zip(_numbers(page.reps), page.reps, page.timings, strict=True):
             rows.append([str(n) if n else "", fmt_num(r.start_s), fmt_num(r.period_s, ".1f"),
                          fmt_num(timing.back_s, ".1f"), fmt_num(timing.pause_s, ".1f"),
                          fmt_num(timing.forward_s, ".1f"), fmt_num(r.depth, ".2f"),

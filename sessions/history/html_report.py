@@ -20,7 +20,6 @@ from sessions.history.review import (
     fmt_count,
     plural,
     rep_tempo,
-    rep_timing,
 )
 from sessions.history.review import fmt_num as _fmt
 from sessions.history.review import fmt_pct as _pct
@@ -137,9 +136,8 @@ def session_report(page: SessionPage, plot_png: bytes | None) -> str:
     if page.reps:
         rows, classes = [], []
         number = 0
-        for r in page.reps:
+        for r, timing in zip(page.reps, page.timings, strict=True):
             number += not r.partial
-            timing = rep_timing(r, page.samples)
             rows.append(["" if r.partial else str(number), _fmt(r.start_s),
                          _fmt(r.period_s, ".1f"), _fmt(timing.back_s, ".1f"),
                          _fmt(timing.pause_s, ".1f"), _fmt(timing.forward_s, ".1f"),

@@ -26,7 +26,6 @@ from sessions.history.review import (
     iso,
     per_rep_warnings,
     plural,
-    rep_timing,
 )
 from sessions.pain import fmt_pain, pain_went_up
 
@@ -103,7 +102,8 @@ def session_figure(page: SessionPage) -> Figure:
     full = [r for r in page.reps if not r.partial]
     x = list(range(1, len(full) + 1))
     if len(full) <= MAX_BARS:
-        timing = [rep_timing(r, page.samples) for r in full]   # holds are pauses
+        timing = [t for r, t in zip(page.reps, page.timings, strict=True)
+                  if not r.partial]   # holds are pauses
         bottom.bar(x, [t.back_s for t in timing], color=BACK_COLOUR, label="back (exhale)")
         pauses = [max(0.0, t.pause_s) for t in timing]
         if any(pauses):

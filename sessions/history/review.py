@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 from pose.analysis.tempo import TempoVerdict, tempo_verdict
@@ -141,6 +142,12 @@ class SessionPage:
     samples: list[Sample]
     trends: list[Trend]
 
+    @cached_property
+    def timings(self) -> list[RepTiming]:
+        """Each rep's movement and pauses (see :func:`rep_timing`), in the order of ``reps``."""
+        times = [x.t_s for x in self.samples]
+        return [rep_timing(r, self.samples, times) for r in self.reps]
+
     @property
     def warning_kinds(self) -> dict[str, int]:
         """Warnings counted by kind."""
@@ -180,9 +187,8 @@ class SessionPage:
                       "peak_speed": _r(r.peak_speed), "jerk": _r(r.jerk),
                       "forceful": r.forceful, "partial": r.partial,
                       "on_tempo": on_tempo(r, self.row), "tempo": rep_tempo(r, self.row),
-                      "timing": {k: _r(v) for k, v in
-                                 asdict(rep_timing(r, self.samples)).items()}}
-                     for r in self.reps],
+                      "timing": {k: _r(v) for k, v in asdict(timing).items()}}
+                     for r, timing in zip(self.reps, self.timings, strict=True)],
             "warnings": [{"t_s": _r(w.t_s), "kind": str(w.kind), "message": w.message,
                           "value": _r(w.value), "threshold": _r(w.threshold)}
                          for w in self.warnings],
@@ -439,7 +445,7 @@ class RepTiming:
     forward_s: float
 
 
-def rep_timing(rep: Rep, samples: list[Sample]) -> RepTiming:
+def rep_timing(rep: Rep, samples: list[Sample], times: list[float] | None = None) -> RepTiming:
     """The back and forward phases are the movement: time the analysis saw the person still
     (its ``still`` phase, in the stored series) inside them is a hold, shown as a pause with
     the hold at the back the analysis measured. Without a series: the rep as recorded."""
@@ -449,7 +455,8 @@ def rep_timing(rep: Rep, samples: list[Sample]) -> RepTiming:
     if step:
         import bisect
 
-        times = [x.t_s for x in samples]
+        if times is None:
+            times = [x.t_s for x in samples]
         lo = bisect.bisect_left(times, rep.start_s)
         hi = bisect.bisect_right(times, rep.end_s)
         run: list[float] = []   # times of consecutive still samples
