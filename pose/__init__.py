@@ -31,6 +31,7 @@ from pose.record import Landmark, PoseRecord
 _EDGES = {
     "PoseEstimator": ("pose.estimation.estimator", "PoseEstimator"),
     "open_source": ("pose.estimation.sources", "open_source"),
+    "NetworkCameraSource": ("pose.estimation.network_camera", "NetworkCameraSource"),
     "SourceError": ("pose.estimation.sources", "SourceError"),
     "resolve_model": ("pose.estimation.model_files", "resolve"),
 }
@@ -40,6 +41,7 @@ __all__ = [
     "Landmark",
     "MovementAnalyzer",
     "MovementWarning",
+    "NetworkCameraSource",
     "Phase",
     "PoseEstimator",
     "PoseRecord",

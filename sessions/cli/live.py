@@ -1,6 +1,6 @@
 """The `rocking live` command (plain `rocking` runs it).
 
-    rocking live [--camera N | --video FILE] [--target-reps N] [--tempo 4:3] [--minutes M]
+    rocking live [--camera N|URL | --video FILE] [--target-reps N] [--tempo 4:3] [--minutes M]
                  [--db PATH] [--no-audio] [--no-voice] [--headless --out FILE.mp4] [--fullscreen]
                  [--model lite|full|heavy|PATH]
 """
@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pose.estimation.camera_url import CameraURL, CameraURLError, looks_like_url, redact
 from sessions.cli.options import add_db_option, add_model_options, db_option
 from sessions.coach.canvas import CANVAS_SIZE
 from sessions.coach.displays import NO_DISPLAY, Display, display_problem, open_display
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from pose.estimation.sources import CameraSource, Frame
-    from sessions.coach.frame_feed import LatestFrameGrabber
+    from sessions.coach.frame_feed import LatestFrameGrabber, Link
 
 log = logging.getLogger(__name__)
 
@@ -62,10 +63,19 @@ def _minutes(text: str) -> float:
     return value
 
 
-def _camera(text: str) -> int:
-    if not text.isdigit():
-        raise argparse.ArgumentTypeError(f"a camera index is a number (0, 1, ...), got {text!r}")
-    return int(text)
+def _camera(text: str) -> int | CameraURL:
+    """A webcam index, or a network camera's address (a phone: http://, https://, rtsp://).
+    Error messages never repeat a password or token the text may hold."""
+    if text.isdigit():
+        return int(text)
+    if looks_like_url(text):
+        try:
+            return CameraURL.parse(text)
+        except CameraURLError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+    raise argparse.ArgumentTypeError(
+        "a camera is a webcam's number (0, 1, ...) or a phone's address (http://..., "
+        f"https://... or rtsp://...), got {redact(text)!r}")
 
 
 def _mp4(text: str) -> Path:
@@ -80,9 +90,15 @@ def _mp4(text: str) -> Path:
 
 
 # ---- reporting ---------------------------------------------------------------------------------
+CAMERA_LOST = "rocking: the camera stopped giving frames; what was done is saved\n"
+PHONE_LOST = ("rocking: lost the phone's picture and could not reconnect; what was done is "
+              "saved\n")
+
+
 def report(result: LoopResult, session_id: int | None, out: Path | None, *,
-           lost: bool = False, db: str = "") -> int:
+           lost: bool = False, db: str = "", lost_message: str = CAMERA_LOST) -> int:
     """Tell the person how it ended (stdout for what was saved, stderr for problems).
+    ``lost_message``: what to say when the camera was lost.
 
     ``lost``: the database failed and so did the fallback file; the session is reported as not
     saved, with exit status 3. Saved to a fallback file only: exit status 1. ``db``: the
@@ -123,7 +139,7 @@ def report(result: LoopResult, session_id: int | None, out: Path | None, *,
             raise UserError(str(result.error))
         raise result.error
     if result.ended_by == "camera_lost":
-        sys.stderr.write("rocking: the camera stopped giving frames; what was done is saved\n")
+        sys.stderr.write(lost_message)
         return 1
     if result.ended_by == "ctrl_c":
         sys.stderr.write("rocking: interrupted; what was done is saved\n")
@@ -142,6 +158,7 @@ def live(args: argparse.Namespace) -> int:
     from pose.estimation import model_files
     from pose.estimation.estimator import PoseEstimator
     from pose.estimation.model_files import ModelError
+    from pose.estimation.network_camera import NetworkCameraSource
     from pose.estimation.sources import FrameSource, SourceError, VideoFileSource
     from sessions.coach.coach import Coach
     from sessions.coach.frame_feed import opened
@@ -152,15 +169,19 @@ def live(args: argparse.Namespace) -> int:
     plan = Plan(target_reps=args.target_reps, target_duration_s=args.minutes * 60.0,
                 tempo=args.tempo)
     display_check(args)
+    network = NetworkCameraSource(args.camera) if isinstance(args.camera, CameraURL) else None
     try:
         source: FrameSource = (VideoFileSource(args.video) if args.video is not None
-                               else camera_source(args.camera))
+                               else network or camera_source(args.camera))
         model = model_files.resolve(args.model, show_progress=True)
         frames = opened(source)      # the camera or file opens now, errors come first
     except (SourceError, ModelError) as exc:
-        raise UserError(str(exc)) from exc
+        raise UserError(str(exc)) from None    # (a network error's cause may hold the URL)
     is_camera = args.video is None
-    feed = make_feed(frames, is_camera)
+    feed = make_feed(frames, is_camera, network.link if network is not None else None)
+    # a phone's session keeps only that it was a network camera, and its host (no password)
+    detail = (network.address.host if network is not None
+              else str(args.camera) if is_camera else str(args.video))
     with contextlib.ExitStack() as stack:
         store = stack.enter_context(SessionStore.open(args.db))
         estimator = stack.enter_context(PoseEstimator(model, max_people=args.people))
@@ -172,9 +193,9 @@ def live(args: argparse.Namespace) -> int:
         sid: list[int] = []
         made: list[Any] = []
         recorder = recorder_factory(
-            store, sid, source="camera" if is_camera else "video",
-            detail=str(args.camera) if is_camera else args.video.name, plan=plan,
-            model=model.variant.name, made=made)
+            store, sid, source="camera" if is_camera else "video", detail=detail, plan=plan,
+            model=model.variant.name, made=made,
+            settings={"camera": "network"} if network is not None else None)
         loop = SessionLoop(
             feed=feed, estimate=estimator.process, analyzer=MovementAnalyzer(),
             coach=Coach(plan, coach_settings(display)), display=display,
@@ -183,7 +204,8 @@ def live(args: argparse.Namespace) -> int:
             canvas_size=CANVAS_SIZE, save_pain=pain_saver(store, sid))
         result = loop.run()
         return report(result, sid[0] if sid else None, args.out,
-                      lost=bool(made) and made[0].lost, db=db_option(args))
+                      lost=bool(made) and made[0].lost, db=db_option(args),
+                      lost_message=PHONE_LOST if network is not None else CAMERA_LOST)
 
 
 def camera_source(index: int) -> CameraSource:
@@ -194,12 +216,15 @@ def camera_source(index: int) -> CameraSource:
     return CameraSource(index, *CANVAS_SIZE, fps=CAMERA_FPS)
 
 
-def make_feed(frames: Iterable[Frame], is_camera: bool) -> LatestFrameGrabber:
+def make_feed(frames: Iterable[Frame], is_camera: bool, link: Link | None = None
+              ) -> LatestFrameGrabber:
     """The live loop's frames: a camera as it comes; a video at its own pace, held until the
-    session starts (nothing of it plays behind the safety screen)."""
+    session starts (nothing of it plays behind the safety screen). ``link``: a network
+    camera's reconnection state."""
     from sessions.coach.frame_feed import LatestFrameGrabber
 
-    return LatestFrameGrabber(frames, live=is_camera, paced=not is_camera, gated=not is_camera)
+    return LatestFrameGrabber(frames, live=is_camera, paced=not is_camera, gated=not is_camera,
+                              link=link)
 
 
 def display_check(args: argparse.Namespace) -> None:
@@ -290,8 +315,9 @@ def add_output_arguments(p: argparse.ArgumentParser) -> None:
 def add_live_arguments(p: argparse.ArgumentParser) -> None:
     """The options of `live` (also accepted by plain `rocking`)."""
     src = p.add_mutually_exclusive_group()
-    src.add_argument("--camera", type=_camera, default=0, metavar="N",
-                     help="webcam index (default: %(default)s)")
+    src.add_argument("--camera", type=_camera, default=0, metavar="N|URL",
+                     help="webcam index, or a phone's (network camera's) address: "
+                     "http://..., https://... or rtsp://... (default: %(default)s)")
     src.add_argument("--video", type=Path, default=None, metavar="FILE",
                      help="coach a recording as if it were live")
     p.add_argument("--target-reps", type=_reps, default=DEFAULT_TARGET_REPS, metavar="N",

@@ -254,6 +254,11 @@ class Coach:
         return self._s.end_reason
 
     @property
+    def paused(self) -> bool:
+        """Paused (by a key, or by the live loop while the picture is lost)."""
+        return self._s.paused
+
+    @property
     def summary(self) -> Summary | None:
         """The summary, once the session has ended."""
         return self._s.summary

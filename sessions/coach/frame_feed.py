@@ -23,6 +23,15 @@ class Captured:
     captured_at: float
 
 
+class Link(Protocol):
+    """A source that reconnects by itself (a network camera): whether its picture is lost
+    right now, and how to make it stop trying."""
+
+    @property
+    def lost(self) -> bool: ...
+    def cancel(self) -> None: ...
+
+
 class FrameFeed(Protocol):
     """Where the loop gets frames."""
 
@@ -30,6 +39,10 @@ class FrameFeed(Protocol):
     lossless: bool      # True: every frame is delivered (nothing is ever dropped)
     dropped: int
     error: BaseException | None
+    link: Link | None   # set for a source that reconnects: it, not the loop, decides "lost"
+
+    @property
+    def ended(self) -> bool: ...
 
     def start(self) -> None: ...
     def open_gate(self) -> None: ...
@@ -60,14 +73,17 @@ class LatestFrameGrabber:
 
     ``paced=True`` plays a file at its own frame rate (as a camera would deliver it).
     ``gated=True`` holds the source before its first frame until :meth:`open_gate`.
+    ``link``: the source's reconnection state, when it reconnects by itself.
     """
 
     lossless = False
 
     def __init__(self, source: Iterable[Frame], *, live: bool, paced: bool = False,
-                 gated: bool = False, clock: Clock = time.monotonic) -> None:
+                 gated: bool = False, clock: Clock = time.monotonic,
+                 link: Link | None = None) -> None:
         self.source = source
         self.live = live
+        self.link = link
         self.paced = paced
         self.clock = clock
         self.dropped = 0
@@ -123,6 +139,12 @@ class LatestFrameGrabber:
                 self._ended = True
                 self._cond.notify_all()
 
+    @property
+    def ended(self) -> bool:
+        """The source has ended (or failed): no more frames will come."""
+        with self._cond:
+            return self._ended
+
     def latest(self) -> Captured | None:
         """The newest frame seen, without taking it (for a background picture)."""
         with self._cond:
@@ -138,6 +160,8 @@ class LatestFrameGrabber:
     def stop(self) -> None:
         self._stop.set()
         self._gate.set()
+        if self.link is not None:
+            self.link.cancel()        # no more reconnection attempts (nor waits between them)
         if self._thread.is_alive():
             self._thread.join(2.0)
 
@@ -149,11 +173,13 @@ class DirectFeed:
     lossless = True
     dropped = 0
     error: BaseException | None = None
+    link: Link | None = None
 
     def __init__(self, frames: Iterable[Frame], clock: Clock = time.monotonic) -> None:
         self._it = iter(frames)
         self._last: Captured | None = None
         self.clock = clock
+        self.ended = False
 
     def start(self) -> None:
         pass
@@ -168,9 +194,11 @@ class DirectFeed:
         try:
             frame = next(self._it)
         except StopIteration:
+            self.ended = True
             return None
         except Exception as exc:  # noqa: BLE001 - reported by the loop
             self.error = exc
+            self.ended = True
             return None
         self._last = Captured(frame, self.clock())
         return self._last

@@ -37,10 +37,14 @@ from sessions.coach.coach import Coach
 from sessions.coach.displays import Display
 from sessions.coach.frame_feed import Captured, FrameFeed
 from sessions.coach.overlay import CoachOverlay
-from sessions.coach.view import CoachView, Command, EndReason, Stage
+from sessions.coach.view import CoachView, Command, EndReason, Notice, Sound, Stage
 from sessions.coach.voice import SessionSound, Sink, SoundOptions
+from sessions.coach.words import PHONE_LOST, PHONE_LOST_DETAIL
 
 log = logging.getLogger(__name__)
+
+#: shown while a network camera (a phone) is being reconnected
+LINK_LOST = Notice(PHONE_LOST, PHONE_LOST_DETAIL)
 
 BGRImage = NDArray[np.uint8]
 Clock = Callable[[], float]
@@ -167,6 +171,7 @@ class LoopSettings:
     summary_s: float = 5.0       # non-interactive: how long the summary is recorded
     summary_max_s: float = 120.0  # interactive: the summary closes by itself after this
     stall_s: float = 3.0         # a camera giving no frame this long is lost
+    link_poll_s: float = 0.2     # a reconnecting source: how often to look at its link
     auto_continue: bool = False  # leave the safety and summary screens by themselves (demo)
     out_fps: float = 30.0
     # the model (and analysis, coach, saving, sound) on its own thread while this one draws
@@ -268,6 +273,11 @@ class SessionLoop:
         self._recorder: Recorder | None = None
         self._flushed = False
         self._screen_s = 0.0    # how long the current still screen has been shown
+        self._last_view: CoachView | None = None
+        self._link_lost = False          # showing the "lost the picture" notice
+        self._notice_sound = False       # the warning sound is still to play
+        self._notice_at: float | None = None
+        self._paused_for_link = False    # the coach was paused because the picture was lost
 
     # ---- helpers ---------------------------------------------------------------------------
     def _keys(self, wait_ms: int = 1) -> None:
@@ -361,6 +371,7 @@ class SessionLoop:
             self.draw_pose(img, done.record, region=_region(placement))
         self.overlay.draw(img, done.view)
         self.display.show(img, done.present_s)
+        self._last_view = done.view
         now = self.clock()
         self.stats.shown += 1
         self.stats.delay_ms.append((now - done.cap.captured_at) * 1000.0)
@@ -436,6 +447,53 @@ class SessionLoop:
         return self._result(ended_by, status if recorder is not None else None, fallback,
                             error, summary)
 
+    def _link_down(self) -> None:
+        """No frame in time and the source's link is lost: pause the pacer so it does not run
+        on alone (once), and show the notice from now on."""
+        with self._lock:
+            if self._link_lost:
+                return
+            self._link_lost = True
+            self._notice_sound = True
+            log.info("showing the lost-picture notice")
+            if self.coach.stage is Stage.ROCKING and not self.coach.paused:
+                self.coach.command(Command.TOGGLE_PAUSE)
+                self._paused_for_link = True
+
+    def _show_notice(self) -> None:
+        """While the picture is lost: the last picture dimmed under the notice, every
+        ``link_poll_s`` in real time (so a recording shows the gap), a warning sound first."""
+        now = self.clock()
+        if self._notice_at is not None and now - self._notice_at < self.settings.link_poll_s:
+            return
+        step = self.settings.link_poll_s if self._notice_at is None else now - self._notice_at
+        self._notice_at = now
+        with self._lock:
+            view = self._last_view or self.coach.update(self._last_t, None)
+            view = replace(view, notice=LINK_LOST, paused=self.coach.paused,
+                           sounds=(Sound.WARNING,) if self._notice_sound else ())
+            self._notice_sound = False
+            self._present_s += step
+            present_s = self._present_s
+        self.sound.update(view, present_s)
+        img = (self.letterbox.compose(self._last_frame)[0] if self._last_frame is not None
+               else self.letterbox.blank())
+        self.overlay.draw(img, view)
+        self.display.show(img, present_s)
+
+    def _link_up(self) -> None:
+        """A frame came: the notice goes; a pause the loss caused ends (through a 3-2-1)."""
+        with self._lock:
+            if not self._link_lost:
+                return
+            self._link_lost = False
+            self._notice_at = None
+            log.info("the picture is back")
+            if self._paused_for_link:
+                self._paused_for_link = False
+                if self.coach.paused:      # (unless a key resumed it meanwhile)
+                    self.coach.command(Command.TOGGLE_PAUSE)
+
     def _frames(self, recorder: Recorder | None) -> EndedBy:
         if self.settings.overlap:
             return self._frames_overlapped(recorder)
@@ -445,6 +503,8 @@ class SessionLoop:
                 self._present(ended)
             elif ended is not None:
                 return ended
+            elif self._link_lost:
+                self._show_notice()
             if self.display.interactive:
                 self._keys(1)
             if self.display.closed():
@@ -453,12 +513,20 @@ class SessionLoop:
                 return "user" if self.coach.end_reason is EndReason.USER else "plan"
 
     def _next(self, recorder: Recorder | None) -> _Analysed | EndedBy | None:
-        """The next frame analysed, or why the frames ended."""
-        cap = self.feed.get(self.settings.stall_s)
+        """The next frame analysed, or why the frames ended (None: no frame yet from a source
+        that reconnects by itself: it, not this loop, decides when the camera is lost)."""
+        link = self.feed.link
+        cap = self.feed.get(self.settings.stall_s if link is None
+                            else self.settings.link_poll_s)
         if cap is None:
             if self.feed.error is not None:
                 raise self.feed.error
-            return "camera_lost" if self.feed.live else "source_ended"
+            if link is None or self.feed.ended:
+                return "camera_lost" if self.feed.live else "source_ended"
+            if link.lost:
+                self._link_down()
+            return None
+        self._link_up()
         return self._analyse(cap, recorder)
 
     def _frames_overlapped(self, recorder: Recorder | None) -> EndedBy:
@@ -471,6 +539,8 @@ class SessionLoop:
             try:
                 while not stop.is_set():
                     got = self._next(recorder)
+                    if got is None:
+                        continue             # reconnecting: the notice is drawn below
                     if not isinstance(got, _Analysed):
                         box.finish(got)
                         return
@@ -491,6 +561,8 @@ class SessionLoop:
                 done = box.take(0.03)
                 if done is not None:
                     self._present(done)
+                elif self._link_lost:
+                    self._show_notice()
                 if self.display.interactive:
                     self._keys(1)
                 if self.display.closed():

@@ -218,6 +218,9 @@ class CoachOverlay:
         if view.stage in (Stage.SUMMARY, Stage.DONE) and view.summary is not None:
             self._summary(img, view.summary, u, m, boxes)
             return boxes
+        if view.notice is not None:
+            self._notice(img, view, u, m, boxes)
+            return boxes
         top = m
         status = [s for s in (view.posture, view.last_rep) if s]
         counted = view.stage in (Stage.ROCKING, Stage.COUNTDOWN)
@@ -317,6 +320,27 @@ class CoachOverlay:
         if verdict:
             y = self._block(img, verdict, x, y, max_w, scale, colour, boxes, 1)
         return y
+
+    def _notice(self, img: BGRImage, view: CoachView, u: float, m: int,
+                boxes: list[TextBox]) -> None:
+        """The picture is lost: the last frame dimmed, the notice large in the middle."""
+        assert view.notice is not None
+        h, w = img.shape[:2]
+        self._dim(img)
+        text = fit_text(view.notice.text, w - 4 * m, 1.6 * u, 2)
+        detail = fit_text(view.notice.detail, w - 4 * m, SECONDARY * u, 2)
+        height = len(text.lines) * text.line_h + (
+            len(detail.lines) * detail.line_h if view.notice.detail else 0) + 2 * m
+        y0 = max(0, (h - height) // 2)
+        cv2.rectangle(img, (m, y0), (w - 1 - m, y0 + height), WARNING_BG, cv2.FILLED)
+        cv2.rectangle(img, (m, y0), (w - 1 - m, y0 + height), WHITE, max(2, round(3 * u)))
+        y = self._block(img, view.notice.text, 2 * m, y0 + m // 2, w - 4 * m, 1.6 * u, WHITE,
+                        boxes, 2, centre=True)
+        if view.notice.detail:
+            self._block(img, view.notice.detail, 2 * m, y, w - 4 * m, SECONDARY * u, WHITE,
+                        boxes, 2, centre=True)
+        if view.stage in (Stage.ROCKING, Stage.COUNTDOWN):
+            self._counter(img, view, u, m, boxes, m)
 
     def _counter(self, img: BGRImage, view: CoachView, u: float, m: int,
                  boxes: list[TextBox], top: int) -> None:

@@ -74,6 +74,15 @@ class Banner:
 
 
 @dataclass(frozen=True)
+class Notice:
+    """Something wrong with the picture itself (not the movement), shown over a dimmed frame."""
+
+    text: str
+    detail: str = ""
+
+
+
+@dataclass(frozen=True)
 class CheckItem:
     """One line of the start-position checklist."""
 
@@ -151,3 +160,4 @@ class CoachView:
     last_rep_figures: str = ""         # last_rep's times ("Last rep 6.8 s (4.0 back / 2.8 fwd)")
     last_rep_verdict: str = ""         # ... and its verdict ("good pace", "too quick", "slow")
     pain: PainView | None = None       # the pain check-in (PAIN_BEFORE / PAIN_AFTER)
+    notice: Notice | None = None       # the picture itself is lost (set by the live loop)

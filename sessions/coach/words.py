@@ -96,3 +96,7 @@ REP_GOOD, REP_QUICK, REP_SLOW = "good pace", "too quick", "slow"
 def rep_figures(period_s: float, back_s: float, forward_s: float) -> str:
     """The last rep's times, e.g. ``Last rep 6.8 s (4.0 back / 2.8 fwd)``."""
     return f"Last rep {period_s:.1f} s ({back_s:.1f} back / {forward_s:.1f} fwd)"
+
+# ---- the picture itself (a phone as the camera) -------------------------------------------------
+PHONE_LOST = "Lost the phone's picture: reconnecting"
+PHONE_LOST_DETAIL = "Check that the phone's camera app is open and on the same Wi-Fi"
