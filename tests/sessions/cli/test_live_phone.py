@@ -16,10 +16,12 @@ import pytest
 from helpers.cli import run_cli
 from helpers.mjpeg_server import MjpegServer, clip_jpegs, synthetic_jpegs
 from helpers.paths import REALDATA_DIR
+from helpers.posture_figures import TABLETOP
 
+from pose.analysis.tabletop import check_tabletop
 from pose.estimation import network_camera
 from pose.estimation.network_camera import NetworkCameraSource
-from pose.events import FrameAnalysis, Phase, PostureResult, Verdict
+from pose.events import FrameAnalysis, Phase, PostureResult, Rep, Verdict
 from pose.record import PoseRecord
 from sessions.coach.coach import Coach
 from sessions.coach.frame_feed import LatestFrameGrabber, opened
@@ -177,7 +179,10 @@ class InPosition:
         calibrated = record.t_s >= 0.5
         return FrameAnalysis(record.t_s, PostureResult(Verdict.ON_ALL_FOURS, {}, "ok"),
                              Phase.STILL if calibrated else Phase.CALIBRATING, calibrated,
-                             0.0, 0.0, None)
+                             0.0, 0.0, None, start=check_tabletop(TABLETOP), facing=1.0)
+
+    def finish(self) -> Rep | None:
+        return None
 
 
 class Watching(CoachOverlay):
@@ -205,6 +210,7 @@ class StallingDisplay:
         self.server, self.overlay = server, overlay
         self.stalled = False
         self.shown_after = 0
+        self.deadline = time.monotonic() + 30.0     # never hang: the asserts say what failed
 
     def show(self, img: np.ndarray, present_s: float) -> None:
         stage, _, notice = self.overlay.seen[-1]
@@ -219,7 +225,7 @@ class StallingDisplay:
         return None
 
     def closed(self) -> bool:
-        return self.shown_after >= 30
+        return self.shown_after >= 30 or time.monotonic() > self.deadline
 
     def close(self) -> None:
         pass
