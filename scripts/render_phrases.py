@@ -47,7 +47,7 @@ def synthesise(engine: str, text: str, raw: Path, piper: Path | None, model: Pat
     """Speak ``text`` into the WAV file ``raw`` (the engine's own rate)."""
     if engine == "piper":
         assert piper is not None and model is not None
-        subprocess.run([str(piper), "-m", str(model), "-f", str(raw), "--length-scale", "1.05",
+        subprocess.run([str(piper), "-m", str(model), "-f", str(raw), "--length-scale", "1.15",
                         "--sentence-silence", "0.25"],
                        input=text, text=True, check=True, capture_output=True)
     else:
