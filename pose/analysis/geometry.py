@@ -225,3 +225,49 @@ def unproject_thigh_deg(image_deg: float, yaw_deg: float) -> float:
     c = max(math.cos(math.radians(min(max(yaw_deg, 0.0), MAX_UNPROJECT_YAW_DEG))), 1e-6)
     r = math.radians(image_deg)
     return math.degrees(math.atan2(math.sin(r) / c, math.cos(r)))
+
+
+#: Left/right landmark pairs that lie level across the body on hands and knees (shoulders, hips,
+#: wrists, knees): seen by a camera that looks down, the far one of each pair sits higher in the
+#: image than its depth alone explains.
+LEVEL_PAIRS: tuple[tuple[int, int], ...] = (
+    (Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER), (Landmark.LEFT_HIP, Landmark.RIGHT_HIP),
+    (Landmark.LEFT_WRIST, Landmark.RIGHT_WRIST), (Landmark.LEFT_KNEE, Landmark.RIGHT_KNEE),
+)
+
+
+def camera_pitch_deg(world: FloatArray) -> float:
+    """How steeply the camera looks down at the body (0 level, + down), from MediaPipe's 3-D
+    world landmarks, whose axes follow the camera: each level left/right pair, as a vector from
+    the near point to the far one, tilts up out of the camera's depth axis by the pitch. The
+    median of the pairs, so one lifted limb does not sway it; NaN when no pair reaches far
+    enough in depth to tell (a view from the front or behind)."""
+    estimates = []
+    for a, b in LEVEL_PAIRS:
+        d = world[a] - world[b]
+        if not np.isfinite(d).all():
+            continue
+        if d[2] < 0:
+            d = -d                                  # from the near point to the far one
+        if d[2] < 0.5 * float(np.hypot(d[0], d[2])):
+            continue                                # mostly across the image: no depth to use
+        estimates.append(math.degrees(math.atan2(-float(d[1]), float(d[2]))))
+    return float(np.median(estimates)) if estimates else float("nan")
+
+
+def level_view(px: FloatArray, world: FloatArray, pitch_deg: float) -> FloatArray:
+    """The landmarks as a level camera at the same place would see them (pixels): each point's
+    height in the image is corrected by its depth (world z, scaled to pixels) for a camera
+    looking down ``pitch_deg``. Weak perspective: the body is small against its distance."""
+    hips = midpoint(px, Landmark.LEFT_HIP, Landmark.RIGHT_HIP)
+    a = px - hips
+    w = world - midpoint(world, Landmark.LEFT_HIP, Landmark.RIGHT_HIP)
+    ok = np.isfinite(a).all(axis=1) & np.isfinite(w).all(axis=1)
+    den = float(np.sum(w[ok, :2] ** 2))
+    if not den > 1e-12:
+        return px
+    scale = float(np.sum(a[ok] * w[ok, :2])) / den        # pixels per metre
+    p = math.radians(pitch_deg)
+    out = np.array(px, dtype=np.float64, copy=True)
+    out[:, 1] = hips[1] + a[:, 1] * math.cos(p) + scale * w[:, 2] * math.sin(p)
+    return out

@@ -75,6 +75,7 @@ class CoachSettings:
 SETUP_CUES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("out_of_view",), words.OUT_OF_VIEW),
     (("wrong_view",), words.WRONG_VIEW),
+    (("camera_too_high",), words.CAMERA_TOO_HIGH),
     (("low_visibility",), words.MORE_LIGHT),
 )
 WARNING_TEXT = words.WARNING_TEXT

@@ -13,6 +13,7 @@ from sessions.coach.plan import PacerPhase
 NOBODY = "Step into view, side-on to the camera"
 OUT_OF_VIEW = "Move back so your hands and feet are in view"
 WRONG_VIEW = "Turn side-on to the camera"
+CAMERA_TOO_HIGH = "Put the camera lower, near the floor"
 MORE_LIGHT = "More light, please"
 PUT_LIMBS_DOWN = "Put both hands and both knees on the floor"
 GET_DOWN = "Get on your hands and knees"

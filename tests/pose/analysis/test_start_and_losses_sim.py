@@ -14,8 +14,10 @@ from pose.simulate import (
     GetIntoPosition,
     Hold,
     HoldPose,
+    LiftArm,
     Plan,
     Rock,
+    aimed_tilt_deg,
     simulate,
 )
 
@@ -138,3 +140,37 @@ def test_back_somewhere_else_after_a_loss_the_start_is_measured_again() -> None:
     after = [f for f in frames if f.t_s >= 14.0]
     assert not after[0].calibrated or not after[12].calibrated
     assert after[-1].calibrated
+
+
+@pytest.mark.parametrize("heading", [0.0, 35.0, 150.0, 210.0])
+@pytest.mark.parametrize("height", [0.4, 0.75, 1.0, 1.3])
+def test_a_raised_camera_up_to_table_height_and_beyond_keeps_the_verdicts(
+        heading: float, height: float) -> None:
+    """A camera raised and tilted to look down at the person (a laptop on a table, a shelf),
+    side-on and three-quarter: tabletop and rocking stay in position, the reps count with
+    their depth, a lifted arm is still told apart, and nothing asks to lower the camera."""
+    plan = Plan((Hold(3.0), Rock(3, period_s=5.0, depth=0.8), Hold(1.0), LiftArm(2.0),
+                 Hold(1.0)), heading_deg=heading, camera_height_m=height,
+                camera_tilt_deg=aimed_tilt_deg(height, 2.2), camera_distance_m=2.2, noise=0.003)
+    frames, reps, _ = run(plan)
+    rocking = [f for f in frames if 1.0 < f.t_s < 18.0]
+    assert all(f.posture.verdict.in_position for f in rocking)
+    assert len(reps) == 3 and all(r.depth == pytest.approx(0.8, abs=0.12) for r in reps)
+    assert any(f.posture.verdict is Verdict.LIMB_LIFTED for f in frames if f.t_s > 19.0)
+    assert not any(f.posture.faults.get("camera_too_high") for f in frames)
+
+
+@pytest.mark.parametrize("heading", [0.0, 35.0])
+def test_a_camera_looking_down_too_steeply_asks_to_be_lowered(heading: float) -> None:
+    """Looking down 40 deg (2.2 m high at 2.2 m): no wrong fault (a lifted hand), the set-up cue
+    instead, and the coach says so."""
+    from sessions.coach.coach import setup_cue
+
+    plan = Plan((Hold(4.0),), heading_deg=heading, camera_height_m=2.2,
+                camera_tilt_deg=aimed_tilt_deg(2.2, 2.2), camera_distance_m=2.2)
+    frames, _, _ = run(plan)
+    last = frames[-1]
+    assert last.posture.faults["camera_too_high"]
+    assert not any(v for k, v in last.posture.faults.items() if k != "camera_too_high")
+    assert not any(f.calibrated for f in frames)
+    assert setup_cue(last) == "Put the camera lower, near the floor"
