@@ -195,7 +195,8 @@ def live(args: argparse.Namespace) -> int:
         recorder = recorder_factory(
             store, sid, source="camera" if is_camera else "video", detail=detail, plan=plan,
             model=model.variant.name, made=made,
-            settings={"camera": "network"} if network is not None else None)
+            settings={"camera": "network"} if network is not None else None,
+            name=f"network camera {detail}" if network is not None else "")
         loop = SessionLoop(
             feed=feed, estimate=estimator.process, analyzer=MovementAnalyzer(),
             coach=Coach(plan, coach_settings(display)), display=display,

@@ -152,3 +152,17 @@ def test_a_dropped_stream_reconnects_then_gives_up(caplog: pytest.LogCaptureFixt
     assert np.all(np.diff(times) > 0)
     assert "reconnecting" in caplog.text and "giving up" in caplog.text
     assert not any(s in caplog.text for s in SECRETS), caplog.text
+
+
+def test_ffmpeg_reads_the_same_stream() -> None:
+    """The reader for RTSP and other streams (OpenCV's FFmpeg back end, with its timeouts),
+    tried on the local MJPEG stream: the same pictures arrive."""
+    with MjpegServer(synthetic_jpegs(10), fps=30) as server:
+        source = NetworkCameraSource(server.url, use_ffmpeg=True, read_timeout_s=2.0)
+        frames = []
+        for frame in source:
+            frames.append(frame)
+            if len(frames) == 5:
+                break
+    assert [f.index for f in frames] == list(range(5))
+    assert frames[0].bgr.shape == (120, 160, 3)

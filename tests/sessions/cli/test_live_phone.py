@@ -80,6 +80,8 @@ def test_a_whole_coached_session_over_the_phone_stream(
         assert row.meta.source == "camera"
         assert row.meta.source_detail == f"127.0.0.1:{server.port}"
         assert row.meta.settings["camera"] == "network"
+        assert row.meta.kind == "live"
+        assert row.meta.name == f"network camera 127.0.0.1:{server.port}"
         assert len(store.reps(1)) == 1
     assert out.stat().st_size > 10_000
     assert_no_secrets(captured.stdout, captured.stderr, caplog.text, database_text(db))
@@ -135,6 +137,7 @@ def test_a_stream_lost_mid_session_reconnects_then_ends_interrupted_and_saved(
     with SessionStore.open(db) as store:
         row = store.session(1)
         assert row is not None and row.status == "interrupted" and row.ended_at is not None
+        assert row.meta.name == f"network camera 127.0.0.1:{server.port}"
         assert store.samples(1), "what was done is saved"
     assert out.stat().st_size > 1_000
     assert_no_secrets(captured.stdout, captured.stderr, caplog.text, database_text(db))
