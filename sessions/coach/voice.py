@@ -154,8 +154,12 @@ class SessionSound:
                 block_samples = block_samples.copy()
                 block_samples[len(block_samples) - k:] *= np.linspace(1.0, 0.0, k,
                                                                        dtype=np.float32)
-            for sink in self.sinks:
-                sink(t, block_samples, cur.rate)
+            for sink in list(self.sinks):
+                try:
+                    sink(t, block_samples, cur.rate)
+                except Exception as exc:  # noqa: BLE001 - sound never ends a session
+                    log.warning("the sound track stops here: %s", exc)
+                    self.sinks.remove(sink)
             cur.pushed = n
 
     def flush(self) -> None:

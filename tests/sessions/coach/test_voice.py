@@ -180,3 +180,20 @@ def test_moving_on_cuts_advice_that_no_longer_applies_going_back_does_not() -> N
     sound.update(start, 0.5)                             # "hands under your shoulders, ..."
     sound.update(view(Stage.SETUP, instruction="Get on your hands and knees"), 1.0)
     assert sound.log[0].key == "start_position" and not sound.log[0].cut   # still applies
+
+
+def test_a_failing_sound_track_is_dropped_and_the_session_goes_on(
+        caplog: pytest.LogCaptureFixture) -> None:
+    calls: list[float] = []
+
+    def broken(present_s: float, samples: Samples, rate: int) -> None:
+        calls.append(present_s)
+        raise OSError("disk full")
+
+    track = SoundTrack()
+    sound = SessionSound(None, SoundOptions(), sinks=[broken, track.add_audio])
+    with caplog.at_level("WARNING", logger="sessions.coach.voice"):
+        for i in range(30):
+            sound.update(view(Stage.SAFETY), i / 10)
+    assert len(calls) == 1 and "disk full" in caplog.text
+    assert track.intervals() and track.intervals()[0][0] == 0.0     # the other sink goes on
