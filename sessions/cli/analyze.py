@@ -33,7 +33,7 @@ from pose.record import PoseRecord
 from sessions.cli.analyze_report import base_report, merge, summary_lines
 from sessions.cli.options import add_db_option, add_model_options, db_option
 from sessions.errors import UserError
-from sessions.output.private_files import printable
+from sessions.output.private_files import printable, printable_lines
 
 if TYPE_CHECKING:
     from sessions.output.video_writer import VideoWriter
@@ -286,7 +286,7 @@ def emit(report: dict[str, Any], as_json: bool, out: Path | None, db: str = "",
         lines.append("  not saved: a photo is a posture check, not a session (--save keeps it)")
     if out is not None:
         lines.append(f"  skeleton and coaching drawn into {out}")
-    sys.stdout.write("\n".join(lines) + "\n")
+    sys.stdout.write(printable_lines("\n".join(lines)) + "\n")
 
 
 def register(subparsers: Any) -> None:

@@ -22,7 +22,7 @@ from sessions.coach.displays import NO_DISPLAY, Display, display_problem, open_d
 from sessions.coach.live_loop import LoopResult
 from sessions.coach.plan import DEFAULT_TARGET_DURATION_S, DEFAULT_TARGET_REPS, Plan, Tempo
 from sessions.errors import UserError
-from sessions.output.private_files import printable
+from sessions.output.private_files import printable, printable_lines
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -127,7 +127,7 @@ def report(result: LoopResult, session_id: int | None, out: Path | None, *,
         lines.append("nothing saved: the session had not started")
     if out is not None and out.exists() and result.ended_by != "not_started":
         lines.append(f"annotated session recorded to {printable(out)}")
-    sys.stdout.write("\n".join(lines) + "\n")
+    sys.stdout.write(printable_lines("\n".join(lines)) + "\n")
     if session_id is not None and lost:
         sys.stderr.write(f"rocking: error: session {session_id} could not be saved: the "
                          "database failed and no fallback file could be written\n")

@@ -30,7 +30,7 @@ from sessions.history.store import (
     resolve_db_path,
     session_to_json,
 )
-from sessions.output.private_files import printable, same_file
+from sessions.output.private_files import printable, printable_lines, same_file
 
 DEFAULT_LIMIT = 50
 
@@ -243,7 +243,7 @@ def _day(t: float) -> str:
 
 def print_line(text: str) -> None:
     """One line to standard output."""
-    sys.stdout.write(text + "\n")
+    sys.stdout.write(printable_lines(text) + "\n")
 
 
 TABLE_WIDTH = 100  # a table wider than this wraps its ``wrap`` column
@@ -296,10 +296,10 @@ def _print_table(rows: list[Any], db: str = "") -> None:
              fmt_num(s.median_period_s, ".1f", " s"), fmt_pct(s.on_tempo_share),
              str(s.forceful_count), str(s.warning_count),
              fmt_pain(s.pain_before, s.pain_after), s.status] for s in rows]
-    sys.stdout.write(text_table(
+    sys.stdout.write(printable_lines(text_table(
         "Rocking sessions (newest first)",
         ["id", "started", "kind", "name", "time", "reps", "s/rep", "on tempo", "forceful",
-         "warnings", "pain", "ended"], body, left=(1, 2, 3, 10, 11)))
+         "warnings", "pain", "ended"], body, left=(1, 2, 3, 10, 11))))
     if any(not s.own for s in rows):
         print_line("* not counted in trends or totals (demos and photos are not your own "
                    "exercise sessions)")
@@ -415,7 +415,7 @@ def _print_page(page: Any) -> None:
             [[t.name, t.show(t.value), t.show(t.before), t.show(t.change, change=True),
               t.judgement] for t in page.trends],
             left=(0, 4)))
-    sys.stdout.write("\n".join(out))
+    sys.stdout.write(printable_lines("\n".join(out)))
 
 
 # --- export -------------------------------------------------------------------------------------

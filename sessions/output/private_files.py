@@ -50,6 +50,12 @@ def printable(path: StrPath) -> str:
     return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
 
 
+def printable_lines(text: str) -> str:
+    """:func:`printable` line by line: the new lines stay, other control characters (a stored
+    name's escape sequences) are shown escaped. For text meant for a terminal."""
+    return "\n".join(printable(line) for line in text.split("\n"))
+
+
 def _identity(path: StrPath) -> tuple[int, int] | None:
     try:
         st = Path(path).stat()
@@ -176,5 +182,5 @@ def write_private_text(path: StrPath, text: str, *, inputs: Iterable[StrPath | N
     write_private_bytes(path, text.encode("utf-8"), inputs=inputs, make_folder=make_folder)
 
 
-__all__ = ["OutputError", "printable", "private_temp", "refuse_overwriting_input", "same_file",
-           "write_private_bytes", "write_private_text"]
+__all__ = ["OutputError", "printable", "printable_lines", "private_temp",
+           "refuse_overwriting_input", "same_file", "write_private_bytes", "write_private_text"]

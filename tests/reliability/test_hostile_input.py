@@ -118,6 +118,29 @@ def test_file_names_with_escape_sequences_are_printed_escaped(run_cli: RunCli, d
     assert code == 2 and "\x1b" not in err and "\x07" not in err and "\\x1b[2J" in err
 
 
+def test_stored_names_with_escape_sequences_are_shown_escaped(
+        run_cli: RunCli, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A session's source (a video's path, stored when it was analysed) is shown escaped by
+    the review table and page; the analyze summary shows its own source escaped too."""
+    db = tmp_path / "s.db"
+    with SessionStore.open(db) as store:
+        sid = store.start_session(SessionMeta(source="video",
+                                              source_detail=f"/videos/clip{ESCAPE}.mp4"))
+        store.finish_session(sid, "completed")
+    for argv in (["review"], ["review", "1"]):
+        code, out, err = run_cli(*argv, "--db", db)
+        assert code == 0, err
+        assert "\x1b" not in out and "\x07" not in out
+    code, out, _ = run_cli("review", "1", "--db", db, "--json")  # JSON escapes by itself
+    assert "\x1b" not in out and "clip\\u001b]0;owned" in out
+    from sessions.cli.analyze import emit
+    from sessions.cli.analyze_report import base_report
+
+    emit(base_report(f"me{ESCAPE}.jpg", 1, 0.0, 0), as_json=False, out=tmp_path / f"o{ESCAPE}")
+    out = capsys.readouterr().out
+    assert "me\\x1b]0;owned" in out and "\x1b" not in out and "\x07" not in out
+
+
 # --- a frame rate no camera makes ----------------------------------------------------------------
 def test_mp4_with_timescale_zero_is_not_a_17_minute_frame(tmp_path: Path,
                                                           caplog: pytest.LogCaptureFixture
