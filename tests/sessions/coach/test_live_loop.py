@@ -423,6 +423,48 @@ def test_a_rep_back_at_the_start_when_the_stream_ends_is_counted_and_saved(
         assert [r.index for r in store.reps(sid[0])] == [1, 2, 3]
 
 
+@pytest.mark.parametrize("seconds", [1.0, 3.0])
+def test_a_brief_loss_right_after_a_return_keeps_that_rep_and_the_session(
+        tmp_path: Path, seconds: float) -> None:
+    """The camera covered 0.2 s after the second rep is back at the start, for 1-3 s of the
+    pause before the third: all three reps count and are saved, the person is not sent back to
+    the start position, and the saved posture changes say when they were out of view."""
+    from pose.analysis.analyzer import MovementAnalyzer
+    from pose.simulate import GetIntoPosition, Hold, Rock, simulate
+    from pose.simulate import Plan as SimPlan
+
+    sim = simulate(SimPlan((GetIntoPosition(2.0), Hold(6.0), Rock(2, period_s=5.0),
+                            Hold(4.0), Rock(1, period_s=5.0), Hold(1.5)),
+                           gaps=((18.2, 18.2 + seconds),)), fps=FPS)
+    img = np.full((48, 64, 3), 90, np.uint8)
+    frames = [Frame(i, r.t_s, img) for i, r in enumerate(sim.records)]
+    store = SessionStore.open(tmp_path / "s.db")
+    sid: list[int] = []
+    plan = Plan(target_reps=10, tempo=Tempo(3, 2))
+    coach = Coach(plan, CoachSettings(summary_hold_s=1.0))
+    stages: list[Stage] = []
+    analyzer = MovementAnalyzer()
+
+    def estimate(f: Frame) -> PoseRecord:
+        stages.append(coach.stage)
+        return sim.records[f.index]
+
+    loop = SessionLoop(
+        feed=DirectFeed(frames), estimate=estimate, analyzer=analyzer, coach=coach,
+        display=FakeDisplay(),  # type: ignore[arg-type]
+        start_recording=recorder_factory(store, sid, source="video", detail="sim", plan=plan,
+                                         model="full"),
+        canvas_size=(64, 48), settings=LoopSettings(safety_s=0.2, summary_s=0.2))
+    result = loop.run()
+    assert result.reps == 3
+    rocking_from = stages.index(Stage.ROCKING)
+    assert all(st is Stage.ROCKING for st in stages[rocking_from:])
+    with store:
+        assert [r.index for r in store.reps(sid[0])] == [1, 2, 3]
+        lost = [e.t_s for e in store.posture_events(sid[0]) if e.faults.get("no_person")]
+        assert lost and lost[0] == pytest.approx(18.2, abs=0.05)
+
+
 def test_a_video_starts_when_the_session_starts_and_running_out_ends_it_early(
         tmp_path: Path) -> None:
     """`live --video`: nothing of the clip plays behind the safety screen (its first frame is
