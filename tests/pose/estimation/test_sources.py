@@ -174,3 +174,23 @@ def test_cut_off_jpeg_decodes_without_libjpeg_noise_on_the_terminal(
     frames = list(open_source(cut))
     assert len(frames) == 1 and frames[0].bgr.shape == (120, 160, 3)
     assert capfd.readouterr().err == ""
+
+
+def test_a_phone_video_stored_turned_is_read_upright(tmp_path: Path) -> None:
+    """A phone stores portrait video as landscape frames with a rotation in the track header
+    (the tkhd matrix): the frames come out turned upright, with the frame's size to match."""
+    import struct
+
+    frame = np.zeros((48, 64, 3), np.uint8)
+    frame[:10, :10] = 255                                 # a mark in the stored top-left corner
+    path = write_video(tmp_path / "stored.mp4", [frame] * 5, 10.0)
+    data = bytearray(path.read_bytes())
+    at = data.find(b"tkhd") + 4 + 40                      # version 0 header: the matrix
+    data[at:at + 36] = struct.pack(">9i", 0, 0x10000, 0, -0x10000, 0, 0, 0, 0, 0x40000000)
+    turned = tmp_path / "turned.mp4"
+    turned.write_bytes(bytes(data))
+    frames = list(VideoFileSource(turned))
+    assert len(frames) == 5
+    assert frames[0].bgr.shape == (64, 48, 3)             # upright: portrait
+    corner = frames[0].bgr[:12, -12:].mean()              # turned 90 degrees clockwise
+    assert corner > 150 and frames[0].bgr[-12:, :12].mean() < 60
