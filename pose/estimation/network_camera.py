@@ -406,7 +406,9 @@ class NetworkCameraSource:
             attempt += 1
             self.link.attempts = attempt
             self.reconnects += 1
-            log.warning("lost the picture from %s (%s); reconnecting in %.1f s",
-                        self.name, problem, wait)
+            # the first loss on the terminal; each further attempt in the -v log
+            log.log(logging.WARNING if attempt == 1 else logging.INFO,
+                    "lost the picture from %s (%s); reconnecting in %.1f s",
+                    self.name, problem, wait)
             if self.link.cancelled.wait(wait):
                 return

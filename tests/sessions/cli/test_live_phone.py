@@ -220,7 +220,7 @@ class StallingDisplay:
         if stage is Stage.ROCKING and not self.stalled:
             self.stalled = True
             self.server.stall()
-            threading.Timer(1.2, self.server.resume).start()
+            threading.Timer(2.0, self.server.resume).start()
         elif self.stalled and not notice and any(n for _, _, n in self.overlay.seen):
             self.shown_after += 1
 
