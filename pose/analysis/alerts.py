@@ -146,7 +146,7 @@ class AlertMonitor:
                 accel is None or accel < th.clear_fraction * th.jerky_accel,
                 accel, th.jerky_accel),
             WarningKind.LOST_POSITION: (
-                f.calibrated and not f.in_position and not f.limb_lifted,
+                f.calibrated and f.person and not f.in_position and not f.limb_lifted,
                 f.in_position or f.limb_lifted, None, None),
             WarningKind.LIMB_LIFTED: (f.limb_lifted, not f.limb_lifted, None, None),
             WarningKind.OUT_OF_VIEW: (

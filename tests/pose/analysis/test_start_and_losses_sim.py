@@ -92,6 +92,8 @@ def test_a_loss_between_reps_keeps_the_reps_and_the_calibration(seconds: float,
     frames, reps, _ = run(plan)
     assert len(reps) == 5
     assert all(f.calibrated for f in frames if f.t_s > 1.5)   # never re-calibrated
+    # out of view, not "position lost": nobody was there to lose it
+    assert {w.kind for f in frames for w in f.warnings} <= {WarningKind.OUT_OF_VIEW}
     assert not [w for f in frames for w in f.warnings
                 if w.kind in (WarningKind.TOO_FAST, WarningKind.JERKY)]
     assert not any(r.forceful for r in reps)
