@@ -45,6 +45,7 @@ PHRASES: dict[str, str] = {
     "setup_move_back": words.OUT_OF_VIEW + ".",
     "setup_turn_side_on": words.WRONG_VIEW + ".",
     "setup_more_light": words.MORE_LIGHT + ".",
+    "setup_camera_lower": words.CAMERA_TOO_HIGH + ".",
     "setup_hands_and_knees": words.GET_DOWN + ".",
     "setup_limbs_down": words.PUT_LIMBS_DOWN + ".",
     # the start position checklist: the whole of it, then what to change (as the screen says)

@@ -177,6 +177,7 @@ SETUP_PHRASE: dict[str, str] = {
     words.OUT_OF_VIEW: "setup_move_back",
     words.WRONG_VIEW: "setup_turn_side_on",
     words.MORE_LIGHT: "setup_more_light",
+    words.CAMERA_TOO_HIGH: "setup_camera_lower",
     words.GET_DOWN: "setup_hands_and_knees",
     words.PUT_LIMBS_DOWN: "setup_limbs_down",
 }
