@@ -91,7 +91,9 @@ def test_every_setup_instruction_and_start_position_fix_has_a_phrase() -> None:
     said = {setup_cue(a) for a in cases} | {setup_cue(analysis(Verdict.ON_ALL_FOURS), 0.1)}
     said.discard(None)
     missing = {text for text in said if text is not None and text.rstrip(".") not in SETUP_PHRASE}
-    assert not missing
+    assert not missing, (
+        f"set-up advice with no spoken phrase: {missing}; add it to sessions/coach/phrases.py "
+        "and speech.SETUP_PHRASE, then render it (README: Spoken coaching, regenerating)")
     assert set(words.FIX_CUES.values()) <= set(FIX_PHRASE)
     assert set(WARNING_PHRASE) == set(WarningKind)
     for table in (SETUP_PHRASE, FIX_PHRASE, WARNING_PHRASE):
