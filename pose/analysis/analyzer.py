@@ -32,9 +32,10 @@ MOVING_SPEED = 0.1
 MIN_LOSS_S = 0.5
 #: Back in position after a loss, the person has clearly moved (and the start position is
 #: measured again) when their knees are this many torso lengths from where they were, or the
-#: body looks this much larger or smaller (closer or further); rocking itself moves the knees
-#: less than 0.1 and the torso's image length by under 10%.
-MOVED_KNEES = 0.5
+#: body looks this much larger or smaller (closer or further). On the real clips the knees'
+#: midpoint wanders up to 0.09 torso lengths while rocking and 0.57 in the cat-cow (the far knee
+#: is a guess), the torso's image length by up to 11%.
+MOVED_KNEES = 1.0
 MOVED_SCALE = 0.2
 
 

@@ -130,12 +130,12 @@ def test_losses_are_reported_with_their_time_and_length() -> None:
 
 
 def test_back_somewhere_else_after_a_loss_the_start_is_measured_again() -> None:
-    """Same loss, but the person comes back half a body length further along the floor: the
+    """Same loss, but the person comes back a body length further along the floor: the
     start position is measured again (calibration drops, then holds again); coming back to
     the same place keeps it (see the test above)."""
     plan = Plan((Hold(2.0), Rock(2, period_s=5.0), Hold(6.0)), gaps=((12.5, 14.0),))
     session = simulate(plan, fps=30)
-    records = [r if r.t_s < 14.0 else replace(r, image=r.image + np.array([0.15, 0.0, 0.0]))
+    records = [r if r.t_s < 14.0 else replace(r, image=r.image + np.array([0.25, 0.0, 0.0]))
                for r in session.records]
     analyzer = MovementAnalyzer()
     frames = [analyzer.update(r) for r in records]
