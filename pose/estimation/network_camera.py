@@ -12,7 +12,7 @@ with monotonic, strictly increasing timestamps. Differences a live session needs
 - MJPEG over HTTP is read here (``http.client``), not by FFmpeg: the timeouts are the socket's
   own, no demuxer probes or buffers ahead, and the password never reaches a native library that
   might print it. RTSP goes to OpenCV's FFmpeg back end with open/read timeouts and its
-  low-delay options. No credential appears in messages or logs (see ``pose.camera_url``).
+  low-delay options. No credential appears in messages or logs (see ``pose.estimation.camera_url``).
 """
 
 from __future__ import annotations
