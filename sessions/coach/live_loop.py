@@ -481,8 +481,9 @@ class SessionLoop:
         self.overlay.draw(img, view)
         self.display.show(img, present_s)
 
-    def _link_up(self) -> None:
-        """A frame came: the notice goes; a pause the loss caused ends (through a 3-2-1)."""
+    def _link_up(self, t_s: float) -> None:
+        """A frame (at ``t_s``) came: the notice goes; a pause the loss caused ends through a
+        fresh 3-2-1 counted from now, not from the last frame before the loss."""
         with self._lock:
             if not self._link_lost:
                 return
@@ -492,6 +493,7 @@ class SessionLoop:
             if self._paused_for_link:
                 self._paused_for_link = False
                 if self.coach.paused:      # (unless a key resumed it meanwhile)
+                    self.coach.update(t_s, None)       # the coach's clock to now (paused)
                     self.coach.command(Command.TOGGLE_PAUSE)
 
     def _frames(self, recorder: Recorder | None) -> EndedBy:
@@ -526,7 +528,7 @@ class SessionLoop:
             if link.lost:
                 self._link_down()
             return None
-        self._link_up()
+        self._link_up(cap.frame.t_s)
         return self._analyse(cap, recorder)
 
     def _frames_overlapped(self, recorder: Recorder | None) -> EndedBy:
