@@ -205,6 +205,10 @@ class SummaryBuilder:
             self.losses.append((self._lost_since, t_s))
         self._lost_since = None
 
+    def add_rep(self, rep: Rep) -> None:
+        """A rep completed outside a frame (``MovementAnalyzer.finish()``)."""
+        self.reps.append(rep)
+
     def result(self, single_image: bool | None = None) -> dict[str, Any]:
         """The movement fields of the JSON report. For one image the posture carries that frame's
         verdict, faults (true/false) and message; for a video the dominant verdict and how many
@@ -274,6 +278,14 @@ class MovementObserver:
         fa = self.analyzer.update(step.record)
         step.analysis = fa
         self.summary.add(fa)
+
+    def end(self, ending: Any) -> None:
+        """The stream is over: a rep already back at the start counts (``ending.rep`` tells the
+        observers after this one)."""
+        rep = self.analyzer.finish()
+        if rep is not None:
+            self.summary.add_rep(rep)
+            ending.rep = rep
 
     def report_fields(self) -> dict[str, Any]:
         return self.summary.result()

@@ -140,20 +140,18 @@ def _pair(values: FloatArray) -> tuple[float, float]:
     return float(values[0]), float(values[1])
 
 
-
-
-def measure(record: PoseRecord, side: Side | None = None,
-            pitch_deg: float | None = None) -> PostureMeasures | None:
+def measure(record: PoseRecord, side: Side | None = None, pitch_deg: float | None = None,
+            limits: PostureLimits | None = None) -> PostureMeasures | None:
     """The posture figures of one frame, or None with no person (or a degenerate body)."""
     if not record.has_person:
         return None
     # landmarks can be anything (inf, 1e308): non-finite results are rejected below, not warned
     with np.errstate(all="ignore"):
-        return _measure(record, side, pitch_deg)
+        return _measure(record, side, pitch_deg, limits or PostureLimits())
 
 
-def _measure(record: PoseRecord, side: Side | None,
-             pitch: float | None) -> PostureMeasures | None:
+def _measure(record: PoseRecord, side: Side | None, pitch: float | None,
+             limits: PostureLimits) -> PostureMeasures | None:
     px = record.pixels()
     if not np.isfinite(px[list(KEY_LANDMARKS)]).all():
         return None
@@ -174,8 +172,8 @@ def _measure(record: PoseRecord, side: Side | None,
     knees = np.array([lim_l.knee, lim_r.knee])
     floor = float(np.max(px[np.concatenate([wrists, knees]), 1]))
     norm = record.image[list(KEY_LANDMARKS), :2]
-    m = 1.0 + PostureLimits.frame_margin
-    in_frame = bool(np.all((norm >= -PostureLimits.frame_margin) & (norm <= m)))
+    margin = limits.frame_margin
+    in_frame = bool(np.all((norm >= -margin) & (norm <= 1.0 + margin)))
     knee_angles = tuple(
         joint_angle_deg(px[lim.hip], px[lim.knee], px[lim.ankle])
         if np.isfinite(px[lim.ankle]).all() else float("nan")
@@ -282,7 +280,7 @@ def _message(verdict: Verdict, faults: dict[str, bool]) -> str:
 
 def classify(record: PoseRecord, limits: PostureLimits = PostureLimits()) -> PostureResult:
     """The posture verdict for a single image (no history)."""
-    return judge(measure(record), limits)
+    return judge(measure(record, limits=limits), limits)
 
 
 class PostureTracker:
@@ -323,7 +321,7 @@ class PostureTracker:
                 dt = max(record.t_s - self._pitch_t, 0.0)
                 self._pitch += (pitch - self._pitch) * dt / (dt + PITCH_SMOOTHING_S)
             self._pitch_t = record.t_s
-        self.measures = measure(record, side, self._pitch)
+        self.measures = measure(record, side, self._pitch, self.limits)
         shown = self._shown
         raw = judge(self.measures, self.limits, shown.verdict if shown else None)
         if shown is None or raw.verdict is shown.verdict:

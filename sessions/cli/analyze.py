@@ -28,7 +28,7 @@ from pose.estimation.sources import (
     open_source,
     read_ahead,
 )
-from pose.events import FrameAnalysis
+from pose.events import FrameAnalysis, Rep
 from pose.record import PoseRecord
 from sessions.cli.analyze_report import base_report, merge, summary_lines
 from sessions.cli.options import add_db_option, add_model_options, db_option
@@ -50,10 +50,20 @@ class Step:
     analysis: FrameAnalysis | None = None  # set by the movement analysis observer
 
 
+@dataclass
+class StreamEnd:
+    """The end of the stream as the observers see it, in order: the movement analysis sets
+    ``rep`` to a rep that was already back at the start when the frames stopped."""
+
+    rep: Rep | None = None
+
+
 class FrameObserver(Protocol):
     """Sees every step in order; says what it found at the end (keys of the JSON report)."""
 
     def observe(self, step: Step) -> None: ...
+
+    def end(self, ending: StreamEnd) -> None: ...
 
     def report_fields(self) -> dict[str, Any]: ...
 
@@ -77,6 +87,9 @@ class PoseCounter:
     def observe(self, step: Step) -> None:
         self.frames += 1
         self.with_person += step.record.has_person
+
+    def end(self, ending: StreamEnd) -> None:
+        pass
 
     def report_fields(self) -> dict[str, Any]:
         return {}
@@ -136,6 +149,9 @@ class SkeletonWriter:
                 raise UserError(f"cannot write image {printable(self.path)}")
             self._last = None
             write_private_bytes(self.path, encoded.tobytes(), inputs=self.inputs)
+
+    def end(self, ending: StreamEnd) -> None:
+        pass
 
     def report_fields(self) -> dict[str, Any]:
         return {}
@@ -207,6 +223,9 @@ def run_pipeline(
             observer.observe(step)
         if progress is not None and counter.frames % PROGRESS_EVERY == 0:
             progress(counter.frames)
+    ending = StreamEnd()
+    for observer in chain:
+        observer.end(ending)
     return counter
 
 

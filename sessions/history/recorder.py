@@ -255,6 +255,11 @@ class StoreObserver:
             self.recorder = SessionRecorder(self.store, self.store.start_session(self.meta))
         self.recorder.update(fa)
 
+    def end(self, ending: Any) -> None:
+        """The end of the stream: a rep the analysis finished then (``ending.rep``) is saved."""
+        if getattr(ending, "rep", None) is not None:
+            self.add_rep(ending.rep)
+
     def add_rep(self, rep: Rep) -> None:
         """A rep completed at the end of the stream (MovementAnalyzer.finish())."""
         if self.recorder is None:

@@ -170,6 +170,9 @@ class Tagger:
         step.analysis = FrameAnalysis(step.record.t_s, PostureResult(Verdict.NO_PERSON),
                                       Phase.NO_PERSON, calibrated=False)
 
+    def end(self, ending: Any) -> None:
+        pass
+
     def report_fields(self) -> dict[str, Any]:
         return {"rep_count": 0}
 
@@ -183,6 +186,9 @@ class Reader:
     def observe(self, step: Step) -> None:
         assert step.analysis is not None
         self.seen.append(step.analysis.t_s)
+
+    def end(self, ending: Any) -> None:
+        pass
 
     def report_fields(self) -> dict[str, Any]:
         return {"rep_count": len(self.seen), "session_id": 7}
