@@ -33,7 +33,6 @@ class WarningKind(StrEnum):
     LIMB_LIFTED = "limb_lifted"
     OUT_OF_VIEW = "out_of_view"
     WRONG_VIEW = "wrong_view"
-    TOO_DEEP = "too_deep"
 
 
 @dataclass(frozen=True)
@@ -73,6 +72,27 @@ class MovementWarning:
     message: str
     value: float | None = None
     threshold: float | None = None
+
+    @property
+    def unit(self) -> str:
+        """The unit of ``value`` and ``threshold`` ("" for warnings without a figure)."""
+        return WARNING_UNITS.get(self.kind, "")
+
+    @property
+    def figure(self) -> str:
+        """The figure behind the warning, e.g. ``1.35 depth/s, limit 1.30`` ("" without one)."""
+        if self.value is None:
+            return ""
+        unit = f" {self.unit}" if self.unit else ""
+        limit = f", limit {self.threshold:.2f}" if self.threshold is not None else ""
+        return f"{self.value:.2f}{unit}{limit}"
+
+
+#: The units of the warnings that carry a figure: the tool's own depth units (see alerts).
+WARNING_UNITS: dict[WarningKind, str] = {
+    WarningKind.TOO_FAST: "depth/s",
+    WarningKind.JERKY: "depth/s²",
+}
 
 
 class Phase(StrEnum):

@@ -60,7 +60,6 @@ MESSAGES: dict[WarningKind, str] = {
     WarningKind.LIMB_LIFTED: "Keep both hands and both knees on the floor.",
     WarningKind.OUT_OF_VIEW: "Move so your whole body is in the picture.",
     WarningKind.WRONG_VIEW: "Turn side-on to the camera.",
-    WarningKind.TOO_DEEP: "Not so far back: stop before it strains.",
 }
 
 
@@ -154,18 +153,17 @@ class AlertMonitor:
                 not f.out_of_view and f.person, None, None),
             WarningKind.WRONG_VIEW: (f.wrong_view, not f.wrong_view, None, None),
         }
-        units = {WarningKind.TOO_FAST: "depth/s",
-                 WarningKind.JERKY: "depth/s²"}
         raised = []
         for kind, (bad, calm, value, limit) in checks.items():
             if self._conds[kind].update(f.t_s, bad, calm):
-                raised.append(MovementWarning(
-                    f.t_s, kind, _message(kind, value, limit, units.get(kind, "")), value, limit))
+                raised.append(_warning(f.t_s, kind, value, limit))
         return tuple(raised)
 
 
-def _message(kind: WarningKind, value: float | None, limit: float | None, unit: str) -> str:
-    text = MESSAGES[kind]
+def _warning(t_s: float, kind: WarningKind, value: float | None,
+             limit: float | None) -> MovementWarning:
+    """The warning with its message; the figure, when there is one, follows in brackets."""
+    bare = MovementWarning(t_s, kind, MESSAGES[kind], value, limit)
     if value is None or limit is None:
-        return text
-    return f"{text} ({value:.2f} {unit}, limit {limit:.2f})".replace(" )", ")")
+        return bare
+    return MovementWarning(t_s, kind, f"{MESSAGES[kind]} ({bare.figure})", value, limit)

@@ -7,18 +7,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pose.events import FrameAnalysis, MovementWarning, Phase, Rep, WarningKind
+from pose.events import FrameAnalysis, Phase, Rep, WarningKind
 from sessions.coach import words
 from sessions.coach.view import Banner, CoachView, Stage
 
 FORCEFUL = "too forceful"
-
-
-def _detail(w: MovementWarning) -> str:
-    """The figure behind a warning, as the analysis gave it ("1.35 depth/s, limit 1.30")."""
-    if w.message.endswith(")") and "(" in w.message:
-        return w.message[w.message.rindex("(") + 1:-1]
-    return ""
 
 
 @dataclass
@@ -32,7 +25,7 @@ class AnalysisViews:
         if fa.rep is not None and not fa.rep.partial:
             self.last_rep = fa.rep
         for w in fa.warnings:
-            self.details[w.kind] = _detail(w)
+            self.details[w.kind] = w.figure
         posture = words.VERDICT_TEXT[fa.posture.verdict]
         if not fa.calibrated:
             text = ("Hold still: measuring your start position" if fa.phase is Phase.CALIBRATING

@@ -181,7 +181,7 @@ class _Rushed:
     phase: PacerPhase
 
 
-MOVEMENT_KINDS = frozenset({WarningKind.TOO_FAST, WarningKind.JERKY, WarningKind.TOO_DEEP})
+MOVEMENT_KINDS = frozenset({WarningKind.TOO_FAST, WarningKind.JERKY})
 
 
 def _rank(kind: WarningKind) -> int:
@@ -468,7 +468,7 @@ class Coach:
         for w in sorted(a.warnings, key=lambda w: _rank(w.kind)):
             s.warnings.append(w)
             s.new_warnings.append(w)
-            detail = _detail(w)
+            detail = w.figure
             if w.kind is WarningKind.TOO_FAST:
                 phase = PacerPhase.FORWARD if (a.speed or 0.0) < 0 else PacerPhase.BACK
                 s.rushed = [*s.rushed[-3:], _Rushed(w.t_s, phase)]
@@ -635,14 +635,3 @@ class Coach:
 
 def _median(xs: list[float]) -> float | None:
     return float(statistics.median(xs)) if xs else None
-
-
-def _detail(w: MovementWarning) -> str:
-    """The figure behind a warning: the analysis's own "(1.35 depth/s, limit 1.30)" if given."""
-    if w.message.endswith(")") and "(" in w.message:
-        return w.message[w.message.rindex("(") + 1:-1]
-    if w.value is None:
-        return ""
-    if w.threshold is None:
-        return f"{w.value:.2f}"
-    return f"{w.value:.2f} (limit {w.threshold:.2f})"

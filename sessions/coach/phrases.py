@@ -67,7 +67,6 @@ PHRASES: dict[str, str] = {
     "warn_limb_lifted": "Put your hand or knee back down.",
     "warn_out_of_view": "Come back into view.",
     "warn_wrong_view": "Turn side-on to the camera.",
-    "warn_too_deep": "Not so far back.",
     # rep milestones
     "halfway": "Halfway there.",
     "last_one": "Last one.",
@@ -95,5 +94,4 @@ WARNING_PHRASE: dict[WarningKind, str] = {
     WarningKind.LIMB_LIFTED: "warn_limb_lifted",
     WarningKind.OUT_OF_VIEW: "warn_out_of_view",
     WarningKind.WRONG_VIEW: "warn_wrong_view",
-    WarningKind.TOO_DEEP: "warn_too_deep",
 }

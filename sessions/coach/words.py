@@ -56,13 +56,12 @@ WARNING_TEXT: dict[WarningKind, str] = {
     WarningKind.LIMB_LIFTED: "Keep hands and knees down",
     WarningKind.OUT_OF_VIEW: "Move back into view",
     WarningKind.WRONG_VIEW: "Turn side-on to the camera",
-    WarningKind.TOO_DEEP: "Not so far back",
 }
 #: Which warning is shown first when several fire together (earlier = more useful): slowing
 #: down is what stops a bounce, so "too fast" leads "jerky".
 WARNING_ORDER: tuple[WarningKind, ...] = (
     WarningKind.OUT_OF_VIEW, WarningKind.WRONG_VIEW, WarningKind.LOST_POSITION,
-    WarningKind.LIMB_LIFTED, WarningKind.TOO_FAST, WarningKind.TOO_DEEP, WarningKind.JERKY,
+    WarningKind.LIMB_LIFTED, WarningKind.TOO_FAST, WarningKind.JERKY,
 )
 BREATH = {PacerPhase.BACK: "on a long breath out", PacerPhase.FORWARD: "breathing in"}
 

@@ -34,7 +34,6 @@ KIND_COLOURS = {
     WarningKind.TOO_FAST: "#d62728", WarningKind.JERKY: "#ff7f0e",
     WarningKind.LOST_POSITION: "#9467bd", WarningKind.LIMB_LIFTED: "#8c564b",
     WarningKind.OUT_OF_VIEW: "#7f7f7f", WarningKind.WRONG_VIEW: "#bcbd22",
-    WarningKind.TOO_DEEP: "#e377c2",
 }
 MAX_BARS = 120  # more reps than this: tempo as lines, not bars
 BACK_COLOUR = "#1f77b4"

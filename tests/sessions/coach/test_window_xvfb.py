@@ -91,8 +91,11 @@ def xvfb() -> Iterator[str]:
         pytest.skip("Xvfb is not installed (Debian package xvfb; `make test` installs it as root)")
     n = free_display()
     for _ in range(5):
-        proc = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", "1024x768x24", "-nolisten",
-                                 "tcp"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # -noreset: without it the server resets when its last client (our probe) disconnects,
+        # and a window opened during the reset cannot connect
+        proc = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", "1024x768x24", "-noreset",
+                                 "-nolisten", "tcp"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 10
         # The socket appears before the server has set up its screen: wait until it answers,
         # and only from our own server (another run may have taken the number a moment ago).
