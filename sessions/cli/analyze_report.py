@@ -128,6 +128,12 @@ def summary_lines(report: dict[str, Any], db: str = "") -> list[str]:
     else:
         lines.append(f"  person found in {found} of {frames} frames "
                      f"({_percent(report['pose_detected_fraction'])})")
+    losses = report.get("losses") or []
+    if losses:
+        spells = ", ".join(f"{x['duration_s']:.1f} s at {_clock(x['start_s'])}"
+                           for x in losses[:5])
+        more = f" and {len(losses) - 5} more" if len(losses) > 5 else ""
+        lines.append(f"  out of view {_plural(len(losses), 'time')}: {spells}{more}")
     still = report["fps"] <= 0
     if report["on_all_fours_fraction"] is not None and not still:
         lines.append(f"  on hands and knees: {_percent(report['on_all_fours_fraction'])} "

@@ -329,3 +329,12 @@ def test_the_drawn_video_shows_what_the_coach_would_show() -> None:
     assert "On hands and knees" in after_two or "Rocked back" in after_two
     banners = [t for t in texts if "Slow down" in t]
     assert banners and any("limit 1.30" in " ".join(t) for t in banners)
+
+
+def test_the_summary_says_when_the_person_was_out_of_view() -> None:
+    report = base_report("clip.mp4", 900, 30.0, 800)
+    report["losses"] = [{"start_s": 12.2, "end_s": 14.7, "duration_s": 2.5},
+                        {"start_s": 65.0, "end_s": 66.0, "duration_s": 1.0}]
+    assert "  out of view 2 times: 2.5 s at 0:12, 1.0 s at 1:05" in summary_lines(report)
+    report["losses"] = []
+    assert not [line for line in summary_lines(report) if "out of view" in line]
