@@ -10,6 +10,7 @@ import pytest
 
 from pose.analysis.analyzer import MovementAnalyzer, summarize
 from pose.events import FrameAnalysis, Rep, Verdict, WarningKind
+from pose.record import Landmark, PoseRecord
 from pose.simulate import (
     GetIntoPosition,
     Hold,
@@ -84,12 +85,26 @@ def gap_plan(gap: tuple[float, float], **kw: object) -> Plan:
 def test_a_loss_between_reps_keeps_the_reps_and_the_calibration(seconds: float,
                                                                 after_s: float) -> None:
     """Hidden 0.1-0.3 s after the second rep is back at the start, for 1-5 s of the pause
-    before the third: every rep counts, the start position is not measured again and nothing
-    is flagged as too fast or jerky after the person is found again."""
+    before the third, and found again with the hips misplaced for the first 0.1 s (as a
+    re-detection can be): every rep counts, the start position is not measured again and
+    nothing is flagged as too fast or jerky after the person is found again."""
+    back = 12.0 + after_s + seconds
     plan = Plan((Hold(2.0), Rock(2, period_s=5.0, back_share=0.6), Hold(5.5),
                  Rock(3, period_s=5.0, back_share=0.6), Hold(1.5)),
-                gaps=((12.0 + after_s, 12.0 + after_s + seconds),), noise=0.003)
-    frames, reps, _ = run(plan)
+                gaps=((12.0 + after_s, back),), noise=0.003)
+    hips = [Landmark.LEFT_HIP, Landmark.RIGHT_HIP]
+
+    def misplaced(r: PoseRecord) -> PoseRecord:
+        image = r.image.copy()
+        image[hips, :2] += [0.06, -0.05]
+        return replace(r, image=image)
+
+    analyzer = MovementAnalyzer()
+    frames = [analyzer.update(misplaced(r) if back <= r.t_s < back + 0.1 else r)
+              for r in simulate(plan, fps=30).records]
+    reps = [f.rep for f in frames if f.rep is not None and not f.rep.partial]
+    last = analyzer.finish()
+    reps += [last] if last is not None and not last.partial else []
     assert len(reps) == 5
     assert all(f.calibrated for f in frames if f.t_s > 1.5)   # never re-calibrated
     # out of view, not "position lost": nobody was there to lose it
