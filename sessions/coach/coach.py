@@ -17,6 +17,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from pose.analysis.tempo import TempoVerdict, tempo_verdict
+from pose.analysis.timers import HeldFor
 from pose.events import (
     UNMEASURED,
     Fix,
@@ -193,8 +194,8 @@ def _rank(kind: WarningKind) -> int:
 class _State:
     stage: Stage = Stage.SAFETY
     since_s: float = 0.0                 # when the current stage began
-    out_since_s: float | None = None     # out of position since (START_POSITION / ROCKING)
-    ready_since_s: float | None = None   # checklist complete since (START_POSITION)
+    out: HeldFor = field(default_factory=lambda: HeldFor(0.0))    # out of position, held
+    ready: HeldFor = field(default_factory=lambda: HeldFor(0.0))  # start position held
     rock_start_s: float = 0.0            # pacer time 0
     pacer_t_s: float = -1.0              # pacer time at the last frame
     active_s: float = 0.0                # rocking time excluding pauses
@@ -378,7 +379,8 @@ class Coach:
     def _go(self, stage: Stage, t_s: float) -> None:
         s = self._s
         s.stage, s.since_s = stage, t_s
-        s.out_since_s = s.ready_since_s = None
+        s.out.reset()
+        s.ready.reset()
         s.last_tick = None
         s.check = None
         if stage is not Stage.ROCKING:
@@ -392,34 +394,27 @@ class Coach:
     def _start_position(self, t_s: float, a: FrameAnalysis) -> None:
         s, cfg = self._s, self.settings
         if not a.posture.verdict.in_position:
-            s.ready_since_s = None
-            s.out_since_s = t_s if s.out_since_s is None else s.out_since_s
-            if t_s - s.out_since_s >= cfg.leave_position_s:
+            s.ready.reset()
+            s.out.update(t_s, True)
+            if s.out.held_s(t_s) >= cfg.leave_position_s:
                 self._go(Stage.SETUP, t_s)
             return
-        s.out_since_s = None
+        s.out.reset()
         s.check = tabletop(a)
-        if s.check.ok:
-            if s.ready_since_s is None:
-                s.ready_since_s = t_s
-                s.pending.append(Sound.READY)
-        else:
-            s.ready_since_s = None
-        if (a.calibrated and s.ready_since_s is not None
-                and t_s - s.ready_since_s >= cfg.settle_s):
+        if s.check.ok and s.ready.since is None:
+            s.pending.append(Sound.READY)
+        s.ready.update(t_s, s.check.ok)
+        if a.calibrated and s.ready.since is not None and s.ready.held_s(t_s) >= cfg.settle_s:
             self._go(Stage.COUNTDOWN, t_s)
 
     def _countdown(self, t_s: float, a: FrameAnalysis | None) -> None:
         s, cfg = self._s, self.settings
         # only leaving the position stops it: starting to rock a moment early is harmless (the
         # pacer starts at "go" and no rep started before it counts)
-        if a is not None and not a.posture.verdict.in_position:
-            s.out_since_s = t_s if s.out_since_s is None else s.out_since_s
-            if t_s - s.out_since_s >= cfg.lost_s:
-                self._go(Stage.START_POSITION, t_s)
-                return
-        else:
-            s.out_since_s = None
+        s.out.update(t_s, a is not None and not a.posture.verdict.in_position)
+        if s.out.since is not None and s.out.held_s(t_s) >= cfg.lost_s:
+            self._go(Stage.START_POSITION, t_s)
+            return
         left = cfg.countdown_s - (t_s - s.since_s)
         if left <= 0:
             self._go(Stage.ROCKING, t_s)
@@ -460,11 +455,9 @@ class Coach:
         s, cfg = self._s, self.settings
         lost = (not a.posture.verdict.in_position) or a.phase in (Phase.LOST, Phase.NO_PERSON)
         lost_before = s.last_lost_s
+        s.out.update(t_s, lost)
         if lost:
-            s.out_since_s = t_s if s.out_since_s is None else s.out_since_s
             s.last_lost_s = t_s
-        else:
-            s.out_since_s = None
         for w in sorted(a.warnings, key=lambda w: _rank(w.kind)):
             s.warnings.append(w)
             s.new_warnings.append(w)
@@ -478,7 +471,7 @@ class Coach:
             self._warn(w.kind, detail, t_s)
         if a.rep is not None:
             self._tell_figures(a.rep, t_s)
-        if (lost and s.out_since_s is not None and t_s - s.out_since_s >= cfg.lost_s
+        if (lost and s.out.held_s(t_s) >= cfg.lost_s
                 and (s.banner is None or s.banner.banner.kind not in a.active)):
             kind = WarningKind.LOST_POSITION
             if a.posture.verdict is Verdict.LIMB_LIFTED:
