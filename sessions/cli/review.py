@@ -49,26 +49,24 @@ def _when(text: str) -> float:
         raise argparse.ArgumentTypeError(f"the date {text!r} is out of range") from None
 
 
-def _positive(text: str) -> int:
+def _whole_number(text: str, problem: str) -> int:
+    """A whole number from 1 to :data:`MAX_ID` (what SQLite's integers hold), else ``problem``."""
     try:
         n = int(text)
     except ValueError:
         n = 0
     if not 1 <= n <= MAX_ID:
-        raise argparse.ArgumentTypeError(f"must be a whole number of 1 or more (at most "
-                                         f"{MAX_ID}), got {text!r}")
+        raise argparse.ArgumentTypeError(f"{problem}, got {text!r}")
     return n
+
+
+def _positive(text: str) -> int:
+    return _whole_number(text, f"must be a whole number of 1 or more (at most {MAX_ID})")
 
 
 def _session_id(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        n = 0
-    if not 1 <= n <= MAX_ID:
-        raise argparse.ArgumentTypeError(f"a session id is a whole number from 1 to {MAX_ID} "
-                                         f"(`rocking review` lists them), got {text!r}")
-    return n
+    return _whole_number(text, f"a session id is a whole number from 1 to {MAX_ID} "
+                               "(`rocking review` lists them)")
 
 
 def _kinds(text: str) -> list[str]:

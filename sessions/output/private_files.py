@@ -103,6 +103,39 @@ def _describe(path: StrPath, exc: OSError) -> str:
     return f"cannot write {printable(path)}: {reason}"
 
 
+def _open_temp(target: Path, inputs: Iterable[StrPath | None], make_folder: bool,
+               suffix: str = "") -> tuple[Path, int]:
+    """A new 0600 file with an unpredictable name beside ``target`` (never an existing file or a
+    link: O_EXCL|O_NOFOLLOW), opened for writing; the target must not be one of ``inputs``."""
+    refuse_overwriting_input(target, inputs)
+    folder = target.parent
+    tmp = folder / f".{target.name}.{secrets.token_hex(8)}.tmp{suffix}"
+    try:
+        if make_folder:
+            folder.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
+        fd = os.open(tmp, _OPEN_FLAGS, PRIVATE_MODE)
+    except OSError as exc:
+        raise OutputError(_describe(target, exc)) from exc
+    return tmp, fd
+
+
+@contextlib.contextmanager
+def _removed_on_error(tmp: Path, target: Path) -> Iterator[None]:
+    """Remove the temporary file if the block fails; an OSError becomes one OutputError line.
+    On success the folder is synced, so the rename into place is on disk."""
+    try:
+        yield
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise OutputError(_describe(target, exc)) from exc
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    _fsync_folder(target.parent)
+
+
 @contextlib.contextmanager
 def private_temp(path: StrPath, *, inputs: Iterable[StrPath | None] = (),
                  make_folder: bool = False) -> Iterator[Path]:
@@ -110,20 +143,12 @@ def private_temp(path: StrPath, *, inputs: Iterable[StrPath | None] = (),
     ``path`` when the block ends normally, removed if it raises. For writers that need a file
     name (an encoder); :func:`write_private_bytes` is simpler for bytes in memory."""
     target = Path(path)
-    refuse_overwriting_input(target, inputs)
-    folder = target.parent
-    tmp = folder / f".{target.name}.{secrets.token_hex(8)}.tmp{target.suffix}"
-    try:
-        if make_folder:
-            folder.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
-        fd = os.open(tmp, _OPEN_FLAGS, PRIVATE_MODE)
-    except OSError as exc:
-        raise OutputError(_describe(target, exc)) from exc
+    tmp, fd = _open_temp(target, inputs, make_folder, target.suffix)
     try:
         os.fchmod(fd, PRIVATE_MODE)  # whatever the umask
     finally:
         os.close(fd)
-    try:
+    with _removed_on_error(tmp, target):
         yield tmp
         st = tmp.lstat()  # the writer may not have replaced our file by a link
         if not stat.S_ISREG(st.st_mode):
@@ -133,31 +158,15 @@ def private_temp(path: StrPath, *, inputs: Iterable[StrPath | None] = (),
             os.fsync(fh.fileno())
         tmp.chmod(PRIVATE_MODE)  # an encoder may have made the file anew
         tmp.replace(target)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise OutputError(_describe(target, exc)) from exc
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    _fsync_folder(folder)
 
 
 def write_private_bytes(path: StrPath, data: bytes, *, inputs: Iterable[StrPath | None] = (),
                         make_folder: bool = False) -> None:
-    """Write ``data`` to ``path`` atomically, mode 0600 (see the module's promises)."""
+    """Write ``data`` to ``path`` atomically, mode 0600 (see the module's promises); written
+    through the descriptor that created the file, never reopened by name."""
     target = Path(path)
-    refuse_overwriting_input(target, inputs)
-    folder = target.parent
-    tmp = folder / f".{target.name}.{secrets.token_hex(8)}.tmp"
-    try:
-        if make_folder:
-            folder.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
-        fd = os.open(tmp, _OPEN_FLAGS, PRIVATE_MODE)
-    except OSError as exc:
-        raise OutputError(_describe(target, exc)) from exc
-    try:
+    tmp, fd = _open_temp(target, inputs, make_folder)
+    with _removed_on_error(tmp, target):
         try:
             os.fchmod(fd, PRIVATE_MODE)  # whatever the umask
             _write_all(fd, data)
@@ -165,15 +174,6 @@ def write_private_bytes(path: StrPath, data: bytes, *, inputs: Iterable[StrPath 
         finally:
             os.close(fd)
         tmp.replace(target)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise OutputError(_describe(target, exc)) from exc
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    _fsync_folder(folder)
 
 
 def write_private_text(path: StrPath, text: str, *, inputs: Iterable[StrPath | None] = (),
