@@ -78,15 +78,33 @@ ProgressHook = Callable[[int], None]  # called with the number of frames done
 
 
 class PoseCounter:
-    """Counts frames and frames with a person."""
+    """Counts frames and frames with a person, and times the stream by its frames' own times."""
 
     def __init__(self) -> None:
         self.frames = 0
         self.with_person = 0
+        self.first_t: float | None = None
+        self.last_t: float | None = None
+        self._last_gap: float | None = None
 
     def observe(self, step: Step) -> None:
         self.frames += 1
         self.with_person += step.record.has_person
+        t = step.frame.t_s
+        if self.first_t is None:
+            self.first_t = t
+        elif self.last_t is not None:
+            self._last_gap = t - self.last_t
+        self.last_t = t
+
+    def duration_s(self, fps: float) -> float:
+        """From the first frame's time to the end of the last one (its time plus the gap before
+        it): on a variable-rate video the true length, where frames / average fps is not. One
+        frame lasts 1 / ``fps``; a still (``fps`` 0) lasts 0."""
+        if self.first_t is None or self.last_t is None or fps <= 0:
+            return 0.0
+        last = self._last_gap if self._last_gap is not None else 1.0 / fps
+        return self.last_t - self.first_t + last
 
     def end(self, ending: StreamEnd) -> None:
         pass
@@ -270,7 +288,8 @@ def analyze(args: argparse.Namespace) -> int:
                 counts = run_pipeline(source, estimator, observers, progress)
     except (SourceError, ModelError) as exc:
         raise UserError(str(exc)) from exc
-    report = base_report(str(args.path), counts.frames, source.fps, counts.with_person)
+    report = base_report(str(args.path), counts.frames, source.fps, counts.with_person,
+                         counts.duration_s(source.fps))
     report["truncated"] = bool(getattr(source, "truncated", False))
     for observer in observers:
         merge(report, observer.report_fields())

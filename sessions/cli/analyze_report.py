@@ -16,10 +16,13 @@ REPORT_KEYS: tuple[str, ...] = (
 )
 
 
-def base_report(source: str, frames: int, fps: float, pose_frames: int) -> dict[str, Any]:
+def base_report(source: str, frames: int, fps: float, pose_frames: int,
+                duration_s: float = 0.0) -> dict[str, Any]:
     """The report with the pipeline's own figures and null movement fields.
 
-    ``fps`` is 0 for a still image (then ``duration_s`` is 0 too). ``partial_reps`` and
+    ``fps`` is the frame rate the file states (0 for a still image); ``duration_s`` comes from
+    the frames' own times (``PoseCounter.duration_s``), never frames / fps, which is wrong for
+    a variable-rate video. ``partial_reps`` and
     ``truncated`` came after the first keys: they are appended, the others keep their place
     (as are ``saved_to`` and ``not_saved``, set only when the session database failed, and
     ``losses``).
@@ -28,7 +31,7 @@ def base_report(source: str, frames: int, fps: float, pose_frames: int) -> dict[
         "source": source,
         "frames": frames,
         "fps": round(float(fps), 3),
-        "duration_s": round(frames / fps, 3) if fps > 0 else 0.0,
+        "duration_s": round(duration_s, 3) if fps > 0 else 0.0,
         "pose_detected_fraction": round(pose_frames / frames, 4) if frames else 0.0,
         "on_all_fours_fraction": None,
         "posture": None,

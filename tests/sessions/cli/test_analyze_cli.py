@@ -14,7 +14,7 @@ import pytest
 from helpers.cli import run_cli, run_process
 from helpers.media import write_video
 
-from pose.estimation.sources import open_source
+from pose.estimation.sources import Frame, open_source
 from pose.events import FrameAnalysis, Phase, PostureResult, Verdict
 from pose.record import PoseRecord
 from sessions.cli.analyze import Step, run_pipeline
@@ -200,7 +200,9 @@ def test_pipeline_calls_observers_in_order_and_counts_people(tmp_path: Path) -> 
     counts = run_pipeline(open_source(video), FakeEstimator(), [tagger, reader])
     assert (counts.frames, counts.with_person) == (5, 3)
     assert reader.seen == pytest.approx([0.0, 0.2, 0.4, 0.6, 0.8])
-    report = base_report("v.mp4", counts.frames, 5.0, counts.with_person)
+    report = base_report("v.mp4", counts.frames, 5.0, counts.with_person,
+                         counts.duration_s(5.0))
+    assert report["duration_s"] == pytest.approx(1.0)
     for observer in (tagger, reader):
         merge(report, observer.report_fields())
     assert report["pose_detected_fraction"] == 0.6
@@ -242,12 +244,43 @@ def test_summary_tells_forceful_partial_tempo_and_warnings_by_kind() -> None:
 
 
 def test_summary_grammar_and_truncation_note() -> None:
-    report = base_report("one.mp4", 1, 25.0, 1)
+    report = base_report("one.mp4", 1, 25.0, 1, 0.04)
     report["truncated"] = True
     lines = summary_lines(report)
     assert "  1 frame at 25 fps (0.0 s)" in lines
     assert any("ended early (truncated?)" in line for line in lines)
-    assert "  2 frames at 25 fps (0.1 s)" in summary_lines(base_report("two.mp4", 2, 25.0, 0))
+    assert "  2 frames at 25 fps (0.1 s)" in summary_lines(base_report("two.mp4", 2, 25.0, 0,
+                                                                         0.08))
+
+
+def test_duration_comes_from_the_frames_own_times_on_a_variable_rate_video(
+        tmp_path: Path) -> None:
+    """A phone-style clip, 30 fps for 1 s then 15 fps for 2 s: 3 s long, from the first frame's
+    time to the end of the last (its time plus the gap before it)."""
+    from helpers.media import write_timed_video
+
+    times = [i / 30 for i in range(30)] + [1.0 + i / 15 for i in range(30)]
+    video = write_timed_video(tmp_path / "vfr.mp4", (
+        (t, np.full((48, 64, 3), 60, np.uint8)) for t in times))
+    source = open_source(video)
+    counts = run_pipeline(source, FakeEstimator(), [])
+    assert counts.frames == 60
+    assert counts.duration_s(source.fps) == pytest.approx(3.0, abs=0.005)
+    # (frames / the rate the file states says 2.97 s: OpenCV's rate is an average)
+    report = base_report(str(video), counts.frames, source.fps, counts.with_person,
+                         counts.duration_s(source.fps))
+    assert report["duration_s"] == pytest.approx(3.0, abs=0.005)
+
+
+def test_one_frame_lasts_one_frame_interval_and_a_still_lasts_nothing() -> None:
+    from sessions.cli.analyze import PoseCounter
+
+    counter = PoseCounter()
+    assert counter.duration_s(30.0) == 0.0               # no frames
+    frame = Frame(0, 0.5, np.zeros((4, 4, 3), np.uint8))
+    counter.observe(Step(frame, PoseRecord.empty(0.5, 4, 4)))
+    assert counter.duration_s(25.0) == pytest.approx(0.04)
+    assert counter.duration_s(0.0) == 0.0                # a still image
 
 
 def test_partial_reps_are_listed_apart_from_counted_reps() -> None:
