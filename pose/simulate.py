@@ -35,7 +35,6 @@ UPPER_ARM = 0.30
 FOREARM = 0.28
 SHOULDER_WIDTH = 0.38
 HIP_WIDTH = 0.30
-FOOT = 0.2
 
 Profile = Literal["cosine", "jerky"]
 
@@ -175,11 +174,6 @@ class Truth:
     @property
     def full_rep_count(self) -> int:
         return sum(r.full for r in self.reps)
-
-    @property
-    def forceful_ranges(self) -> tuple[tuple[float, float], ...]:
-        """(start_s, end_s) of every forceful full rep."""
-        return tuple((r.start_s, r.end_s) for r in self.reps if r.forceful and r.full)
 
 
 @dataclass(frozen=True)
@@ -455,14 +449,3 @@ def simulate(plan: Plan, fps: float = 30.0, seed: int = 0) -> SimulatedSession:
     )
     return SimulatedSession(records, truth, fps)
 
-
-DEFAULT_DEMO_PLAN = Plan(
-    steps=(GetIntoPosition(3.0), Hold(2.0),
-           Rock(reps=3, period_s=6.0, back_share=0.65),
-           Rock(reps=2, period_s=1.5, depth=0.85),
-           Hold(2.0),
-           Rock(reps=3, period_s=6.0, back_share=0.65),
-           Hold(2.0)),
-    noise=0.01,
-)
-"""A breath-led session with a forceful stretch in the middle (for ``rocking demo``)."""

@@ -22,10 +22,6 @@ class Side(StrEnum):
     LEFT = "left"
     RIGHT = "right"
 
-    @property
-    def other(self) -> Side:
-        return Side.RIGHT if self is Side.LEFT else Side.LEFT
-
 
 class View(StrEnum):
     """How the camera sees the body."""

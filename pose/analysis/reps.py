@@ -68,8 +68,6 @@ class _RepInProgress:
     last_peak_s: float = 0.0
     peak_speed: float = 0.0
     peak_accel: float = 0.0
-    returned_s: float | None = None     # when it came back within the return threshold
-    start_depth: float = 0.0
     back_onset: float | None = None     # known once the back phase is over
 
 
@@ -112,10 +110,6 @@ class RepCounter:
         self._out_dwell.reset()
         self._back_dwell.reset()
 
-    @property
-    def in_rep(self) -> bool:
-        return self._rep is not None
-
     def update(self, t_s: float, depth: float | None, speed: float | None,
                accel: float | None) -> Rep | None:
         """Feed one frame; returns a rep (full or partial) completed at this frame, if any."""
@@ -141,7 +135,7 @@ class RepCounter:
                 # after a hold the rep starts when the hold ends; otherwise at the trough
                 start = (self._last_quiet_s, self._last_quiet_depth) \
                     if self._held and self._last_quiet_s is not None else self._trough
-                self._rep = _RepInProgress(start_s=start[0], start_depth=start[1])
+                self._rep = _RepInProgress(start_s=start[0])
                 # the rep's opening moments (before the dwell confirmed it) count too
                 self._rep.peak_speed = max(
                     (abs(v) for v in self._speeds(start[0], t_s, 1.0)), default=0.0)
@@ -164,11 +158,11 @@ class RepCounter:
             rep.last_peak_s = t_s
         if self._state is _State.OUT and self._back_dwell.update(
                 t_s, depth <= th.rep_return_depth):
-            self._state, rep.returned_s = _State.RETURNING, self._back_dwell.since
+            self._state = _State.RETURNING
             self._back_dwell.reset()
         if self._state is _State.RETURNING:
             if depth >= th.rep_enter_depth:   # went back out without stopping: same rep goes on
-                self._state, rep.returned_s = _State.OUT, None
+                self._state = _State.OUT
             elif speed >= -th.quiet_speed:    # the forward movement has stopped
                 self._end_depth = depth
                 return self._finish(t_s)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
 
 SCHEMES = ("http", "https", "rtsp")
 DEFAULT_PORTS = {"http": 80, "https": 443, "rtsp": 554}
@@ -90,14 +90,6 @@ class CameraURL:
         """``host:port`` (IPv6 in brackets): what a saved session records of the camera."""
         name = f"[{self.hostname}]" if ":" in self.hostname else self.hostname
         return f"{name}:{self.port}"
-
-    @property
-    def has_secrets(self) -> bool:
-        """The address carries a user name, a password or a secret-looking query parameter."""
-        if self.username is not None or self.password is not None:
-            return True
-        query = self.target.partition("?")[2]
-        return any(_secret_param(name) for name, _ in parse_qsl(query, keep_blank_values=True))
 
     @property
     def display(self) -> str:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from types import TracebackType
-from typing import Any, Protocol
+from typing import Any
 
 import cv2
 import numpy as np
@@ -31,14 +31,6 @@ from pose.record import N_LANDMARKS, PoseRecord
 log = logging.getLogger(__name__)
 
 MAX_PEOPLE = 2  # look for this many while (re)acquiring, then follow one (see below)
-
-
-class LandmarkLike(Protocol):
-    """What the converters read from one MediaPipe landmark."""
-
-    x: float
-    y: float
-    z: float
 
 
 def _coords(points: Sequence[Any], attrs: tuple[str, ...]) -> np.ndarray:

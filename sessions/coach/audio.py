@@ -149,7 +149,6 @@ class AudioPlayer:
         self.clock = clock
         self.muted = False
         self.dropped = 0
-        self.played = 0
         self._queue: queue.Queue[tuple[Samples, int, float] | None] = queue.Queue(
             maxsize=max_queue)
         self._cache: dict[Sound, Samples] = {}
@@ -223,7 +222,6 @@ class AudioPlayer:
                 continue
             try:
                 self._output(samples, rate)
-                self.played += 1
             except Exception as exc:  # noqa: BLE001 - a sound failing must not end the session
                 log.warning("sound output failed, going silent: %s", exc)
                 return

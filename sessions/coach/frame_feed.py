@@ -87,7 +87,6 @@ class LatestFrameGrabber:
         self.paced = paced
         self.clock = clock
         self.dropped = 0
-        self.captured = 0
         self.error: BaseException | None = None
         self._gate = threading.Event()
         if not gated:
@@ -127,7 +126,6 @@ class LatestFrameGrabber:
                     if self._slot is not None:
                         self.dropped += 1
                     self._slot = self._last = Captured(frame, self.clock())
-                    self.captured += 1
                     self._cond.notify_all()
         except BaseException as exc:  # noqa: BLE001 - handed to the loop, which reports it
             self.error = exc

@@ -99,11 +99,10 @@ class PacerPhase(StrEnum):
 
 @dataclass(frozen=True)
 class TurnPoint:
-    """A turn point at pacer time ``t_s``, in cycle ``cycle`` (0-based)."""
+    """A turn point at pacer time ``t_s``."""
 
     t_s: float
     turn: Turn
-    cycle: int
 
 
 @dataclass(frozen=True)
@@ -111,10 +110,6 @@ class Pacer:
     """Where the person should be at pacer time t (seconds since the pacer started)."""
 
     tempo: Tempo = field(default_factory=Tempo)
-
-    def cycle(self, t_s: float) -> int:
-        """0-based index of the rep the pacer is in at ``t_s``."""
-        return max(0, math.floor(t_s / self.tempo.period_s))
 
     def phase(self, t_s: float) -> PacerPhase:
         """Rocking back or coming forward at ``t_s``."""
@@ -154,5 +149,5 @@ class Pacer:
         for k in range(first, math.floor(t1_s / period) + 1):
             for t, turn in ((k * period, Turn.GO_BACK), (k * period + back, Turn.GO_FORWARD)):
                 if t0_s < t <= t1_s:
-                    out.append(TurnPoint(t, turn, k))
+                    out.append(TurnPoint(t, turn))
         return out

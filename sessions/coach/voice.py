@@ -217,17 +217,6 @@ class SoundTrack:
         """(start, end) seconds of each sound, in the order added."""
         return [(t, t + len(s) / r) for t, s, r in self.parts]
 
-    def max_overlap(self) -> int:
-        """The most sounds playing at any one instant (1: never two at once)."""
-        spans = self.intervals()
-        edges = sorted([(a, 1) for a, _ in spans] + [(b, -1) for _, b in spans],
-                       key=lambda e: (e[0], e[1]))
-        depth = most = 0
-        for _, step in edges:
-            depth += step
-            most = max(most, depth)
-        return most
-
     def render(self, duration_s: float | None = None) -> Samples:
         """The mixed track at ``self.rate`` (resampled linearly where a sound's rate differs)."""
         parts = self.parts

@@ -99,14 +99,6 @@ def manifest(folder: Path = ASSET_DIR) -> dict[str, dict[str, object]]:
         raise VoiceAssetError(f"the voice's manifest in {folder} is missing or damaged") from exc
 
 
-def phrase_seconds(pid: str, folder: Path = ASSET_DIR) -> float:
-    """The length of a rendered phrase (from the manifest, without reading the sound)."""
-    entry = manifest(folder).get(pid)
-    if entry is None:
-        raise VoiceAssetError(f"no rendered phrase {pid!r}")
-    return float(entry["duration_s"])  # type: ignore[arg-type]
-
-
 @functools.cache
 def phrase_samples(pid: str, folder: Path = ASSET_DIR) -> tuple[Samples, int]:
     """A rendered phrase's samples and rate (read once, then kept)."""

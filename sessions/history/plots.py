@@ -4,14 +4,13 @@
   recorded), posture faults and warning markers; below it, per-rep tempo bars (back + forward)
   against the plan's tempo.
 - :func:`trend_figure`: reps, tempo and warnings per rep across sessions.
-- :func:`png_bytes` / :func:`save_png`: render a figure.
+- :func:`png_bytes`: render a figure.
 """
 
 from __future__ import annotations
 
 import io
 import math
-from pathlib import Path
 from typing import Any
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -215,7 +214,3 @@ def png_bytes(fig: Figure) -> bytes:
     fig.savefig(buf, format="png", dpi=DPI)
     return buf.getvalue()
 
-
-def save_png(fig: Figure, path: Path) -> None:
-    """Write the figure to a PNG file."""
-    path.write_bytes(png_bytes(fig))

@@ -52,7 +52,6 @@ log = logging.getLogger(__name__)
 
 Source = Literal["camera", "video", "image", "demo"]
 Status = Literal["running", "completed", "interrupted"]
-Kind = Literal["live", "video", "photo", "demo"]
 SOURCES: tuple[str, ...] = ("camera", "video", "image", "demo")
 # What a session is, for the person: live (a camera), video (a recording coached or analysed),
 # photo (a posture check of one picture), demo (the simulated body). Only OWN_KINDS, the
@@ -995,23 +994,3 @@ def session_to_json(data: SessionData, *, with_samples: bool = True) -> dict[str
     if with_samples:
         out["samples"] = [{**asdict(s), "active": list(s.active)} for s in data.samples]
     return out
-
-
-def session_from_json(obj: dict[str, Any]) -> SessionData:
-    """Inverse of :func:`session_to_json`; raises ValueError/KeyError/TypeError on bad input."""
-    meta_fields = {f for f in SessionMeta.__dataclass_fields__ if f != "started_at"}
-    meta = SessionMeta(**{k: v for k, v in obj.items() if k in meta_fields},
-                       started_at=obj["started_at"])
-    status = obj["status"]
-    if status not in STATUSES:
-        raise ValueError(f"unknown status {status!r}")
-    row = SessionRow(id=int(obj.get("id") or 0), meta=meta, started_at=float(obj["started_at"]),
-                     ended_at=obj.get("ended_at"), status=status)
-    reps = [Rep(**r) for r in obj.get("reps", [])]
-    warns = [MovementWarning(**{**w, "kind": WarningKind(w["kind"])})
-             for w in obj.get("warnings", [])]
-    posture = [PostureEvent(**{**p, "verdict": Verdict(p["verdict"])})
-               for p in obj.get("posture", [])]
-    samples = [Sample(**{**s, "active": tuple(s.get("active", ()))})
-               for s in obj.get("samples", [])]
-    return SessionData(row, reps, warns, posture, samples)

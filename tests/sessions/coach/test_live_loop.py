@@ -254,7 +254,7 @@ def test_paced_video_arrives_in_real_time_and_gated_until_opened() -> None:
     frames = [Frame(i, i / FPS, np.zeros((4, 4, 3), np.uint8)) for i in range(15)]
     grabber = LatestFrameGrabber(frames, live=False, paced=True, gated=True)
     grabber.start()
-    assert grabber.get(0.2) is None and grabber.captured == 0   # held at the gate
+    assert grabber.get(0.2) is None and grabber.latest() is None   # held at the gate
     grabber.open_gate()
     t0 = time.monotonic()
     taken = []

@@ -8,6 +8,7 @@ import threading
 
 import numpy as np
 import pytest
+from helpers.sound import max_overlap
 
 from sessions.cli.live import add_output_arguments, sound_options
 from sessions.coach.audio import SAMPLE_RATE, AudioPlayer, Samples, render, resample
@@ -121,14 +122,14 @@ def test_sound_track_mixes_at_one_rate_and_counts_overlaps() -> None:
     word, word_rate = sound_samples("count_3")
     track.add_audio(0.5, tick, SAMPLE_RATE)
     track.add_audio(1.0, word, word_rate)
-    assert track.max_overlap() == 1
+    assert max_overlap(track.intervals()) == 1
     mix = track.render()
     assert len(mix) == round((1.0 + len(word) / word_rate) * SAMPLE_RATE)
     assert np.abs(mix[: round(0.5 * SAMPLE_RATE)]).max() == 0.0
     start = round(0.5 * SAMPLE_RATE)
     assert np.allclose(mix[start:start + len(tick)], tick)
     track.add_audio(1.1, tick, SAMPLE_RATE)             # on top of the word
-    assert track.max_overlap() == 2
+    assert max_overlap(track.intervals()) == 2
 
 
 def test_a_sound_that_waited_too_long_for_the_device_is_dropped() -> None:
