@@ -43,20 +43,15 @@ def check_tabletop(m: PostureMeasures | None, limits: TabletopLimits = TabletopL
     def widen(was: Fix | None) -> float:
         return 1.0 + limits.hysteresis if was is Fix.OK else 1.0
 
+    def within(value: float, limit: float, was: Fix | None, over: Fix, under: Fix) -> Fix:
+        """OK inside +-limit (widened while it was OK), else the fix for the side it is out."""
+        limit *= widen(was)
+        return over if value > limit else under if value < -limit else Fix.OK
+
     prev = previous or UNMEASURED
-    hand_limit = limits.max_hand_offset * widen(prev.hands)
-    if m.hand_offset > hand_limit:
-        hands = Fix.COME_FORWARD
-    elif m.hand_offset < -hand_limit:
-        hands = Fix.SHIFT_BACK
-    else:
-        hands = Fix.OK
-    thigh_limit = limits.max_thigh_deg * widen(prev.knees)
-    if m.thigh_deg > thigh_limit:
-        knees = Fix.HIPS_FORWARD
-    elif m.thigh_deg < -thigh_limit:
-        knees = Fix.HIPS_BACK
-    else:
-        knees = Fix.OK
+    hands = within(m.hand_offset, limits.max_hand_offset, prev.hands,
+                   Fix.COME_FORWARD, Fix.SHIFT_BACK)
+    knees = within(m.thigh_deg, limits.max_thigh_deg, prev.knees,
+                   Fix.HIPS_FORWARD, Fix.HIPS_BACK)
     back_ok = m.torso_tilt_deg <= limits.max_back_tilt_deg * widen(prev.back)
     return TabletopCheck(hands, knees, Fix.OK if back_ok else Fix.LEVEL_BACK)

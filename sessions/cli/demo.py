@@ -18,6 +18,7 @@ from sessions.cli.live import (
     sound_options,
 )
 from sessions.cli.options import db_option
+from sessions.output.private_files import FOLDER_MODE
 
 
 def default_out() -> Path:
@@ -25,7 +26,7 @@ def default_out() -> Path:
     from sessions.history.store import default_data_dir
 
     folder = default_data_dir()
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)   # private, as the store makes it
+    folder.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)   # private, as the store makes it
     return folder / "rocking-demo.mp4"
 
 

@@ -511,8 +511,15 @@ class SessionLoop:
                 self._keys(1)
             if self.display.closed():
                 return "window_closed"
-            if self.coach.stage in (Stage.PAIN_AFTER, Stage.SUMMARY, Stage.DONE):
-                return "user" if self.coach.end_reason is EndReason.USER else "plan"
+            if (over := self._session_over()) is not None:
+                return over
+
+    def _session_over(self) -> EndedBy | None:
+        """Why the coached session is over (the person ended it, or the plan is done), or None
+        while it goes on. The pain check-in after, summary and end follow on the screen."""
+        if self.coach.stage in (Stage.PAIN_AFTER, Stage.SUMMARY, Stage.DONE):
+            return "user" if self.coach.end_reason is EndReason.USER else "plan"
+        return None
 
     def _next(self, recorder: Recorder | None) -> _Analysed | EndedBy | None:
         """The next frame analysed, or why the frames ended (None: no frame yet from a source
@@ -548,9 +555,8 @@ class SessionLoop:
                         return
                     box.put(got, stop)
                     with self._lock:
-                        if self.coach.stage in (Stage.PAIN_AFTER, Stage.SUMMARY, Stage.DONE):
-                            box.finish("user" if self.coach.end_reason is EndReason.USER
-                                       else "plan")
+                        if (over := self._session_over()) is not None:
+                            box.finish(over)
                             return
                 box.finish(None)
             except BaseException as exc:  # noqa: BLE001 - raised again on the loop's thread

@@ -46,6 +46,7 @@ from typing import Any, Literal
 
 from pose.events import MovementWarning, Rep, Verdict, WarningKind
 from sessions.errors import UserError
+from sessions.output.private_files import FOLDER_MODE, PRIVATE_MODE
 from sessions.version import __version__
 
 log = logging.getLogger(__name__)
@@ -394,8 +395,8 @@ def _private_side_files(path: Path) -> None:
             continue
         try:
             st = os.fstat(fd)
-            if stat.S_ISREG(st.st_mode) and stat.S_IMODE(st.st_mode) != 0o600:
-                os.fchmod(fd, 0o600)
+            if stat.S_ISREG(st.st_mode) and stat.S_IMODE(st.st_mode) != PRIVATE_MODE:
+                os.fchmod(fd, PRIVATE_MODE)
         except OSError as exc:
             log.warning("could not make %s private: %s", _side(path, suffix), exc.strerror)
         finally:
@@ -409,8 +410,8 @@ def _make_private(path: Path) -> None:
     except OSError:
         return
     try:
-        if stat.S_IMODE(os.fstat(fd).st_mode) != 0o600:
-            os.fchmod(fd, 0o600)
+        if stat.S_IMODE(os.fstat(fd).st_mode) != PRIVATE_MODE:
+            os.fchmod(fd, PRIVATE_MODE)
     except OSError as exc:
         log.warning("could not make session database %s private (mode 0600): %s", path,
                     exc.strerror)
@@ -449,20 +450,21 @@ def _create_private_file(path: Path) -> None:
         raise StoreError(f"session database {path} is a link to {path.readlink()}, which "
                          "does not exist; fix the link or choose another file with --db")
     try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path.parent.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
     except (FileExistsError, NotADirectoryError) as exc:
         raise StoreError(f"cannot create session database {path}: a part of its folder "
                          f"({path.parent}) is a file, not a folder") from exc
     except OSError as exc:
         raise StoreError(f"cannot create session database {path}: {exc.strerror}") from exc
     try:
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_NOFOLLOW, 0o600)
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_NOFOLLOW,
+                     PRIVATE_MODE)
     except FileExistsError:
         return
     except OSError as exc:
         raise StoreError(f"cannot create session database {path}: {exc.strerror}") from exc
     try:
-        os.fchmod(fd, 0o600)  # whatever the umask
+        os.fchmod(fd, PRIVATE_MODE)  # whatever the umask
     finally:
         os.close(fd)
 
@@ -605,7 +607,7 @@ class SessionStore:
             _make_private(db)
         else:  # an empty file (made by us, or given with --db) becomes the database: private
             try:
-                db.chmod(0o600)
+                db.chmod(PRIVATE_MODE)
             except OSError as exc:
                 raise StoreError(f"cannot make session database {db} private (mode 0600): "
                                  f"{exc.strerror}") from exc

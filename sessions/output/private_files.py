@@ -87,7 +87,9 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view):]
 
 
-def _fsync_folder(folder: Path) -> None:
+def fsync_folder(folder: Path) -> None:
+    """Flush the folder's entries to disk, so a rename into it survives a power cut (best
+    effort: a file system that cannot is left as it is)."""
     with contextlib.suppress(OSError):
         fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
         try:
@@ -96,11 +98,15 @@ def _fsync_folder(folder: Path) -> None:
             os.close(fd)
 
 
-def _describe(path: StrPath, exc: OSError) -> str:
-    reason = exc.strerror or str(exc)
+def os_error_reason(exc: OSError) -> str:
+    """Why a write failed, in words for the user ("no space left on the disk")."""
     if exc.errno == errno.ENOSPC:
-        reason = "no space left on the disk"
-    return f"cannot write {printable(path)}: {reason}"
+        return "no space left on the disk"
+    return exc.strerror or str(exc)
+
+
+def _describe(path: StrPath, exc: OSError) -> str:
+    return f"cannot write {printable(path)}: {os_error_reason(exc)}"
 
 
 def _open_temp(target: Path, inputs: Iterable[StrPath | None], make_folder: bool,
@@ -133,7 +139,7 @@ def _removed_on_error(tmp: Path, target: Path) -> Iterator[None]:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
-    _fsync_folder(target.parent)
+    fsync_folder(target.parent)
 
 
 @contextlib.contextmanager
@@ -182,5 +188,6 @@ def write_private_text(path: StrPath, text: str, *, inputs: Iterable[StrPath | N
     write_private_bytes(path, text.encode("utf-8"), inputs=inputs, make_folder=make_folder)
 
 
-__all__ = ["OutputError", "printable", "printable_lines", "private_temp",
+__all__ = ["FOLDER_MODE", "PRIVATE_MODE", "OutputError", "fsync_folder", "os_error_reason",
+           "printable", "printable_lines", "private_temp",
            "refuse_overwriting_input", "same_file", "write_private_bytes", "write_private_text"]

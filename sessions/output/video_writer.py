@@ -35,7 +35,6 @@ What a recording is and what it promises (the README's recording section says th
 from __future__ import annotations
 
 import contextlib
-import errno
 import logging
 import math
 import os
@@ -53,15 +52,21 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from sessions.output.private_files import OutputError, printable, refuse_overwriting_input
+from sessions.output.private_files import (
+    FOLDER_MODE,
+    PRIVATE_MODE,
+    OutputError,
+    fsync_folder,
+    os_error_reason,
+    printable,
+    refuse_overwriting_input,
+)
 
 log = logging.getLogger(__name__)
 
 BGRImage = NDArray[np.uint8]
 Samples = NDArray[np.float32]
 
-PRIVATE_MODE = 0o600
-FOLDER_MODE = 0o700
 AUDIO_RATE = 48_000          # AAC's usual rate for video; sounds at other rates are resampled
 AUDIO_FRAME = 1024           # samples in one AAC frame
 AUDIO_HOLDBACK_S = 0.5       # audio is encoded this far behind the newest picture
@@ -90,9 +95,7 @@ def check_output(path: Path, inputs: Iterable[Path | str | None] = ()) -> None:
 
 def _reason(exc: BaseException) -> str:
     if isinstance(exc, OSError):
-        if exc.errno == errno.ENOSPC:
-            return "no space left on the disk"
-        return exc.strerror or str(exc)
+        return os_error_reason(exc)
     return str(exc) or type(exc).__name__
 
 
@@ -417,7 +420,7 @@ class VideoWriter:
                     check_output(self.path, self.inputs)
                     self.written_to.replace(self.path)
                     self.written_to = self.path
-                    _fsync_folder(self.path.parent)
+                    fsync_folder(self.path.parent)
         except OSError as exc:
             error = exc
         finally:
@@ -445,11 +448,3 @@ class VideoWriter:
                 os.close(self._fd)
             self._fd = None
 
-
-def _fsync_folder(folder: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
