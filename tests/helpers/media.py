@@ -49,3 +49,20 @@ def write_timed_video(path: Path, frames: Iterable[tuple[float, np.ndarray]]) ->
         assert stream is not None, "no frames to write"
         container.mux(stream.encode())
     return path
+
+
+def still_image(path: Path, size: tuple[int, int] = (64, 48), level: int = 0) -> Path:
+    """Write a plain picture (``size`` = width, height; every pixel grey ``level``) in the
+    format the suffix names; returns ``path``."""
+    assert cv2.imwrite(str(path), np.full((size[1], size[0], 3), level, np.uint8)), path
+    return path
+
+
+def truncated_video(folder: Path, name: str = "truncated.mp4") -> Path:
+    """The first half of a small mp4 (a copy cut off mid-way, its index never written): no
+    reader can open it. Written into ``folder`` beside a whole one."""
+    frames = (np.full((120, 160, 3), (10 * i) % 250, np.uint8) for i in range(30))
+    whole = write_video(folder / f"whole-{name}", frames, 25.0).read_bytes()
+    path = folder / name
+    path.write_bytes(whole[: len(whole) // 2])
+    return path

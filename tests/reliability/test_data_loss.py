@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import cv2
-import numpy as np
 import pytest
+from helpers.fake_estimators import NobodyEstimator
+from helpers.media import still_image
 
-from pose.record import PoseRecord
 from sessions.history.store import SessionMeta, SessionStore, StoreError
 from sessions.output import private_files
 from sessions.output.private_files import OutputError, write_private_bytes
@@ -30,9 +30,7 @@ def mode(path: Path) -> int:
 
 @pytest.fixture
 def photo(tmp_path: Path) -> Path:
-    path = tmp_path / "me.jpg"
-    assert cv2.imwrite(str(path), np.full((48, 64, 3), 120, np.uint8))
-    return path
+    return still_image(tmp_path / "me.jpg", (64, 48), 120)
 
 
 @pytest.fixture
@@ -42,27 +40,11 @@ def clip(tmp_path: Path) -> Path:
     return path
 
 
-class FakeEstimator:
-    """Stands in for MediaPipe: nobody in any frame (what is saved does not depend on it)."""
-
-    def __init__(self, *_args: Any, **_kwargs: Any) -> None:
-        pass
-
-    def __enter__(self) -> FakeEstimator:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        pass
-
-    def process(self, frame: Any) -> PoseRecord:
-        return PoseRecord.empty(frame.t_s, frame.width, frame.height)
-
-
 @pytest.fixture
 def fake_estimator(monkeypatch: pytest.MonkeyPatch) -> None:
     import pose.estimation.estimator
 
-    monkeypatch.setattr(pose.estimation.estimator, "PoseEstimator", FakeEstimator)
+    monkeypatch.setattr(pose.estimation.estimator, "PoseEstimator", NobodyEstimator)
 
 
 # --- an output that is the input ------------------------------------------------------------------

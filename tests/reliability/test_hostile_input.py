@@ -13,6 +13,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from helpers.media import still_image
 
 from pose.events import MovementWarning, WarningKind
 from sessions.history.store import SessionMeta, SessionStore
@@ -74,8 +75,7 @@ def test_live_headless_out_naming_a_folder_is_one_line(run_cli: RunCli, tmp_path
 
 
 def test_analyze_out_naming_a_folder_is_one_line(run_cli: RunCli, tmp_path: Path) -> None:
-    photo = tmp_path / "me.jpg"
-    assert cv2.imwrite(str(photo), np.zeros((8, 8, 3), np.uint8))
+    photo = still_image(tmp_path / "me.jpg", (8, 8))
     folder = tmp_path / "drawn.jpg"
     folder.mkdir()
     code, out, err = run_cli("analyze", photo, "--out", folder, "--no-save")
@@ -170,8 +170,7 @@ def test_mp4_with_timescale_zero_is_not_a_17_minute_frame(tmp_path: Path,
 def test_real_process_one_line_errors_and_refusal(tmp_path: Path) -> None:
     from helpers.cli import run_process
 
-    photo = tmp_path / "me.jpg"
-    assert cv2.imwrite(str(photo), np.full((8, 8, 3), 90, np.uint8))
+    photo = still_image(tmp_path / "me.jpg", (8, 8), 90)
     before = photo.read_bytes()
     link = tmp_path / "link.jpg"
     link.symlink_to(photo)

@@ -8,7 +8,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from helpers.media import write_timed_video, write_video
+from helpers.media import still_image, truncated_video, write_timed_video, write_video
 
 from pose.estimation.sources import (
     CameraSource,
@@ -75,20 +75,11 @@ def test_stopping_early_releases_and_allows_reopening(tmp_path: Path) -> None:
 
 
 def test_image_is_a_one_frame_video(tmp_path: Path) -> None:
-    path = tmp_path / "still.png"
-    cv2.imwrite(str(path), np.zeros((50, 70, 3), np.uint8))
-    source = open_source(path)
+    source = open_source(still_image(tmp_path / "still.png", (70, 50)))
     assert isinstance(source, ImageSource)
     frames = list(source)
     assert len(frames) == 1
     assert (frames[0].t_s, frames[0].width, frames[0].height) == (0.0, 70, 50)
-
-
-def truncated(tmp_path: Path) -> Path:
-    full = grey_video(tmp_path / "full.mp4", 30).read_bytes()
-    path = tmp_path / "truncated.mp4"
-    path.write_bytes(full[: len(full) // 2])
-    return path
 
 
 def text_as_mp4(tmp_path: Path) -> Path:
@@ -114,7 +105,7 @@ def empty_file(tmp_path: Path) -> Path:
     [
         (lambda p: p / "missing.mp4", "no such file"),
         (lambda p: p, "not a file"),
-        (truncated, "cannot read .* as a video"),
+        (truncated_video, "cannot read .* as a video"),
         (text_as_mp4, "cannot read .* as a video"),
         (empty_file, "cannot read .* as a video"),
         (text_as_jpg, "cannot read .* as an image"),

@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 import pytest
 from helpers.cli import run_cli, run_process
-from helpers.media import write_video
+from helpers.media import still_image, truncated_video, write_video
 
 from pose.estimation.sources import Frame, open_source
 from pose.events import FrameAnalysis, Phase, PostureResult, Verdict
@@ -64,8 +64,7 @@ def test_image_summary_is_short_and_readable(realdata: Path) -> None:
 
 @pytest.mark.slow
 def test_image_without_a_person_is_a_valid_result(tmp_path: Path) -> None:
-    blank = tmp_path / "empty_room.png"
-    cv2.imwrite(str(blank), np.full((240, 320, 3), 200, np.uint8))
+    blank = still_image(tmp_path / "empty_room.png", (320, 240), 200)
     result = rocking("analyze", blank, "--json")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
@@ -92,13 +91,6 @@ def test_video_with_a_person_and_skeleton_output(person_video: Path, tmp_path: P
         assert [(s.type, s.codec_context.name) for s in container.streams] == [("video", "h264")]
 
 
-def truncated_video(tmp_path: Path) -> Path:
-    full = write_video(tmp_path / "full.mp4", [np.zeros((64, 64, 3), np.uint8)] * 20, 10.0)
-    cut = tmp_path / "cut.mp4"
-    cut.write_bytes(full.read_bytes()[:300])
-    return cut
-
-
 def text_file_as_mp4(tmp_path: Path) -> Path:
     path = tmp_path / "readme.mp4"
     path.write_text("not a video")
@@ -116,9 +108,7 @@ def tampered_model(tmp_path: Path) -> Path:
 
 
 def still(tmp_path: Path) -> Path:
-    path = tmp_path / "still.png"
-    cv2.imwrite(str(path), np.zeros((32, 32, 3), np.uint8))
-    return path
+    return still_image(tmp_path / "still.png", (32, 32))
 
 
 @pytest.mark.slow

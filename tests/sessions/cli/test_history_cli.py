@@ -13,14 +13,12 @@ import struct
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
-import cv2
-import numpy as np
 import pytest
+from helpers.fake_estimators import NobodyEstimator
+from helpers.media import still_image
 
 from pose.events import MovementWarning, Rep, WarningKind
-from pose.record import PoseRecord
 from sessions.cli.main import main
 from sessions.history.store import MIGRATIONS, Sample, SessionMeta, SessionStore
 
@@ -348,22 +346,6 @@ def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
 
 
 # --- photos are a posture check, saved only when asked ------------------------------------------
-class NobodyEstimator:
-    """Stands in for MediaPipe (nobody in the picture): what is saved does not depend on it."""
-
-    def __init__(self, *_args: object, **_kwargs: object) -> None:
-        pass
-
-    def __enter__(self) -> NobodyEstimator:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        pass
-
-    def process(self, frame: Any) -> PoseRecord:
-        return PoseRecord.empty(frame.t_s, frame.width, frame.height)
-
-
 def test_a_photo_is_saved_only_with_save(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                          monkeypatch: pytest.MonkeyPatch) -> None:
     import pose.estimation.estimator
@@ -371,8 +353,7 @@ def test_a_photo_is_saved_only_with_save(tmp_path: Path, capsys: pytest.CaptureF
     monkeypatch.setattr(pose.estimation.estimator, "PoseEstimator", NobodyEstimator)
     folder = tmp_path / SECRET
     folder.mkdir()
-    photo = folder / "kitchen floor.jpg"
-    assert cv2.imwrite(str(photo), np.full((48, 64, 3), 120, np.uint8))
+    photo = still_image(folder / "kitchen floor.jpg", (64, 48), 120)
     db = tmp_path / "s.db"
     report = json.loads(ok(capsys, "analyze", str(photo), "--json", "-q", "--db", str(db)))
     assert report["session_id"] is None

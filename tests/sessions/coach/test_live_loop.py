@@ -11,66 +11,22 @@ import numpy as np
 import pytest
 from helpers.cli import run_cli, run_process
 from helpers.paths import PROJECT_ROOT
-from helpers.posture_figures import TABLETOP
+from helpers.scripted_session import FPS, ScriptedRocking, TextsShown, camera
 
-from pose.analysis.tabletop import check_tabletop
 from pose.estimation.sources import Frame, SourceError
-from pose.events import FrameAnalysis, Phase, PostureResult, Rep, Verdict
 from pose.record import PoseRecord
 from sessions.cli.live import make_feed, recorder_factory
-from sessions.coach.coach import Coach, CoachSettings, CoachView, Stage
+from sessions.coach.coach import Coach, CoachSettings, Stage
 from sessions.coach.displays import VideoDisplay
 from sessions.coach.frame_feed import DirectFeed, LatestFrameGrabber, opened
 from sessions.coach.live_loop import LoopSettings, SessionLoop, key_command, near_side_visibility
-from sessions.coach.overlay import CoachOverlay, TextBox
+from sessions.coach.overlay import CoachOverlay
 from sessions.coach.plan import Plan, Tempo
 from sessions.history.store import SessionStore
 
 ROOT = PROJECT_ROOT
 CLIP = ROOT.parent / "shared" / "realdata" / "video" / "rock01_steady_prozhekt2.mp4"
-FPS = 30.0
-PERIOD = 7.0
-
-
-def camera(seconds: float, fail: bool = False, sleep_s: float = 0.003) -> Iterator[Frame]:
-    """A fake camera: small frames at 30 fps of timestamps (delivered about 10 times faster
-    than real time), then it stops (or raises)."""
-    img = np.full((48, 64, 3), 90, np.uint8)
-    for i in range(int(seconds * FPS)):
-        time.sleep(sleep_s)
-        yield Frame(i, i / FPS, img)
-    if fail:
-        raise SourceError("camera 0 stopped giving frames")
-
-
-class ScriptedAnalyzer:
-    """In position throughout, calibrated after 1 s; the first rep starts at 8 s (well after
-    the countdown ends, about 5 s in) and one ends every PERIOD seconds from 15 s. Reps are
-    emitted on the first frame at or after their end, so frames dropped by the capture thread
-    lose none."""
-
-    def __init__(self, first_rep_start: float = 8.0) -> None:
-        self.next_end = first_rep_start + PERIOD
-        self.index = 0
-        self.frames = 0
-
-    def update(self, record: PoseRecord) -> FrameAnalysis:
-        self.frames += 1
-        t = record.t_s
-        rep = None
-        if t >= self.next_end:
-            self.index += 1
-            rep = Rep(self.index, self.next_end - PERIOD, self.next_end, PERIOD, 4.0, 3.0,
-                      0.9, 0.5, 0.1, False)
-            self.next_end += PERIOD
-        calibrated = t >= 1.0
-        return FrameAnalysis(t, PostureResult(Verdict.ON_ALL_FOURS, {}, "ok"),
-                             Phase.STILL if calibrated else Phase.CALIBRATING, calibrated,
-                             0.5 * (1 - np.cos(2 * np.pi * t / PERIOD)), 0.1, rep,
-                             start=check_tabletop(TABLETOP), facing=1.0)
-
-    def finish(self) -> Rep | None:
-        return None
+REAL_TIME_BY_10 = 0.003   # a live camera's frames, about 10 times faster than real time
 
 
 class FakeDisplay:
@@ -113,7 +69,7 @@ def make_loop(tmp_path: Path, feed: object, display: object, plan: Plan | None =
     sid: list[int] = []
     plan = plan or Plan(target_reps=10, tempo=Tempo(4, 3))
     loop = SessionLoop(
-        feed=feed, estimate=estimate, analyzer=ScriptedAnalyzer(),  # type: ignore[arg-type]
+        feed=feed, estimate=estimate, analyzer=ScriptedRocking(),  # type: ignore[arg-type]
         coach=Coach(plan, CoachSettings(summary_hold_s=1.0)), display=display,  # type: ignore[arg-type]
         start_recording=recorder_factory(store, sid, source="camera", detail="0", plan=plan,
                                          model="full"),
@@ -125,7 +81,7 @@ def make_loop(tmp_path: Path, feed: object, display: object, plan: Plan | None =
 @OVERLAP
 def test_camera_failure_mid_session_saves_the_reps_as_interrupted(tmp_path: Path,
                                                                   overlap: bool) -> None:
-    feed = LatestFrameGrabber(camera(30.0), live=True)
+    feed = LatestFrameGrabber(camera(30.0, sleep_s=REAL_TIME_BY_10), live=True)
     display = FakeDisplay()
     loop, store, sid = make_loop(tmp_path, feed, display, overlap=overlap)
     result = loop.run()
@@ -142,7 +98,8 @@ def test_camera_failure_mid_session_saves_the_reps_as_interrupted(tmp_path: Path
 
 @OVERLAP
 def test_camera_error_is_reported_after_saving(tmp_path: Path, overlap: bool) -> None:
-    feed = LatestFrameGrabber(camera(16.0, fail=True), live=True)
+    feed = LatestFrameGrabber(camera(16.0, fail=True, sleep_s=REAL_TIME_BY_10),
+                              live=True)
     loop, store, sid = make_loop(tmp_path, feed, FakeDisplay(), overlap=overlap)
     result = loop.run()
     assert isinstance(result.error, SourceError) and result.status == "interrupted"
@@ -152,7 +109,7 @@ def test_camera_error_is_reported_after_saving(tmp_path: Path, overlap: bool) ->
 
 @OVERLAP
 def test_target_reached_completes_and_shows_the_summary(tmp_path: Path, overlap: bool) -> None:
-    feed = DirectFeed(camera(60.0, sleep_s=0.0))
+    feed = DirectFeed(camera(60.0))
     display = FakeDisplay()
     loop, store, sid = make_loop(tmp_path, feed, display, Plan(target_reps=2, tempo=Tempo(4, 3)),
                                  overlap=overlap)
@@ -165,23 +122,10 @@ def test_target_reached_completes_and_shows_the_summary(tmp_path: Path, overlap:
         assert row.meta.target_reps == 2 and row.meta.target_back_s == 4.0
 
 
-class TextOverlay(CoachOverlay):
-    """Draws as usual and keeps every line of text drawn."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.texts: list[str] = []
-
-    def draw(self, img: np.ndarray, view: CoachView) -> list[TextBox]:
-        boxes = super().draw(img, view)
-        self.texts += [b.text for b in boxes]
-        return boxes
-
-
 def test_a_recorded_session_never_asks_for_a_key(tmp_path: Path) -> None:
-    overlay = TextOverlay()
+    overlay = TextsShown()
     assert overlay.interactive        # as a caller's overlay is: the loop must correct it
-    loop, _, _ = make_loop(tmp_path, DirectFeed(camera(60.0, sleep_s=0.0)), FakeDisplay(),
+    loop, _, _ = make_loop(tmp_path, DirectFeed(camera(60.0)), FakeDisplay(),
                            Plan(target_reps=2, tempo=Tempo(4, 3)), overlay=overlay)
     assert loop.run().ended_by == "plan"
     assert "Session saved" in overlay.texts and "Starting in a moment" in overlay.texts
@@ -191,7 +135,7 @@ def test_a_recorded_session_never_asks_for_a_key(tmp_path: Path) -> None:
 @OVERLAP
 def test_window_closed_saves_as_interrupted(tmp_path: Path, overlap: bool) -> None:
     display = FakeDisplay(close_after=400)
-    loop, store, sid = make_loop(tmp_path, DirectFeed(camera(60.0, sleep_s=0.0)), display,
+    loop, store, sid = make_loop(tmp_path, DirectFeed(camera(60.0)), display,
                                  overlap=overlap)
     result = loop.run()
     assert result.ended_by == "window_closed" and result.status == "interrupted"
@@ -207,7 +151,7 @@ def test_ctrl_c_saves_what_was_done(tmp_path: Path, overlap: bool) -> None:
             raise KeyboardInterrupt
         return empty_record(frame)
 
-    loop, store, sid = make_loop(tmp_path, DirectFeed(camera(60.0, sleep_s=0.0)), FakeDisplay(),
+    loop, store, sid = make_loop(tmp_path, DirectFeed(camera(60.0)), FakeDisplay(),
                                  estimate=estimate, overlap=overlap)
     result = loop.run()
     assert result.ended_by == "ctrl_c" and result.status == "interrupted" and result.reps == 2

@@ -6,30 +6,22 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 from helpers.cli import run_cli
-from helpers.posture_figures import TABLETOP
+from helpers.scripted_session import ScriptedRocking, TextsShown, camera
 
-from pose.analysis.tabletop import check_tabletop
-from pose.estimation.sources import Frame
-from pose.events import FrameAnalysis, Phase, PostureResult, Rep, Verdict
 from pose.record import PoseRecord
 from sessions.cli.live import coach_settings, pain_saver, recorder_factory, report
-from sessions.coach.coach import Coach, CoachSettings, CoachView, Stage
+from sessions.coach.coach import Coach, CoachSettings, Stage
 from sessions.coach.frame_feed import DirectFeed
 from sessions.coach.live_loop import LoopSettings, SessionLoop, key_command
-from sessions.coach.overlay import CoachOverlay, TextBox
 from sessions.coach.plan import Plan, Tempo
 from sessions.coach.view import Command
 from sessions.history.store import SessionStore
 from sessions.pain import SHOWN_S, TIMEOUT_S, PainCheckIn
-
-FPS = 30.0
-PERIOD = 7.0
 
 
 # --- the rule of one key press -----------------------------------------------------------------
@@ -94,34 +86,6 @@ def test_coach_asks_only_when_told() -> None:
 
 
 # --- through the live loop, with a window and a person pressing keys --------------------------
-def camera(seconds: float) -> Iterator[Frame]:
-    img = np.full((48, 64, 3), 90, np.uint8)
-    for i in range(int(seconds * FPS)):
-        yield Frame(i, i / FPS, img)
-
-
-class Rocking:
-    """In position, calibrated after 1 s, a 7 s rep ending every 7 s from 15 s."""
-
-    def __init__(self) -> None:
-        self.next_end, self.index = 15.0, 0
-
-    def update(self, record: PoseRecord) -> FrameAnalysis:
-        t, rep = record.t_s, None
-        if t >= self.next_end:
-            self.index += 1
-            rep = Rep(self.index, self.next_end - PERIOD, self.next_end, PERIOD, 4.0, 3.0,
-                      0.9, 0.5, 0.1, False)
-            self.next_end += PERIOD
-        return FrameAnalysis(t, PostureResult(Verdict.ON_ALL_FOURS, {}, "ok"),
-                             Phase.STILL if t >= 1.0 else Phase.CALIBRATING, t >= 1.0,
-                             0.5 * (1 - np.cos(2 * np.pi * t / PERIOD)), 0.1, rep,
-                             start=check_tabletop(TABLETOP), facing=1.0)
-
-    def finish(self) -> Rep | None:
-        return None
-
-
 class Person:
     """A window with someone at the keyboard: presses the keys given for a stage once that
     stage is on screen (a few polls in, as a person would), and keeps every line shown."""
@@ -154,21 +118,10 @@ class Person:
         pass
 
 
-class Texts(CoachOverlay):
-    def __init__(self) -> None:
-        super().__init__()
-        self.texts: list[str] = []
-
-    def draw(self, img: np.ndarray, view: CoachView) -> list[TextBox]:
-        boxes = super().draw(img, view)
-        self.texts += [b.text for b in boxes]
-        return boxes
-
-
 def live_session(tmp_path: Path, keys: dict[Stage, list[str]], interactive: bool = True,
-                 ) -> tuple[Person, Texts, Path, int, object]:
+                 ) -> tuple[Person, TextsShown, Path, int, object]:
     db = tmp_path / "s.db"
-    person, overlay = Person(keys), Texts()
+    person, overlay = Person(keys), TextsShown()
     person.interactive = interactive
     plan = Plan(target_reps=2, tempo=Tempo(4, 3))
     with SessionStore.open(db) as store:
@@ -176,7 +129,7 @@ def live_session(tmp_path: Path, keys: dict[Stage, list[str]], interactive: bool
         coach = Coach(plan, coach_settings(person))   # type: ignore[arg-type]
         person.coach = coach
         loop = SessionLoop(
-            feed=DirectFeed(camera(60.0)), analyzer=Rocking(), coach=coach,  # type: ignore[arg-type]
+            feed=DirectFeed(camera(60.0)), analyzer=ScriptedRocking(), coach=coach,  # type: ignore[arg-type]
             estimate=lambda f: PoseRecord.empty(f.t_s, f.width, f.height),
             display=person,  # type: ignore[arg-type]
             start_recording=recorder_factory(store, sid, source="camera", detail="0",
