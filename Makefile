@@ -24,13 +24,17 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# Tests run in one worker process per CPU (pytest-xdist); a shared clip's or the photos' tests
+# stay in one worker (loadgroup), so each goes through the pose model once.
+XDIST := -n auto --maxprocesses 4 --dist loadgroup
+
 test: $(STAMP) lint typecheck
 	@sh scripts/ensure_xvfb.sh
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q $(XDIST)
 
 # The inner loop: everything but the tests marked slow (real pose model, subprocesses, windows).
 test-fast: $(STAMP) lint typecheck
-	$(BIN)/python -m pytest -q -m "not slow"
+	$(BIN)/python -m pytest -q $(XDIST) -m "not slow"
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_analysis.py

@@ -16,6 +16,15 @@ from pose.estimation import model_files
 from pose.record import PoseRecord
 
 
+@pytest.hookimpl(tryfirst=True)         # before xdist reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test of the shared photographs runs in one test worker (pytest-xdist's loadgroup),
+    so the 52 photos go through the estimator once, not once per worker."""
+    for item in items:
+        if "photo_records" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("photos"))
+
+
 @pytest.fixture(scope="session", autouse=True)
 def private_session_history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Point ROCKING_DB at a temporary file, so no test (nor any console script a test starts)

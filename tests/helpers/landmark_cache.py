@@ -5,14 +5,18 @@ when the file, the model or the estimation code changes. The cache key holds all
 file's SHA-256, the model's SHA-256, the number of people looked for, and a hash of the source of
 the modules that turn pixels into records (pose/estimation/*.py and pose/record.py). Anything else
 is recomputed. Entries are .npz files in ``$ROCKING_TEST_CACHE`` or ``~/.cache/rocking/
-test-landmarks``, written atomically, so parallel test runs can share them.
+test-landmarks``, written atomically; an entry being computed is locked, so parallel test runs
+and test workers share them and never compute one twice.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import os
 import tempfile
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
@@ -91,15 +95,39 @@ def _load(source: Path) -> list[PoseRecord]:
                     z["t"], z["size"], z["image"], z["visibility"], z["world"], strict=True)]
 
 
+@contextlib.contextmanager
+def _locked(entry: Path) -> Iterator[None]:
+    """Hold the entry's lock file: one process computes an entry while the others wait for it."""
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    with entry.with_suffix(".lock").open("a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _cached(entry: Path) -> list[PoseRecord] | None:
+    if not entry.exists():
+        return None
+    try:
+        return _load(entry)
+    except (OSError, ValueError, KeyError):
+        entry.unlink(missing_ok=True)        # a damaged entry: compute it again
+        return None
+
+
 def records(path: Path, model: model_files.ModelBytes, people: int = 1) -> list[PoseRecord]:
     """Every frame's record of a video (or the one of an image), from the cache when it holds
     them, else from the real estimator (and then stored)."""
     entry = cache_dir() / f"{path.stem}-{key(path, model, people)}.npz"
-    if entry.exists():
-        try:
-            return _load(entry)
-        except (OSError, ValueError, KeyError):
-            entry.unlink(missing_ok=True)        # a damaged entry: compute it again
-    out = _estimate(path, model, people)
-    _save(entry, out)
-    return out
+    found = _cached(entry)
+    if found is not None:
+        return found
+    with _locked(entry):
+        found = _cached(entry)                 # another worker may have just computed it
+        if found is not None:
+            return found
+        out = _estimate(path, model, people)
+        _save(entry, out)
+        return out

@@ -20,8 +20,11 @@ from pose.record import PoseRecord
 
 pytestmark = pytest.mark.slow
 
-CLIPS = ["rock01_steady_prozhekt2", "rock06_long10_prozhekt", "rock07_mixed_fitinsight",
-         "rock08_breathing_forceful_prozhekt2", "rock09_holds_fitinsight"]
+CLIP_NAMES = ["rock01_steady_prozhekt2", "rock06_long10_prozhekt", "rock07_mixed_fitinsight",
+              "rock08_breathing_forceful_prozhekt2", "rock09_holds_fitinsight"]
+#: Each clip's tests run in one test worker (pytest-xdist's loadgroup), so one worker runs the
+#: estimator over it while the other works on something else, and no clip is estimated twice.
+CLIPS = [pytest.param(n, id=n, marks=pytest.mark.xdist_group(n)) for n in CLIP_NAMES]
 
 
 @dataclass(frozen=True)
@@ -137,7 +140,8 @@ def test_posture_never_flickers_while_rocking(
     assert switches <= 2 * run.truth["expected_full_reps"]
 
 
-REAL_NEGATIVES = ["real02_tj_catcow_side", "real03_yg_childspose_hold_side"]
+REAL_NEGATIVES = [pytest.param(n, id=n, marks=pytest.mark.xdist_group(n))
+                  for n in ("real02_tj_catcow_side", "real03_yg_childspose_hold_side")]
 
 
 @pytest.mark.parametrize("name", REAL_NEGATIVES)

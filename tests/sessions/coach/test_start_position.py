@@ -54,6 +54,7 @@ def test_checklist_on_simulated_holds(name: str, depth: float, ticks: tuple[bool
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("real03_yg_childspose_hold_side")    # with the clip's other tests
 def test_real_childs_pose_clip_never_reaches_the_countdown(realdata: Path,
                                                            pose_model: model_files.ModelBytes
                                                            ) -> None:
