@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from pose.events import MovementWarning, Phase, Rep, Verdict, WarningKind
+from pose.events import Fault, MovementWarning, Phase, Rep, Verdict, WarningKind
 from sessions.history.recorder import read_fallback
 from sessions.history.store import (
     JSON_FORMAT,
@@ -46,7 +46,7 @@ def one_hour_session() -> SessionData:
             for i in range(514)]
     warns = [MovementWarning(i * 60.0, WarningKind.TOO_FAST, "Slow down", 1.4, 1.0)
              for i in range(60)]
-    posture = [PostureEvent(i * 120.0, Verdict.ON_ALL_FOURS, {"left_wrist_lifted": False})
+    posture = [PostureEvent(i * 120.0, Verdict.ON_ALL_FOURS, {Fault.HAND_LIFTED: False})
                for i in range(30)]
     samples = [Sample(i * 0.2, 0.5, 0.1, str(Phase.BACK), str(Verdict.ON_ALL_FOURS), 0.5,
                       ("too_fast",)) for i in range(18_000)]

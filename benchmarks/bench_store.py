@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from pose.events import FrameAnalysis, Phase, PostureResult, Rep, Verdict
+from pose.events import Fault, FrameAnalysis, Phase, PostureResult, Rep, Verdict
 from sessions.history.plots import png_bytes, session_figure
 from sessions.history.recorder import SessionRecorder
 from sessions.history.review import session_page, summaries
@@ -93,7 +93,7 @@ def recorder_cost(db: Path, seconds: float = 600.0,
         sid = store.start_session(SessionMeta(source="demo"))
         rec = SessionRecorder(store, sid, clock=lambda: now[0])
         committed, plain = [], []
-        posture = PostureResult(Verdict.ON_ALL_FOURS, {"hands_under_shoulders": True})
+        posture = PostureResult(Verdict.ON_ALL_FOURS, {Fault.HANDS_NOT_UNDER_SHOULDERS: True})
         for i in range(int(seconds * fps)):
             t = i / fps
             now[0] = t

@@ -35,12 +35,32 @@ class WarningKind(StrEnum):
     WRONG_VIEW = "wrong_view"
 
 
+class Fault(StrEnum):
+    """A named criterion behind a posture verdict (the keys of ``PostureResult.faults``).
+
+    The values are stored in saved sessions and the JSON report: never rename one.
+    """
+
+    NO_PERSON = "no_person"                  # nobody found (the only key then)
+    OUT_OF_VIEW = "out_of_view"              # a hand, knee or foot outside the picture
+    CAMERA_TOO_HIGH = "camera_too_high"      # the camera looks down too steeply to judge
+    WRONG_VIEW = "wrong_view"                # seen from the front or behind, not side-on
+    TORSO_NOT_LEVEL = "torso_not_level"
+    HANDS_NOT_DOWN = "hands_not_down"
+    KNEES_NOT_DOWN = "knees_not_down"
+    HAND_LIFTED = "hand_lifted"
+    KNEE_LIFTED = "knee_lifted"
+    HIPS_AHEAD_OF_KNEES = "hips_ahead_of_knees"   # a knee push-up
+    HANDS_NOT_UNDER_SHOULDERS = "hands_not_under_shoulders"   # advice only
+    KNEES_NOT_UNDER_HIPS = "knees_not_under_hips"             # advice only
+
+
 @dataclass(frozen=True)
 class PostureResult:
     """The posture verdict for one frame with the criteria behind it."""
 
     verdict: Verdict
-    faults: dict[str, bool] = field(default_factory=dict)
+    faults: dict[Fault, bool] = field(default_factory=dict)
     message: str = ""
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from pose.analysis.timers import HeldFor
 from pose.events import MovementWarning, WarningKind
+from pose.messages import WARNINGS
 
 
 @dataclass(frozen=True)
@@ -52,16 +53,6 @@ class Thresholds:
 
 
 DEFAULT_THRESHOLDS = Thresholds()
-
-MESSAGES: dict[WarningKind, str] = {
-    WarningKind.TOO_FAST: "Slow down: rock back on a long breath out.",
-    WarningKind.JERKY: "Smoothly: ease into and out of each rock, no bouncing.",
-    WarningKind.LOST_POSITION: "Position lost: hands and knees back on the floor.",
-    WarningKind.LIMB_LIFTED: "Keep both hands and both knees on the floor.",
-    WarningKind.OUT_OF_VIEW: "Move so your whole body is in the picture.",
-    WarningKind.WRONG_VIEW: "Turn side-on to the camera.",
-}
-
 
 @dataclass(frozen=True)
 class AlertInputs:
@@ -163,7 +154,8 @@ class AlertMonitor:
 def _warning(t_s: float, kind: WarningKind, value: float | None,
              limit: float | None) -> MovementWarning:
     """The warning with its message; the figure, when there is one, follows in brackets."""
-    bare = MovementWarning(t_s, kind, MESSAGES[kind], value, limit)
+    said = WARNINGS[kind].report
+    bare = MovementWarning(t_s, kind, said, value, limit)
     if value is None or limit is None:
         return bare
-    return MovementWarning(t_s, kind, f"{MESSAGES[kind]} ({bare.figure})", value, limit)
+    return MovementWarning(t_s, kind, f"{said} ({bare.figure})", value, limit)

@@ -22,7 +22,7 @@ from pose.analysis.reps import RepCounter
 from pose.analysis.rocking import RockingTracker
 from pose.analysis.tabletop import check_tabletop
 from pose.analysis.timers import HeldFor
-from pose.events import FrameAnalysis, Phase, Rep, TabletopCheck, Verdict
+from pose.events import Fault, FrameAnalysis, Phase, Rep, TabletopCheck, Verdict
 from pose.record import Landmark, PoseRecord
 
 #: Speeds (depth units/s) above this show as rocking back / coming forward.
@@ -102,8 +102,8 @@ class MovementAnalyzer:
             t_s=t, calibrated=sample.calibrated, in_position=in_position,
             limb_lifted=verdict is Verdict.LIMB_LIFTED,
             person=verdict is not Verdict.NO_PERSON,
-            out_of_view=bool(posture.faults.get("out_of_view")),
-            wrong_view=bool(posture.faults.get("wrong_view")),
+            out_of_view=bool(posture.faults.get(Fault.OUT_OF_VIEW)),
+            wrong_view=bool(posture.faults.get(Fault.WRONG_VIEW)),
             speed=sample.speed, accel=sample.accel))
         return FrameAnalysis(
             t_s=t, posture=posture,
@@ -173,7 +173,7 @@ class SummaryBuilder:
         self.frames = 0
         self.in_position = 0
         self.verdicts: Counter[str] = Counter()
-        self.faults: Counter[str] = Counter()
+        self.faults: Counter[Fault] = Counter()
         self.last: FrameAnalysis | None = None
         self.reps: list[Rep] = []
         self.warnings: list[dict[str, Any]] = []
@@ -183,7 +183,7 @@ class SummaryBuilder:
 
     def add(self, fa: FrameAnalysis) -> None:
         self.frames += 1
-        if fa.posture.faults.get("no_person"):      # this frame's own fact, not the debounced
+        if fa.posture.faults.get(Fault.NO_PERSON):      # this frame's own fact, not the debounced
             if self._seen and self._lost_since is None:
                 self._lost_since = fa.t_s
         else:

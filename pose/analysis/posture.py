@@ -38,32 +38,22 @@ from pose.analysis.geometry import (
     width_ratio,
 )
 from pose.analysis.timers import HeldFor
-from pose.events import PostureResult, Verdict
+from pose.events import Fault, PostureResult, Verdict
+from pose.messages import FAULTS as FAULT_WORDS
+from pose.messages import VERDICTS as VERDICT_WORDS
 from pose.record import FloatArray, PoseRecord
 
-#: Fault names, in the order their messages take priority.
-FAULTS: tuple[str, ...] = (
-    "out_of_view", "camera_too_high", "wrong_view", "torso_not_level", "hands_not_down",
-    "knees_not_down", "hand_lifted", "knee_lifted", "hips_ahead_of_knees",
-    "hands_not_under_shoulders", "knees_not_under_hips",
+#: The faults in the order their messages take priority (the words: ``pose.messages``).
+FAULTS: tuple[Fault, ...] = (
+    Fault.OUT_OF_VIEW, Fault.CAMERA_TOO_HIGH, Fault.WRONG_VIEW, Fault.TORSO_NOT_LEVEL,
+    Fault.HANDS_NOT_DOWN, Fault.KNEES_NOT_DOWN, Fault.HAND_LIFTED, Fault.KNEE_LIFTED,
+    Fault.HIPS_AHEAD_OF_KNEES, Fault.HANDS_NOT_UNDER_SHOULDERS, Fault.KNEES_NOT_UNDER_HIPS,
 )
-
-MESSAGES: dict[str, str] = {
-    "no_person": "No one in view: get on your hands and knees side-on to the camera.",
-    "out_of_view": "Move so your whole body is in the picture (hands, knees and feet).",
-    "wrong_view": "Turn side-on to the camera, so it sees you from the side.",
-    "camera_too_high": "Put the camera lower, near the floor: it looks down too steeply.",
-    "torso_not_level": "Get down on your hands and knees, back roughly level.",
-    "hands_not_down": "Put both hands on the floor under your shoulders.",
-    "knees_not_down": "Put both knees on the floor under your hips.",
-    "hand_lifted": "Put your hand back down on the floor.",
-    "knee_lifted": "Put your knee back down on the floor.",
-    "hands_not_under_shoulders": "Good. Bring your hands under your shoulders.",
-    "knees_not_under_hips": "Good. Bring your knees under your hips.",
-    "hips_ahead_of_knees": "Move your hips back over your knees.",
-    "on_all_fours": "Good: hands and knees down.",
-    "rocked_back": "Rocked back: hands and knees stay down.",
-}
+#: In position (or a limb lifted) the set-up faults say nothing: these may still speak.
+_IN_POSITION_FAULTS: tuple[Fault, ...] = (
+    Fault.OUT_OF_VIEW, Fault.HAND_LIFTED, Fault.KNEE_LIFTED, Fault.HIPS_AHEAD_OF_KNEES,
+    Fault.HANDS_NOT_UNDER_SHOULDERS, Fault.KNEES_NOT_UNDER_HIPS,
+)
 
 
 #: The view is levelled whenever the camera is estimated to look down (a far hand or knee then
@@ -209,7 +199,8 @@ def judge(m: PostureMeasures | None, limits: PostureLimits = PostureLimits(),
           previous: Verdict | None = None) -> PostureResult:
     """The verdict for measured figures; ``previous`` widens the thresholds to keep it."""
     if m is None:
-        return PostureResult(Verdict.NO_PERSON, {"no_person": True}, MESSAGES["no_person"])
+        return PostureResult(Verdict.NO_PERSON, {Fault.NO_PERSON: True},
+                             FAULT_WORDS[Fault.NO_PERSON].report)
     h = limits.hysteresis
     was_in = previous is not None and previous.in_position
     was_lifted = previous is Verdict.LIMB_LIFTED
@@ -236,32 +227,32 @@ def judge(m: PostureMeasures | None, limits: PostureLimits = PostureLimits(),
     # kneeling up) is asked to get down, not to turn (NaN elevation: judge the view as it looks)
     upright = m.torso_elevation_deg > MAX_VIEW_TORSO_ELEVATION_DEG
     faults = {
-        "out_of_view": not m.in_frame,
-        "wrong_view": not upright and m.view is View.FRONT_OR_BACK and not (
+        Fault.OUT_OF_VIEW: not m.in_frame,
+        Fault.WRONG_VIEW: not upright and m.view is View.FRONT_OR_BACK and not (
             was_in and m.yaw_deg < FRONT_MIN_YAW_DEG * keep
             and m.width_ratio < FRONT_MIN_WIDTH_RATIO * keep),
-        "torso_not_level": not tilt_ok,
-        "hands_not_down": not any(hands_down),
-        "knees_not_down": not any(knees_down),
-        "hand_lifted": hand_lifted,
-        "knee_lifted": knee_lifted,
+        Fault.TORSO_NOT_LEVEL: not tilt_ok,
+        Fault.HANDS_NOT_DOWN: not any(hands_down),
+        Fault.KNEES_NOT_DOWN: not any(knees_down),
+        Fault.HAND_LIFTED: hand_lifted,
+        Fault.KNEE_LIFTED: knee_lifted,
         # judged only near the start position: rocking back moves the hands ahead of the shoulders
-        "hands_not_under_shoulders": abs(m.thigh_deg) <= limits.start_zone_deg
+        Fault.HANDS_NOT_UNDER_SHOULDERS: abs(m.thigh_deg) <= limits.start_zone_deg
         and abs(m.hand_offset) > limits.max_hand_offset,
-        "knees_not_under_hips": not rocked and m.thigh_deg < -limits.max_knee_offset_deg,
-        "hips_ahead_of_knees": m.thigh_deg < -limits.max_forward_thigh_deg * keep,
+        Fault.KNEES_NOT_UNDER_HIPS: not rocked and m.thigh_deg < -limits.max_knee_offset_deg,
+        Fault.HIPS_AHEAD_OF_KNEES: m.thigh_deg < -limits.max_forward_thigh_deg * keep,
     }
     # too steep a view to judge: no fault that may be the camera's, the set-up cue instead
     too_high = m.camera_pitch_deg > limits.max_camera_pitch_deg * (keep if was_in else 1.0)
     if too_high:
-        faults = {k: False for k in faults} | {"out_of_view": faults["out_of_view"]}
-    faults["camera_too_high"] = too_high
+        faults = {k: False for k in faults} | {Fault.OUT_OF_VIEW: faults[Fault.OUT_OF_VIEW]}
+    faults[Fault.CAMERA_TOO_HIGH] = too_high
     base_ok = tilt_ok and any(hands_down) and any(knees_down)
-    if too_high or faults["wrong_view"] or not base_ok:
+    if too_high or faults[Fault.WRONG_VIEW] or not base_ok:
         verdict = Verdict.NOT_ON_ALL_FOURS
     elif hand_lifted or knee_lifted:
         verdict = Verdict.LIMB_LIFTED
-    elif faults["hips_ahead_of_knees"]:     # a knee push-up: out of position
+    elif faults[Fault.HIPS_AHEAD_OF_KNEES]:     # a knee push-up: out of position
         verdict = Verdict.NOT_ON_ALL_FOURS
     elif rocked:
         verdict = Verdict.ROCKED_BACK
@@ -270,12 +261,13 @@ def judge(m: PostureMeasures | None, limits: PostureLimits = PostureLimits(),
     return PostureResult(verdict, faults, _message(verdict, faults))
 
 
-def _message(verdict: Verdict, faults: dict[str, bool]) -> str:
-    relevant = FAULTS if verdict is Verdict.NOT_ON_ALL_FOURS else FAULTS[:1] + FAULTS[6:]
-    for name in relevant:
-        if faults.get(name):
-            return MESSAGES[name]
-    return MESSAGES.get(verdict.value, MESSAGES["torso_not_level"])
+def _message(verdict: Verdict, faults: dict[Fault, bool]) -> str:
+    """The message for a verdict: its first fault's, in order of priority, else the verdict's."""
+    relevant = FAULTS if verdict is Verdict.NOT_ON_ALL_FOURS else _IN_POSITION_FAULTS
+    for fault in relevant:
+        if faults.get(fault):
+            return FAULT_WORDS[fault].report
+    return VERDICT_WORDS[verdict].report or FAULT_WORDS[Fault.TORSO_NOT_LEVEL].report
 
 
 def classify(record: PoseRecord, limits: PostureLimits = PostureLimits()) -> PostureResult:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from pose.events import FrameAnalysis, Phase, Rep, WarningKind
+from pose.messages import VERDICTS, WARNINGS
 from sessions.coach import words
 from sessions.coach.view import Banner, CoachView, Stage
 
@@ -26,9 +27,9 @@ class AnalysisViews:
             self.last_rep = fa.rep
         for w in fa.warnings:
             self.details[w.kind] = w.figure
-        posture = words.VERDICT_TEXT[fa.posture.verdict]
+        posture = VERDICTS[fa.posture.verdict].posture
         if not fa.calibrated:
-            text = ("Hold still: measuring your start position" if fa.phase is Phase.CALIBRATING
+            text = (words.START_MEASURING if fa.phase is Phase.CALIBRATING
                     else fa.posture.message)
             return CoachView(t_s=fa.t_s, stage=Stage.START_POSITION, title="Start position",
                              instruction=text, posture=posture)
@@ -36,7 +37,7 @@ class AnalysisViews:
         shown = [k for k in words.WARNING_ORDER if k in fa.active]
         if shown:
             kind = shown[0]
-            banner = Banner(words.WARNING_TEXT.get(kind, kind.value), kind,
+            banner = Banner(WARNINGS[kind].banner, kind,
                             self.details.get(kind, ""))
         figures = verdict = ""
         rep = self.last_rep

@@ -20,6 +20,7 @@ from pose.analysis.tempo import TempoVerdict, tempo_verdict
 from pose.analysis.timers import HeldFor
 from pose.events import (
     UNMEASURED,
+    Fault,
     Fix,
     FrameAnalysis,
     MovementWarning,
@@ -29,6 +30,7 @@ from pose.events import (
     Verdict,
     WarningKind,
 )
+from pose.messages import VERDICTS, WARNINGS, setup_line
 from sessions.coach import words
 from sessions.coach.plan import Pacer, PacerPhase, Plan, Turn
 from sessions.coach.view import (
@@ -62,7 +64,7 @@ class CoachSettings:
     countdown_s: float = 3.0
     settle_s: float = 1.0          # in START_POSITION, hold before the countdown may start
     leave_position_s: float = 1.0  # out of position this long in START_POSITION -> SETUP
-    lost_s: float = 0.5            # out of position this long while rocking -> position lost
+    lost_s: float = 0.5            # out of position this long in COUNTDOWN -> START_POSITION
     min_banner_s: float = 2.0      # a warning stays readable at least this long
     warning_sound_gap_s: float = 2.5
     summary_hold_s: float | None = None   # leave the summary by itself after this (None: key)
@@ -70,22 +72,12 @@ class CoachSettings:
     pain_check_in: bool = False    # ask for back pain 0-10 before and after (live, with keys)
 
 
-# Posture faults (keys of PostureResult.faults, see pose.analysis.posture.FAULTS; True = fault
-# present)
-# -> the set-up cue. The first fault present is the one the person is asked to fix.
-SETUP_CUES: tuple[tuple[tuple[str, ...], str], ...] = (
-    (("out_of_view",), words.OUT_OF_VIEW),
-    (("wrong_view",), words.WRONG_VIEW),
-    (("camera_too_high",), words.CAMERA_TOO_HIGH),
-    (("low_visibility",), words.MORE_LIGHT),
-)
-WARNING_TEXT = words.WARNING_TEXT
-VERDICT_TEXT = words.VERDICT_TEXT
-PACER_CUE = words.PACER_CUE
-
-
-def _fault(faults: dict[str, bool], names: tuple[str, ...]) -> bool:
-    return any(faults.get(n, False) for n in names)
+#: The posture faults the person is asked to fix before the start position, in that order (the
+#: first present is the one asked; its words: ``pose.messages.FAULTS``).
+SETUP_FAULTS: tuple[Fault, ...] = (Fault.OUT_OF_VIEW, Fault.WRONG_VIEW, Fault.CAMERA_TOO_HIGH)
+#: The warnings that name a set-up fault: in force (held by the analysis), they ask it too.
+SETUP_WARNINGS: dict[WarningKind, Fault] = {
+    WarningKind.OUT_OF_VIEW: Fault.OUT_OF_VIEW, WarningKind.WRONG_VIEW: Fault.WRONG_VIEW}
 
 
 def setup_cue(analysis: FrameAnalysis, mean_visibility: float | None = None,
@@ -93,20 +85,17 @@ def setup_cue(analysis: FrameAnalysis, mean_visibility: float | None = None,
     """What the person should fix before the start position, or None when nothing."""
     posture = analysis.posture
     if posture.verdict is Verdict.NO_PERSON:
-        return words.NOBODY
-    if WarningKind.OUT_OF_VIEW in analysis.active:
-        return SETUP_CUES[0][1]
-    if WarningKind.WRONG_VIEW in analysis.active:
-        return SETUP_CUES[1][1]
-    for names, cue in SETUP_CUES:
-        if _fault(posture.faults, names):
-            return cue
+        return setup_line(Verdict.NO_PERSON)
+    for kind, fault in SETUP_WARNINGS.items():
+        if kind in analysis.active:
+            return setup_line(fault)
+    for fault in SETUP_FAULTS:
+        if posture.faults.get(fault):
+            return setup_line(fault)
     if mean_visibility is not None and mean_visibility < low_visibility:
         return words.MORE_LIGHT
     if not posture.verdict.in_position:
-        if posture.verdict is Verdict.LIMB_LIFTED:
-            return words.PUT_LIMBS_DOWN
-        return words.GET_DOWN
+        return setup_line(posture.verdict)
     return None
 
 
@@ -452,11 +441,11 @@ class Coach:
         return counted
 
     def _track(self, t_s: float, a: FrameAnalysis) -> Rep | None:
+        """Show the analysis's warnings (raised, held and cleared by its rules: the coach keeps
+        none of its own) and count the rep completed at this frame."""
         s, cfg = self._s, self.settings
-        lost = (not a.posture.verdict.in_position) or a.phase in (Phase.LOST, Phase.NO_PERSON)
         lost_before = s.last_lost_s
-        s.out.update(t_s, lost)
-        if lost:
+        if not a.posture.verdict.in_position:
             s.last_lost_s = t_s
         for w in sorted(a.warnings, key=lambda w: _rank(w.kind)):
             s.warnings.append(w)
@@ -471,22 +460,9 @@ class Coach:
             self._warn(w.kind, detail, t_s)
         if a.rep is not None:
             self._tell_figures(a.rep, t_s)
-        if (lost and s.out.held_s(t_s) >= cfg.lost_s
-                and (s.banner is None or s.banner.banner.kind not in a.active)):
-            kind = WarningKind.LOST_POSITION
-            if a.posture.verdict is Verdict.LIMB_LIFTED:
-                kind = WarningKind.LIMB_LIFTED
-            elif a.posture.verdict is Verdict.NO_PERSON:
-                kind = WarningKind.OUT_OF_VIEW
-            if s.banner is None or s.banner.banner.kind is not kind:
-                self._warn(kind, a.posture.message, t_s)
-        if s.banner is not None:
-            kind = s.banner.banner.kind
-            still = kind in a.active or (
-                kind in (WarningKind.LOST_POSITION, WarningKind.LIMB_LIFTED,
-                         WarningKind.OUT_OF_VIEW) and lost)
-            if not still and t_s - s.banner.since_s >= cfg.min_banner_s:
-                s.banner = None
+        if (s.banner is not None and s.banner.banner.kind not in a.active
+                and t_s - s.banner.since_s >= cfg.min_banner_s):
+            s.banner = None
         return self._count(a.rep, lost_before)
 
     def _count(self, rep: Rep | None, lost_before_s: float) -> Rep | None:
@@ -520,7 +496,7 @@ class Coach:
     def _warn(self, kind: WarningKind, detail: str, t_s: float) -> None:
         """Show a warning: a more useful one showing is not hidden by a less useful one raised
         with it; "too fast" and "jerky" together read "Slow down. Smoothly, no bouncing"."""
-        s, text = self._s, words.WARNING_TEXT.get(kind, kind.value)
+        s, text = self._s, WARNINGS[kind].banner
         cur = s.banner
         fresh = cur is not None and t_s - cur.since_s < self.settings.min_banner_s
         if cur is not None and fresh and {cur.banner.kind, kind} <= MOVEMENT_KINDS:
@@ -580,7 +556,7 @@ class Coach:
             target_reps=self.plan.target_reps, muted=s.muted, sounds=sounds,
             active_s=s.active_s, counted_rep=counted, new_warnings=new_warnings,
             paused=s.paused,
-            posture=VERDICT_TEXT[a.posture.verdict] if a is not None else "")
+            posture=VERDICTS[a.posture.verdict].posture if a is not None else "")
         if s.stage is Stage.SAFETY:
             return replace(base, title="Before you start", instruction=" ".join(SAFETY_LINES))
         if s.stage in PAIN_STAGES and s.pain is not None:
@@ -589,7 +565,7 @@ class Coach:
                 question, SCALE, KEYS, s.pain.rating, s.pain.remaining_s()))
         if s.stage is Stage.SETUP:
             cue = setup_cue(a, vis, self.settings.low_visibility) if a is not None else None
-            return replace(base, title="Set-up", instruction=cue or "Looking for you...")
+            return replace(base, title="Set-up", instruction=cue or words.LOOKING)
         if s.stage is Stage.START_POSITION:
             check = s.check or UNMEASURED
             items = checklist(check) if a is not None else ()
@@ -618,7 +594,7 @@ class Coach:
             pt = max(0.0, s.pacer_t_s)
             phase = self.pacer.phase(pt)
             pacer = PacerView(self.pacer.target_depth(pt), self._last_depth, phase,
-                              PACER_CUE[phase], self.pacer.phase_remaining_s(pt),
+                              words.PACER_CUE[phase], self.pacer.phase_remaining_s(pt),
                               back_on_left=s.facing is not None and s.facing > 0)
             return replace(base, title="Rocking", instruction=pacer.cue, pacer=pacer,
                            banner=s.banner.banner if s.banner else None)

@@ -4,14 +4,16 @@ The phrases are rendered once, at development time, into small audio files that 
 package (``scripts/render_phrases.py``; see the README). A phrase's id names the file; its text
 is what was rendered. Changing a text here without rendering it again fails a test.
 Where the voice says what the screen says (set-up advice, what to change in the start position)
-the text comes from the coach's one table of words (``sessions.coach.words``); elsewhere the
-spoken wording is shorter than the screen's: the screen shows the figures, the voice says what
-to do.
+the text is the screen's line, from the one table of what is said about the posture
+(``pose.messages``) or the coach's own words (``sessions.coach.words``); each warning's phrase
+is in that same table, beside its banner (shorter than the screen's: the screen shows the
+figures, the voice says what to do).
 """
 
 from __future__ import annotations
 
-from pose.events import WarningKind
+from pose.events import Fault, Verdict, WarningKind
+from pose.messages import WARNINGS, setup_line
 from sessions.coach import words
 
 # Numbers said in the countdown and the summary's rep count (1..MAX_SPOKEN_COUNT).
@@ -32,6 +34,20 @@ def number_words(n: int) -> str:
     return tens if n % 10 == 0 else f"{tens}-{_NUMBER_WORDS[n % 10]}"
 
 
+#: The set-up instructions the voice says (the screen's line, as the coach shows it) -> the
+#: phrase's id (which names its audio file).
+SETUP_LINES: dict[str, str] = {
+    setup_line(Verdict.NO_PERSON): "setup_step_into_view",
+    setup_line(Fault.OUT_OF_VIEW): "setup_move_back",
+    setup_line(Fault.WRONG_VIEW): "setup_turn_side_on",
+    words.MORE_LIGHT: "setup_more_light",
+    setup_line(Fault.CAMERA_TOO_HIGH): "setup_camera_lower",
+    setup_line(Verdict.NOT_ON_ALL_FOURS): "setup_hands_and_knees",
+    setup_line(Verdict.LIMB_LIFTED): "setup_limbs_down",
+}
+#: Each warning's phrase id (its text: ``pose.messages.WARNINGS``).
+WARNING_PHRASE: dict[WarningKind, str] = {kind: f"warn_{kind.value}" for kind in WarningKind}
+
 PHRASES: dict[str, str] = {
     # the safety screen
     "safety": ("Only do this if you can get up and down off the floor. "
@@ -41,13 +57,7 @@ PHRASES: dict[str, str] = {
                     "up to ten for the worst."),
     "pain_after": "How is your back now? Press a number, zero to ten.",
     # set-up advice (as the screen says it)
-    "setup_step_into_view": words.NOBODY + ".",
-    "setup_move_back": words.OUT_OF_VIEW + ".",
-    "setup_turn_side_on": words.WRONG_VIEW + ".",
-    "setup_more_light": words.MORE_LIGHT + ".",
-    "setup_camera_lower": words.CAMERA_TOO_HIGH + ".",
-    "setup_hands_and_knees": words.GET_DOWN + ".",
-    "setup_limbs_down": words.PUT_LIMBS_DOWN + ".",
+    **{pid: line + "." for line, pid in SETUP_LINES.items()},
     # the start position checklist: the whole of it, then what to change (as the screen says)
     "start_position": "Hands under your shoulders, knees under your hips, back level.",
     **{f"fix_{fix.value}": text + "." for fix, text in words.FIX_CUES.items()},
@@ -61,12 +71,7 @@ PHRASES: dict[str, str] = {
     "pacer_forward": "Breathe in, come forward.",
     "paused": "Paused.",
     # warnings (by WarningKind)
-    "warn_too_fast": "Slower. Breathe with the pacer.",
-    "warn_jerky": "Smoothly, no bouncing.",
-    "warn_lost_position": "Hands and knees back down.",
-    "warn_limb_lifted": "Put your hand or knee back down.",
-    "warn_out_of_view": "Come back into view.",
-    "warn_wrong_view": "Turn side-on to the camera.",
+    **{WARNING_PHRASE[kind]: said.spoken for kind, said in WARNINGS.items()},
     # rep milestones
     "halfway": "Halfway there.",
     "last_one": "Last one.",
@@ -87,11 +92,3 @@ PHRASES: dict[str, str] = {
        for n in range(1, MAX_SPOKEN_COUNT + 1)},
 }
 
-WARNING_PHRASE: dict[WarningKind, str] = {
-    WarningKind.TOO_FAST: "warn_too_fast",
-    WarningKind.JERKY: "warn_jerky",
-    WarningKind.LOST_POSITION: "warn_lost_position",
-    WarningKind.LIMB_LIFTED: "warn_limb_lifted",
-    WarningKind.OUT_OF_VIEW: "warn_out_of_view",
-    WarningKind.WRONG_VIEW: "warn_wrong_view",
-}

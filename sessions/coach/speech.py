@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 
 from pose.events import WarningKind
 from sessions.coach import words
-from sessions.coach.phrases import MAX_SPOKEN_COUNT, PHRASES, WARNING_PHRASE
+from sessions.coach.phrases import MAX_SPOKEN_COUNT, PHRASES, SETUP_LINES, WARNING_PHRASE
 from sessions.coach.plan import Tempo
 from sessions.coach.view import CoachView, EndReason, Sound, Stage
 
@@ -172,15 +172,7 @@ class SpeechScheduler:
 # ---- from the coach's view to cues -----------------------------------------------------------
 # Set-up instructions (CoachView.instruction in SETUP, from the coach's table of words) ->
 # phrase ids; an instruction without one is shown, not said.
-SETUP_PHRASE: dict[str, str] = {
-    words.NOBODY: "setup_step_into_view",
-    words.OUT_OF_VIEW: "setup_move_back",
-    words.WRONG_VIEW: "setup_turn_side_on",
-    words.MORE_LIGHT: "setup_more_light",
-    words.CAMERA_TOO_HIGH: "setup_camera_lower",
-    words.GET_DOWN: "setup_hands_and_knees",
-    words.PUT_LIMBS_DOWN: "setup_limbs_down",
-}
+SETUP_PHRASE: dict[str, str] = SETUP_LINES
 # What to change for an unticked checklist line (CheckItem.fix) -> the phrase that says it.
 FIX_PHRASE: dict[str, str] = {text: f"fix_{fix.value}" for fix, text in words.FIX_CUES.items()}
 PACER_PHRASE = {Sound.GO_BACK: "pacer_back", Sound.GO_FORWARD: "pacer_forward"}

@@ -1,22 +1,19 @@
-"""Everything the coach tells the person, in one table (the screen shows it, the voice may say it).
+"""The coach's own words for the stages of a session (the screen shows them, the voice may say
+them): set-up, the start position's checklist, the countdown, the pacer, a warning's advice.
 
-Plain words a person on the floor can act on: what to change, in seconds and body parts, never the
-analysis's internal units. The overlay's fonts are ASCII only: no dashes or curly quotes here.
+What is said about each warning, posture fault and verdict is in the one table of
+``pose.messages``, which the analysis's report reads too. Plain words a person on the floor can
+act on: what to change, in seconds and body parts, never the analysis's internal units. The
+overlay's fonts are ASCII only: no dashes or curly quotes here.
 """
 
 from __future__ import annotations
 
-from pose.events import Fix, Verdict, WarningKind
+from pose.events import Fix, WarningKind
 from sessions.coach.plan import PacerPhase
 
-# ---- set-up (before the start position) ---------------------------------------------------------
-NOBODY = "Step into view, side-on to the camera"
-OUT_OF_VIEW = "Move back so your hands and feet are in view"
-WRONG_VIEW = "Turn side-on to the camera"
-CAMERA_TOO_HIGH = "Put the camera lower, near the floor"
+# ---- set-up (before the start position; the posture faults' own: pose.messages) ---------------
 MORE_LIGHT = "More light, please"
-PUT_LIMBS_DOWN = "Put both hands and both knees on the floor"
-GET_DOWN = "Get on your hands and knees"
 LOOKING = "Looking for you..."
 
 # ---- the start position (tabletop) --------------------------------------------------------------
@@ -48,15 +45,7 @@ PACER_CUE: dict[PacerPhase, str] = {
 PAUSED = "Press space to carry on"
 KEY_HINT = "space: pause | q: end"
 
-# ---- warnings -----------------------------------------------------------------------------------
-WARNING_TEXT: dict[WarningKind, str] = {
-    WarningKind.TOO_FAST: "Slow down",
-    WarningKind.JERKY: "Smoothly, no bouncing",
-    WarningKind.LOST_POSITION: "Position lost: hands and knees down",
-    WarningKind.LIMB_LIFTED: "Keep hands and knees down",
-    WarningKind.OUT_OF_VIEW: "Move back into view",
-    WarningKind.WRONG_VIEW: "Turn side-on to the camera",
-}
+# ---- warnings (the banner of each kind: pose.messages.WARNINGS) ----------------------------
 #: Which warning is shown first when several fire together (earlier = more useful): slowing
 #: down is what stops a bounce, so "too fast" leads "jerky".
 WARNING_ORDER: tuple[WarningKind, ...] = (
@@ -83,13 +72,6 @@ def pace_figures(phase: PacerPhase, took_s: float, target_s: float) -> str:
 JERKY_ADVICE = "Ease in and out of each turn"
 
 # ---- the posture line and the last rep ----------------------------------------------------------
-VERDICT_TEXT: dict[Verdict, str] = {
-    Verdict.ON_ALL_FOURS: "On hands and knees",
-    Verdict.ROCKED_BACK: "Rocked back",
-    Verdict.LIMB_LIFTED: "A hand or knee is lifted",
-    Verdict.NOT_ON_ALL_FOURS: "Not on hands and knees",
-    Verdict.NO_PERSON: "Nobody in view",
-}
 REP_GOOD, REP_QUICK, REP_SLOW = "good pace", "too quick", "slow"
 
 

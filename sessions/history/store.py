@@ -44,7 +44,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal
 
-from pose.events import MovementWarning, Rep, Verdict, WarningKind
+from pose.events import Fault, MovementWarning, Rep, Verdict, WarningKind
 from sessions.errors import UserError
 from sessions.output.private_files import FOLDER_MODE, PRIVATE_MODE
 from sessions.version import __version__
@@ -265,7 +265,7 @@ class PostureEvent:
 
     t_s: float
     verdict: Verdict
-    faults: dict[str, bool] = field(default_factory=dict)  # as in PostureResult.faults
+    faults: dict[Fault, bool] = field(default_factory=dict)  # as in PostureResult.faults
     message: str = ""
 
 
@@ -930,7 +930,8 @@ class SessionStore:
             rows = self._conn.execute(
                 "SELECT t_s, verdict, faults_json, message FROM posture_events "
                 "WHERE session_id = ? ORDER BY t_s, id", (session_id,)).fetchall()
-        return [PostureEvent(r[0], Verdict(r[1]), json.loads(r[2]), r[3]) for r in rows]
+        return [PostureEvent(r[0], Verdict(r[1]), faults_from_names(json.loads(r[2])), r[3])
+                for r in rows]
 
     def samples(self, session_id: int) -> list[Sample]:
         """A session's downsampled time series."""
@@ -967,6 +968,17 @@ def _session_row(r: Sequence[Any]) -> SessionRow:
 
 def _warning_kind(value: str) -> WarningKind:
     return WarningKind(value)
+
+
+def faults_from_names(names: dict[str, bool]) -> dict[Fault, bool]:
+    """Stored posture faults (their names, as saved) as Faults. A name this version does not
+    know is left out, with a note in the log: the rest of the session still reads."""
+    known = {f.value for f in Fault}
+    unknown = sorted(k for k in names if k not in known)
+    if unknown:
+        log.warning("posture faults this version does not know, left out: %s",
+                    ", ".join(unknown))
+    return {Fault(k): bool(v) for k, v in names.items() if k in known}
 
 
 def _split_sql(script: str) -> Iterable[str]:

@@ -13,7 +13,7 @@ from helpers.paths import PROJECT_ROOT
 #: What the pure analysis must not use, directly or through what it imports.
 IMPURE = {"cv2", "mediapipe", "sqlite3", "time", "datetime", "os", "pathlib", "io", "shutil",
           "tempfile", "subprocess", "socket", "threading", "sounddevice", "matplotlib"}
-PURE_ROOTS = ("pose.analysis", "pose.record", "pose.events", "pose.simulate")
+PURE_ROOTS = ("pose.analysis", "pose.record", "pose.events", "pose.messages", "pose.simulate")
 
 
 def _module_name(path: Path) -> str:

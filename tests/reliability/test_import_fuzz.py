@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from pose.events import MovementWarning, Phase, Rep, Verdict, WarningKind
+from pose.events import Fault, MovementWarning, Phase, Rep, Verdict, WarningKind
 from sessions.history.store import PostureEvent, Sample, SessionMeta, SessionStore, StoreError
 
 RunCli = Callable[..., tuple[int, str, str]]
@@ -45,7 +45,7 @@ def real_fallback_file(folder: Path) -> Path:
             rec.add_rep(Rep(1, 7.0, 11.0, 4.0, 2.0, 2.0, 0.9, 1.4, 0.3, forceful=True,
                             pause_s=0.2, peak_accel=3.0))
             rec.warnings.append(MovementWarning(9.0, WarningKind.TOO_FAST, "Slow down", 1.4, 1.0))
-            rec.posture.append(PostureEvent(0.0, Verdict.ON_ALL_FOURS, {"left_wrist": False}))
+            rec.posture.append(PostureEvent(0.0, Verdict.ON_ALL_FOURS, {Fault.HAND_LIFTED: False}))
             rec.samples.extend(Sample(i * 0.2, 0.05 * (i % 20), 0.1, str(Phase.BACK),
                                       str(Verdict.ON_ALL_FOURS), 0.5, ("too_fast",))
                                for i in range(60))

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from helpers.cli import run_cli, run_process
 
-from pose.events import MovementWarning, Rep, Verdict, WarningKind
+from pose.events import Fault, MovementWarning, Rep, Verdict, WarningKind
 from sessions.history.store import PostureEvent, Sample, SessionMeta, SessionStore
 
 DAY = 86400.0
@@ -51,7 +51,7 @@ def add_session(store: SessionStore, started: float, periods: list[float],
                       0.5) for t in range(int(end * 5))]
     store.append(sid, reps=reps, warnings=warnings, samples=samples,
                  posture=[PostureEvent(0.0, Verdict.ON_ALL_FOURS),
-                          PostureEvent(4.0, Verdict.LIMB_LIFTED, {"wrist_lifted": True},
+                          PostureEvent(4.0, Verdict.LIMB_LIFTED, {Fault.HAND_LIFTED: True},
                                        "a hand is lifted")])
     if status != "running":
         store.finish_session(sid, status, started + end)  # type: ignore[arg-type]
@@ -256,7 +256,7 @@ def add_photo(store: SessionStore, started: float) -> int:
     sid = store.start_session(SessionMeta(source="image", source_detail="me.jpg",
                                           started_at=started))
     store.append(sid, samples=[Sample(0.0, None, None, "setting_up", "limb_lifted")],
-                 posture=[PostureEvent(0.0, Verdict.LIMB_LIFTED, {"wrist_lifted": True},
+                 posture=[PostureEvent(0.0, Verdict.LIMB_LIFTED, {Fault.HAND_LIFTED: True},
                                        "a hand is lifted")])
     store.finish_session(sid, "completed", started)
     return sid

@@ -12,6 +12,7 @@ from helpers.posture_figures import TABLETOP, figures
 from pose.analysis.posture import PostureMeasures
 from pose.analysis.tabletop import check_tabletop
 from pose.events import (
+    Fault,
     Fix,
     FrameAnalysis,
     MovementWarning,
@@ -42,7 +43,7 @@ FPS = 30.0
 def fa(t: float, verdict: Verdict = Verdict.ON_ALL_FOURS, phase: Phase = Phase.STILL,
        calibrated: bool = True, depth: float | None = 0.0, rep: Rep | None = None,
        warnings: tuple[MovementWarning, ...] = (), active: frozenset[WarningKind] = frozenset(),
-       faults: dict[str, bool] | None = None, measures: PostureMeasures | None = TABLETOP,
+       faults: dict[Fault, bool] | None = None, measures: PostureMeasures | None = TABLETOP,
        speed: float = 0.0) -> FrameAnalysis:
     has_person = verdict is not Verdict.NO_PERSON and measures is not None
     return FrameAnalysis(t, PostureResult(verdict, faults or {}, "msg"), phase, calibrated,
@@ -201,16 +202,29 @@ def test_a_one_frame_warning_stays_readable_then_clears() -> None:
 
 
 def test_lost_position_warns_and_reps_spanning_it_do_not_count() -> None:
-    d = Driver(Plan(target_reps=10), lost_s=0.5)
+    """The banner is the analysis's warning (raised, in force, cleared by the analysis); the
+    coach keeps no timer of its own for it."""
+    d = Driver(Plan(target_reps=10))
     d.to_rocking()
     d.run(3.0)
-    view = d.run(1.0, verdict=Verdict.NOT_ON_ALL_FOURS, phase=Phase.LOST)
-    assert view.banner is not None and view.banner.kind is WarningKind.LOST_POSITION
-    d.run(1.0, verdict=Verdict.LIMB_LIFTED, phase=Phase.LOST)
-    assert d.views[-1].banner is not None
-    assert d.views[-1].banner.kind is WarningKind.LIMB_LIFTED
-    d.run(2.5)
-    assert d.views[-1].banner is None
+    lost, lifted = WarningKind.LOST_POSITION, WarningKind.LIMB_LIFTED
+    out = {"verdict": Verdict.NOT_ON_ALL_FOURS, "phase": Phase.LOST}
+    view = d.run(1.0, **out)     # out of position, but the analysis has raised nothing yet
+    assert view.banner is None
+    view = d.frame(**out, warnings=(MovementWarning(d.t, lost, "lost"),), active={lost})
+    assert view.banner is not None and view.banner.kind is lost
+    assert Sound.WARNING in view.sounds
+    d.run(1.0, **out, active={lost})
+    assert d.views[-1].banner is not None and d.views[-1].banner.kind is lost
+    out["verdict"] = Verdict.LIMB_LIFTED
+    d.frame(**out, warnings=(MovementWarning(d.t, lifted, "lifted"),), active={lifted})
+    d.run(1.0, **out, active={lifted})
+    assert d.views[-1].banner is not None and d.views[-1].banner.kind is lifted
+    view = d.frame()             # back in position, the warning cleared: kept readable ...
+    assert view.banner is not None and view.banner.kind is lifted
+    view = d.run(1.5)            # ... until it has been up for min_banner_s
+    assert view.banner is None
+    assert [w.kind for w in d.coach.warnings] == [lost, lifted]
     d.frame(rep=rep_at(d.t, period=7.0))       # began before the loss
     assert d.coach.reps == ()
     d.run(7.0)
@@ -479,9 +493,9 @@ def test_leaving_the_start_position_goes_back_to_setup() -> None:
         (Verdict.NO_PERSON, {}, frozenset(), None, "Step into view"),
         (Verdict.NOT_ON_ALL_FOURS, {}, frozenset({WarningKind.OUT_OF_VIEW}), None,
          "Move back so your hands and feet are in view"),
-        (Verdict.NOT_ON_ALL_FOURS, {"out_of_view": True}, frozenset(), None,
+        (Verdict.NOT_ON_ALL_FOURS, {Fault.OUT_OF_VIEW: True}, frozenset(), None,
          "Move back so your hands and feet are in view"),
-        (Verdict.NOT_ON_ALL_FOURS, {"wrong_view": True}, frozenset(), None,
+        (Verdict.NOT_ON_ALL_FOURS, {Fault.WRONG_VIEW: True}, frozenset(), None,
          "Turn side-on to the camera"),
         (Verdict.ON_ALL_FOURS, {}, frozenset({WarningKind.WRONG_VIEW}), None,
          "Turn side-on to the camera"),
@@ -489,10 +503,10 @@ def test_leaving_the_start_position_goes_back_to_setup() -> None:
         (Verdict.NOT_ON_ALL_FOURS, {}, frozenset(), 0.9, "Get on your hands and knees"),
         (Verdict.LIMB_LIFTED, {}, frozenset(), 0.9, "Put both hands and both knees"),
         (Verdict.ON_ALL_FOURS, {}, frozenset(), 0.9, None),
-        (Verdict.ROCKED_BACK, {"torso_not_level": True}, frozenset(), None, None),
+        (Verdict.ROCKED_BACK, {Fault.TORSO_NOT_LEVEL: True}, frozenset(), None, None),
     ],
 )
-def test_setup_cues(verdict: Verdict, faults: dict[str, bool], active: frozenset[WarningKind],
+def test_setup_cues(verdict: Verdict, faults: dict[Fault, bool], active: frozenset[WarningKind],
                     vis: float | None, cue: str | None) -> None:
     got = setup_cue(fa(0.0, verdict=verdict, faults=faults, active=active), vis)
     if cue is None:

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pose.events import FrameAnalysis, Phase, PostureResult, Verdict, WarningKind
+from pose.events import Fault, FrameAnalysis, Phase, PostureResult, Verdict, WarningKind
 from sessions.coach import words
-from sessions.coach.coach import SETUP_CUES, setup_cue
+from sessions.coach.coach import setup_cue
 from sessions.coach.phrases import PHRASES, WARNING_PHRASE, number_words
 from sessions.coach.speech import FIX_PHRASE, SETUP_PHRASE
 from sessions.coach.voice_assets import (
@@ -75,19 +75,16 @@ def test_wav_round_trip_and_bad_files(tmp_path: Path) -> None:
         read_wav(tmp_path / "missing.wav")
 
 
-def analysis(verdict: Verdict, faults: dict[str, bool] | None = None,
+def analysis(verdict: Verdict, faults: dict[Fault, bool] | None = None,
              active: frozenset[WarningKind] = frozenset()) -> FrameAnalysis:
     return FrameAnalysis(0.0, PostureResult(verdict, faults or {}, ""), Phase.SETTING_UP, False,
                          active=active)
 
 
 def test_every_setup_instruction_and_start_position_fix_has_a_phrase() -> None:
-    cases = [analysis(Verdict.NO_PERSON), analysis(Verdict.NOT_ON_ALL_FOURS),
-             analysis(Verdict.LIMB_LIFTED),
-             analysis(Verdict.ON_ALL_FOURS, active=frozenset({WarningKind.OUT_OF_VIEW})),
-             analysis(Verdict.ON_ALL_FOURS, active=frozenset({WarningKind.WRONG_VIEW}))]
-    cases += [analysis(Verdict.ON_ALL_FOURS, {name: True for name in names})
-              for names, _ in SETUP_CUES]
+    cases = [analysis(verdict) for verdict in Verdict]
+    cases += [analysis(Verdict.ON_ALL_FOURS, active=frozenset({kind})) for kind in WarningKind]
+    cases += [analysis(Verdict.ON_ALL_FOURS, {fault: True}) for fault in Fault]
     said = {setup_cue(a) for a in cases} | {setup_cue(analysis(Verdict.ON_ALL_FOURS), 0.1)}
     said.discard(None)
     missing = {text for text in said if text is not None and text.rstrip(".") not in SETUP_PHRASE}

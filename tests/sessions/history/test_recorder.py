@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from pose.events import (
+    Fault,
     FrameAnalysis,
     MovementWarning,
     Phase,
@@ -42,7 +43,7 @@ def stream(seconds: float, rep_every_s: float = 5.0) -> Iterator[FrameAnalysis]:
     for i in range(n):
         t = i / FPS
         verdict = Verdict.LIMB_LIFTED if 9.0 <= t < 9.5 else Verdict.ON_ALL_FOURS
-        faults = {"left_wrist_lifted": verdict is Verdict.LIMB_LIFTED}
+        faults = {Fault.HAND_LIFTED: verdict is Verdict.LIMB_LIFTED}
         rep = None
         k = round(t / rep_every_s)
         if k >= 1 and i == round(k * rep_every_s * FPS):
@@ -89,7 +90,7 @@ def test_reps_and_warnings_committed_as_they_happen(tmp_path: Path) -> None:
     # posture changes only: in position, hand lifted, back in position
     assert [p.verdict for p in data.posture] == [Verdict.ON_ALL_FOURS, Verdict.LIMB_LIFTED,
                                                  Verdict.ON_ALL_FOURS]
-    assert data.posture[1].faults == {"left_wrist_lifted": True}
+    assert data.posture[1].faults == {Fault.HAND_LIFTED: True}
     # 5 samples a second, evenly spaced
     times = [s.t_s for s in data.samples]
     assert len(times) == pytest.approx(16 * 5, abs=1)

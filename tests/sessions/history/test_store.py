@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from pose.events import MovementWarning, Rep, Verdict, WarningKind
+from pose.events import Fault, MovementWarning, Rep, Verdict, WarningKind
 from sessions.errors import UserError
 from sessions.history.session_file import parse_session
 from sessions.history.store import (
@@ -42,8 +42,8 @@ WARNINGS = [
 ]
 POSTURE = [
     PostureEvent(0.0, Verdict.NO_PERSON),
-    PostureEvent(0.5, Verdict.ON_ALL_FOURS, {"hands_under_shoulders": True}, "ok"),
-    PostureEvent(8.0, Verdict.LIMB_LIFTED, {"left_wrist_lifted": True}, "a hand is lifted"),
+    PostureEvent(0.5, Verdict.ON_ALL_FOURS, {Fault.HANDS_NOT_UNDER_SHOULDERS: True}, "ok"),
+    PostureEvent(8.0, Verdict.LIMB_LIFTED, {Fault.HAND_LIFTED: True}, "a hand is lifted"),
 ]
 SAMPLES = [
     Sample(0.0, None, None, "no_person", "no_person"),
@@ -84,6 +84,25 @@ def test_round_trip_reads_back_identical(tmp_path: Path) -> None:
         # `rocking import` reads it (the file's id is not kept: the store gives a new one)
         back = parse_session(json.loads(json.dumps(session_to_json(data))))
         assert back == replace(data, session=replace(data.session, id=0))
+
+
+def test_posture_faults_are_stored_by_their_old_names(tmp_path: Path,
+                                                      caplog: pytest.LogCaptureFixture) -> None:
+    """Faults are an enum in the code, stored as the same names as ever: a database written
+    before (a name this version does not know included) still reads."""
+    db = tmp_path / "s.db"
+    with SessionStore.open(db) as store:
+        sid = write_session(store)
+    with sqlite3.connect(db) as conn:
+        stored = [r[0] for r in conn.execute("SELECT faults_json FROM posture_events ORDER BY t_s")]
+        assert stored == ["{}", '{"hands_not_under_shoulders": true}', '{"hand_lifted": true}']
+        conn.execute("UPDATE posture_events SET faults_json = ? WHERE t_s = 8.0",
+                     ('{"hand_lifted": true, "knee_lifted": false, "left_wrist_lifted": true}',))
+    with SessionStore.open(db) as store, caplog.at_level("WARNING"):
+        events = store.posture_events(sid)
+    assert events[2].faults == {Fault.HAND_LIFTED: True, Fault.KNEE_LIFTED: False}
+    assert events[2].faults == {"hand_lifted": True, "knee_lifted": False}   # same strings
+    assert "left_wrist_lifted" in caplog.text
 
 
 def test_file_and_wal_are_private(tmp_path: Path) -> None:
