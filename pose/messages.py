@@ -48,14 +48,14 @@ class VerdictWords:
 
 
 TURN_SIDE_ON = "Turn side-on to the camera"
+SMOOTHLY = "Smoothly, no bouncing"
 
 WARNINGS: dict[WarningKind, WarningWords] = {
     WarningKind.TOO_FAST: WarningWords(
         "Slow down: rock back on a long breath out.", "Slow down",
         "Slower. Breathe with the pacer."),
     WarningKind.JERKY: WarningWords(
-        "Smoothly: ease into and out of each rock, no bouncing.", "Smoothly, no bouncing",
-        "Smoothly, no bouncing."),
+        "Smoothly: ease into and out of each rock, no bouncing.", SMOOTHLY, f"{SMOOTHLY}."),
     WarningKind.LOST_POSITION: WarningWords(
         "Position lost: hands and knees back on the floor.",
         "Position lost: hands and knees down", "Hands and knees back down."),

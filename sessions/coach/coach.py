@@ -134,7 +134,7 @@ def advice_for(reps: list[Rep], warnings: list[MovementWarning], reason: EndReas
     """One line of advice for the summary."""
     kinds = Counter(w.kind for w in warnings)
     if reason is EndReason.INTERRUPTED:
-        return "Session saved. Rest now, and stop if pain increases."
+        return words.ADVICE_INTERRUPTED
     # Name the reason: after "Tempo: 6.9s a rep", a bare "slower next time" reads as contradictory.
     slower = "next time follow the pacer, a long breath out as you rock back."
     forceful = sum(1 for r in reps if r.forceful)
@@ -152,8 +152,8 @@ def advice_for(reps: list[Rep], warnings: list[MovementWarning], reason: EndReas
     if reason is EndReason.SOURCE_ENDED:
         return "The video ended before the plan did."
     if not reps:
-        return "No reps counted. Check the set-up, then try again when you are ready."
-    return "Well done. Rest a minute, then get up slowly."
+        return words.ADVICE_NO_REPS
+    return words.ADVICE_WELL_DONE
 
 
 @dataclass

@@ -15,6 +15,7 @@ from __future__ import annotations
 from pose.events import Fault, Verdict, WarningKind
 from pose.messages import WARNINGS, setup_line
 from sessions.coach import words
+from sessions.coach.plan import PacerPhase
 
 # Numbers said in the countdown and the summary's rep count (1..MAX_SPOKEN_COUNT).
 MAX_SPOKEN_COUNT = 30
@@ -67,8 +68,8 @@ PHRASES: dict[str, str] = {
     "count_2": "Two.",
     "count_1": "One.",
     # the pacer
-    "pacer_back": "Breathe out, rock back.",
-    "pacer_forward": "Breathe in, come forward.",
+    "pacer_back": words.PACER_CUE[PacerPhase.BACK] + ".",
+    "pacer_forward": words.PACER_CUE[PacerPhase.FORWARD] + ".",
     "paused": "Paused.",
     # warnings (by WarningKind)
     **{WARNING_PHRASE[kind]: said.spoken for kind, said in WARNINGS.items()},
@@ -79,15 +80,15 @@ PHRASES: dict[str, str] = {
     "done_target": "That's all your reps. Session done.",
     "done_time": "Time's up. Session done.",
     "done_user": "Session done.",
-    "done_interrupted": "Session saved. Rest now, and stop if pain increases.",
+    "done_interrupted": words.ADVICE_INTERRUPTED,
     "pain_went_up": ("Your pain went up. Stop for today, and if it keeps happening, "
                      "see your practitioner."),
     "pain_went_down": "Your pain went down.",
     "advice_forceful": "Some reps were too forceful. Next time, follow the pacer.",
     "advice_rushed": "The rocking got too fast. Next time, follow the pacer.",
     "advice_position": "Keep both hands and knees planted, and rock only as far as is comfortable.",
-    "advice_no_reps": "No reps counted. Check the set-up, then try again when you are ready.",
-    "advice_well_done": "Well done. Rest a minute, then get up slowly.",
+    "advice_no_reps": words.ADVICE_NO_REPS,
+    "advice_well_done": words.ADVICE_WELL_DONE,
     **{f"reps_{n}": f"{number_words(n).capitalize()} {'rep' if n == 1 else 'reps'}."
        for n in range(1, MAX_SPOKEN_COUNT + 1)},
 }

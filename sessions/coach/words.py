@@ -71,6 +71,11 @@ def pace_figures(phase: PacerPhase, took_s: float, target_s: float) -> str:
 
 JERKY_ADVICE = "Ease in and out of each turn"
 
+# ---- the summary's advice (the voice says these lines too) ---------------------------------------
+ADVICE_INTERRUPTED = "Session saved. Rest now, and stop if pain increases."
+ADVICE_NO_REPS = "No reps counted. Check the set-up, then try again when you are ready."
+ADVICE_WELL_DONE = "Well done. Rest a minute, then get up slowly."
+
 # ---- the posture line and the last rep ----------------------------------------------------------
 REP_GOOD, REP_QUICK, REP_SLOW = "good pace", "too quick", "slow"
 
