@@ -17,6 +17,7 @@ from pose.analysis.alerts import Thresholds
 from pose.analysis.analyzer import MovementAnalyzer, summarize
 from pose.analysis.posture import PostureLimits, classify
 from pose.events import (
+    Fault,
     FrameAnalysis,
     MovementWarning,
     Phase,
@@ -37,6 +38,7 @@ _EDGES = {
 }
 
 __all__ = [
+    "Fault",
     "FrameAnalysis",
     "Landmark",
     "MovementAnalyzer",
