@@ -3,11 +3,9 @@ place its words are written."""
 
 from __future__ import annotations
 
-import ast
-from pathlib import Path
-
 import pytest
 from helpers.paths import PROJECT_ROOT
+from helpers.source_strings import spelled_out_elsewhere
 
 from pose import messages
 from pose.analysis.alerts import AlertInputs, AlertMonitor
@@ -62,27 +60,8 @@ def test_the_analysis_says_the_tables_words() -> None:
                               f"({warning.figure})"
 
 
-def _string_constants(path: Path) -> set[str]:
-    """Every string literal of a module, docstrings left out."""
-    tree = ast.parse(path.read_text(), str(path))
-    docs = {id(node.body[0].value) for node in ast.walk(tree)
-            if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef |
-                          ast.AsyncFunctionDef)
-            and node.body and isinstance(node.body[0], ast.Expr)
-            and isinstance(node.body[0].value, ast.Constant)}
-    return {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant)
-            and isinstance(n.value, str) and id(n) not in docs}
-
-
 def test_the_words_are_written_in_one_place() -> None:
     """A sentence written twice drifts: no other module spells out a line of the table (with or
     without its full stop); they read it from ``pose.messages``."""
-    table = PROJECT_ROOT / "pose" / "messages.py"
-    wanted = {v: t for t in _texts() for v in (t, t.rstrip("."), t + ".")}
-    found = []
-    for pkg in ("pose", "sessions", "scripts"):
-        for path in sorted((PROJECT_ROOT / pkg).rglob("*.py")):
-            if path != table:
-                found += [(path.relative_to(PROJECT_ROOT).as_posix(), wanted[s])
-                          for s in _string_constants(path) & wanted.keys()]
+    found = spelled_out_elsewhere(_texts(), PROJECT_ROOT / "pose" / "messages.py")
     assert not found, found
