@@ -258,11 +258,12 @@ def judge(m: PostureMeasures | None, limits: PostureLimits = PostureLimits(),
         verdict = Verdict.ROCKED_BACK
     else:
         verdict = Verdict.ON_ALL_FOURS
-    return PostureResult(verdict, faults, _message(verdict, faults))
+    return PostureResult(verdict, faults, posture_message(verdict, faults))
 
 
-def _message(verdict: Verdict, faults: dict[Fault, bool]) -> str:
-    """The message for a verdict: its first fault's, in order of priority, else the verdict's."""
+def posture_message(verdict: Verdict, faults: dict[Fault, bool]) -> str:
+    """What the person is told about a verdict: its first fault's words, in order of priority,
+    else the verdict's own (``pose.messages``)."""
     relevant = FAULTS if verdict is Verdict.NOT_ON_ALL_FOURS else _IN_POSITION_FAULTS
     for fault in relevant:
         if faults.get(fault):
@@ -326,4 +327,4 @@ class PostureTracker:
             self._shown, self._candidate = raw, None
             return raw
         # keep the shown verdict, with this frame's criteria
-        return PostureResult(shown.verdict, raw.faults, _message(shown.verdict, raw.faults))
+        return PostureResult(shown.verdict, raw.faults, posture_message(shown.verdict, raw.faults))

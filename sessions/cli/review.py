@@ -380,11 +380,10 @@ def _print_page(page: Any) -> None:
         out.append(f"A {s.kind}: listed, but not counted in your trends or totals.")
     out.append("")
     if s.kind == "photo":
-        from sessions.history.review import posture_verdict
+        from sessions.history.review import posture_detail, posture_verdict
 
         p = posture_verdict(page)
-        detail = (p.message or ", ".join(k.replace("_", " ") for k, v in p.faults.items() if v)
-                  ) if p is not None else ""
+        detail = posture_detail(p) if p is not None else ""
         out[1:2] = [("Posture in the photo: " + str(p.verdict).replace("_", " ")
                      + (f" ({detail})" if detail else "")) if p is not None
                     else "Posture in the photo: not recorded"]

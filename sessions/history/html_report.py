@@ -19,6 +19,7 @@ from sessions.history.review import (
     comparable,
     fmt_count,
     plural,
+    posture_detail,
     rep_tempo,
 )
 from sessions.history.review import fmt_num as _fmt
@@ -124,8 +125,7 @@ def session_report(page: SessionPage, plot_png: bytes | None) -> str:
         body.append(f"<p{klass}>{escape(said)}</p>")
     if s.kind == "photo" and page.posture:
         last = page.posture[-1]
-        detail = last.message or ", ".join(k.replace("_", " ") for k, v in last.faults.items()
-                                           if v)
+        detail = posture_detail(last)
         body.append(f"<p>Posture in the photo: {escape(str(last.verdict).replace('_', ' '))}"
                     + (f" ({escape(detail)})" if detail else "") + ".</p>")
     if page.trends and page.trends[0].n_before:
@@ -165,7 +165,7 @@ def session_report(page: SessionPage, plot_png: bytes | None) -> str:
         body.append("<h2>Position lost</h2>")
         body.append(_table(["at (s)", "posture", "details"],
                            [[_fmt(p.t_s), str(p.verdict).replace("_", " "),
-                             p.message or ", ".join(k for k, v in p.faults.items() if v)]
+                             posture_detail(p)]
                             for p in faults], cls="posture", left=3))
     return _page(f"Rocking session {s.id}, {_when(s.started_at)}", "".join(body))
 

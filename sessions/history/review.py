@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any
 
+from pose.analysis.posture import posture_message
 from pose.analysis.tempo import TempoVerdict, tempo_verdict
 from pose.events import MovementWarning, Rep, Verdict
 from sessions.history.store import (
@@ -389,6 +390,12 @@ def comparable(s: SessionSummary) -> bool:
     person's own exercise sessions (live or video, never a demo or a photo) with rocking
     time recorded."""
     return s.own and s.duration_s is not None and s.duration_s > 0
+
+
+def posture_detail(event: PostureEvent) -> str:
+    """What the person was told about a posture: the message saved with it, or (for an event
+    saved without one) the words of the one table for its verdict and faults."""
+    return event.message or posture_message(event.verdict, event.faults)
 
 
 def posture_verdict(page: SessionPage) -> PostureEvent | None:

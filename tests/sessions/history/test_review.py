@@ -108,3 +108,26 @@ def test_position_lost_counts_only_once_rocking(tmp_path: Path) -> None:
         page = session_page(store, sid)
     assert page is not None and page.rocking_from_s == 2.0
     assert [p.t_s for p in page.posture_faults] == [3.0]
+
+
+def test_posture_details_say_what_the_person_was_told(tmp_path: Path) -> None:
+    """The saved message; for an event saved without one, the table's words for its faults (not
+    the faults' code names)."""
+    from pose.events import Fault, Verdict
+    from pose.messages import FAULTS
+    from sessions.history.review import posture_detail
+    from sessions.history.store import PostureEvent, Sample
+
+    lifted = PostureEvent(0.0, Verdict.LIMB_LIFTED, {Fault.HAND_LIFTED: True})
+    assert posture_detail(lifted) == FAULTS[Fault.HAND_LIFTED].report
+    assert posture_detail(PostureEvent(0.0, Verdict.LIMB_LIFTED, {}, "as said")) == "as said"
+    with SessionStore.open(tmp_path / "s.db") as store:
+        sid = store.start_session(SessionMeta(source="camera"))
+        store.append(sid, samples=[Sample(1.0, 0.0, 0.0, "calibrating", "on_all_fours")],
+                     posture=[PostureEvent(0.5, Verdict.ON_ALL_FOURS),
+                              PostureEvent(3.0, Verdict.NOT_ON_ALL_FOURS,
+                                           {Fault.KNEES_NOT_DOWN: True})])
+        page = session_page(store, sid)
+    assert page is not None
+    html = session_report(page, None)
+    assert FAULTS[Fault.KNEES_NOT_DOWN].report in html and "knees_not_down" not in html
