@@ -109,3 +109,9 @@ def setup_line(what: Fault | Verdict) -> str:
     if line is None:
         raise ValueError(f"no set-up instruction for {what!r}")
     return line
+
+
+def in_words(name: str) -> str:
+    """The short name a summary, the review or a plot shows for a warning kind, a verdict or a
+    fault (each an enum whose value is its saved name): ``too_fast`` -> ``too fast``."""
+    return str(name).replace("_", " ")

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pose.messages import in_words
+
 REPORT_KEYS: tuple[str, ...] = (
     "source", "frames", "fps", "duration_s", "pose_detected_fraction",
     "on_all_fours_fraction", "posture", "rep_count", "reps", "warnings", "session_id",
@@ -110,7 +112,7 @@ def warning_lines(warnings: list[dict[str, Any]]) -> list[str]:
     for kind, times in by_kind.items():
         shown = ", ".join(_clock(t) for t in times[:MAX_WARNING_TIMES])
         more = f" +{len(times) - MAX_WARNING_TIMES} more" if len(times) > MAX_WARNING_TIMES else ""
-        lines.append(f"    {kind.replace('_', ' ')} x{len(times)}: at {shown}{more}")
+        lines.append(f"    {in_words(kind)} x{len(times)}: at {shown}{more}")
     return lines
 
 
@@ -143,7 +145,7 @@ def summary_lines(report: dict[str, Any], db: str = "") -> list[str]:
                      "of the time")
     posture = report["posture"]
     if isinstance(posture, dict) and posture.get("verdict"):
-        line = f"  posture: {str(posture['verdict']).replace('_', ' ')}"
+        line = f"  posture: {in_words(posture['verdict'])}"
         if posture.get("message"):
             line += f" ({posture['message']})"
         lines.append(line)

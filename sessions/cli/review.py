@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from pose.messages import in_words
 from sessions.cli.options import add_db_option, db_option
 from sessions.errors import UserError
 from sessions.history.store import (
@@ -384,7 +385,7 @@ def _print_page(page: Any) -> None:
 
         p = posture_verdict(page)
         detail = posture_detail(p) if p is not None else ""
-        out[1:2] = [("Posture in the photo: " + str(p.verdict).replace("_", " ")
+        out[1:2] = [("Posture in the photo: " + in_words(p.verdict)
                      + (f" ({detail})" if detail else "")) if p is not None
                     else "Posture in the photo: not recorded"]
     if page.reps:

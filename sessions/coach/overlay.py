@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from pose.messages import in_words
 from sessions.coach import words
 from sessions.coach.view import SAFETY_LINES, CoachView, Stage, Summary
 
@@ -487,7 +488,7 @@ def summary_lines(summary: Summary) -> list[str]:
                      f"({summary.median_back_s or 0:.1f} back / "
                      f"{summary.median_forward_s or 0:.1f} forward)")
     if summary.warnings:
-        lines.append("Warnings: " + ", ".join(f"{kind.value.replace('_', ' ')} x{n}"
+        lines.append("Warnings: " + ", ".join(f"{in_words(kind)} x{n}"
                                               for kind, n in summary.warnings))
     else:
         lines.append("Warnings: none")

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from html import escape
 
 from pose.analysis.tempo import QUICK_BELOW, SLOW_ABOVE
+from pose.messages import in_words
 from sessions.history.review import (
     SessionPage,
     SessionSummary,
@@ -126,7 +127,7 @@ def session_report(page: SessionPage, plot_png: bytes | None) -> str:
     if s.kind == "photo" and page.posture:
         last = page.posture[-1]
         detail = posture_detail(last)
-        body.append(f"<p>Posture in the photo: {escape(str(last.verdict).replace('_', ' '))}"
+        body.append(f"<p>Posture in the photo: {escape(in_words(last.verdict))}"
                     + (f" ({escape(detail)})" if detail else "") + ".</p>")
     if page.trends and page.trends[0].n_before:
         body += ["<h2>Compared with earlier sessions</h2>", trends_table(page.trends)]
@@ -155,7 +156,7 @@ def session_report(page: SessionPage, plot_png: bytes | None) -> str:
     body.append("<h2>Warnings</h2>")
     if page.warnings:
         body.append(_table(["at (s)", "kind", "message", "value", "limit"],
-                           [[_fmt(w.t_s), str(w.kind).replace("_", " "), w.message,
+                           [[_fmt(w.t_s), in_words(w.kind), w.message,
                              _fmt(w.value, ".2f"), _fmt(w.threshold, ".2f")]
                             for w in page.warnings], cls="warnings", left=3))
     else:
@@ -164,7 +165,7 @@ def session_report(page: SessionPage, plot_png: bytes | None) -> str:
     if faults:
         body.append("<h2>Position lost</h2>")
         body.append(_table(["at (s)", "posture", "details"],
-                           [[_fmt(p.t_s), str(p.verdict).replace("_", " "),
+                           [[_fmt(p.t_s), in_words(p.verdict),
                              posture_detail(p)]
                             for p in faults], cls="posture", left=3))
     return _page(f"Rocking session {s.id}, {_when(s.started_at)}", "".join(body))

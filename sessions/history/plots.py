@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 
 from pose.analysis.tempo import QUICK_BELOW, SLOW_ABOVE
 from pose.events import Rep, WarningKind
+from pose.messages import in_words
 from sessions.history.review import (
     SessionPage,
     SessionSummary,
@@ -86,7 +87,7 @@ def session_figure(page: SessionPage) -> Figure:
     for kind, times in by_kind.items():
         top.plot(times, [1.12] * len(times), marker="v", ms=9, ls="none",
                  color=KIND_COLOURS.get(kind, "red"),
-                 label=f"warning: {str(kind).replace('_', ' ')}")
+                 label=f"warning: {in_words(kind)}")
     top.set_ylim(-0.4, 1.25)
     top.set_xlabel("time (s)")
     top.set_ylabel("depth (0 start, 1 near heels)")

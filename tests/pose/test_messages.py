@@ -65,3 +65,9 @@ def test_the_words_are_written_in_one_place() -> None:
     without its full stop); they read it from ``pose.messages``."""
     found = spelled_out_elsewhere(_texts(), PROJECT_ROOT / "pose" / "messages.py")
     assert not found, found
+
+
+def test_kinds_are_shown_by_their_saved_names_in_words() -> None:
+    assert messages.in_words(WarningKind.TOO_FAST) == "too fast"
+    assert messages.in_words(Verdict.NOT_ON_ALL_FOURS) == "not on all fours"
+    assert messages.in_words("out_of_view") == "out of view"     # as read back from a report
