@@ -108,6 +108,19 @@ class MovementWarning:
         return f"{self.value:.2f}{unit}{limit}"
 
 
+@dataclass(frozen=True)
+class Loss:
+    """The person out of view after first being seen: from ``start_s`` (the first frame without
+    them) to ``end_s`` (the frame they were found again, or the last frame of the stream)."""
+
+    start_s: float
+    end_s: float
+
+    @property
+    def duration_s(self) -> float:
+        return self.end_s - self.start_s
+
+
 #: The units of the warnings that carry a figure: the tool's own depth units (see alerts).
 WARNING_UNITS: dict[WarningKind, str] = {
     WarningKind.TOO_FAST: "depth/s",

@@ -7,6 +7,7 @@ the movement fields of the JSON report.
 
 from __future__ import annotations
 
+import copy
 import math
 from collections import Counter
 from collections.abc import Iterable
@@ -17,19 +18,17 @@ import numpy as np
 
 from pose.analysis.alerts import DEFAULT_THRESHOLDS, AlertInputs, AlertMonitor, Thresholds
 from pose.analysis.geometry import torso_length
+from pose.analysis.losses import LossTracker
 from pose.analysis.posture import PostureLimits, PostureTracker
 from pose.analysis.reps import RepCounter
 from pose.analysis.rocking import RockingTracker
 from pose.analysis.tabletop import check_tabletop
 from pose.analysis.timers import HeldFor
-from pose.events import Fault, FrameAnalysis, Phase, Rep, TabletopCheck, Verdict
+from pose.events import Fault, FrameAnalysis, Loss, Phase, Rep, TabletopCheck, Verdict
 from pose.record import Landmark, PoseRecord
 
 #: Speeds (depth units/s) above this show as rocking back / coming forward.
 MOVING_SPEED = 0.1
-#: A spell with no person found at least this long is reported as a loss (shorter ones are
-#: single missed frames); the same delay raises the out-of-view warning.
-MIN_LOSS_S = 0.5
 #: Back in position after a loss, the person has clearly moved (and the start position is
 #: measured again) when their knees are this many torso lengths from where they were, or the
 #: body looks this much larger or smaller (closer or further). On the real clips the knees'
@@ -159,6 +158,12 @@ def _rounded(d: dict[str, Any]) -> dict[str, Any]:
     return {k: round(v, 3) if isinstance(v, float) else v for k, v in d.items()}
 
 
+def loss_to_dict(loss: Loss) -> dict[str, float]:
+    """A loss as a JSON-ready object: ``start_s``, ``end_s``, ``duration_s``."""
+    return _rounded({"start_s": loss.start_s, "end_s": loss.end_s,
+                     "duration_s": loss.duration_s})
+
+
 def rep_to_dict(rep: Rep) -> dict[str, Any]:
     """A rep as a JSON-ready object (seconds, depth units, depth units per second)."""
     return _rounded(asdict(rep))
@@ -177,18 +182,15 @@ class SummaryBuilder:
         self.last: FrameAnalysis | None = None
         self.reps: list[Rep] = []
         self.warnings: list[dict[str, Any]] = []
-        self.losses: list[tuple[float, float]] = []
-        self._seen = False
-        self._lost_since: float | None = None
+        self.losses: list[Loss] = []
+        self._loss = LossTracker()
 
     def add(self, fa: FrameAnalysis) -> None:
         self.frames += 1
-        if fa.posture.faults.get(Fault.NO_PERSON):      # this frame's own fact, not the debounced
-            if self._seen and self._lost_since is None:
-                self._lost_since = fa.t_s
-        else:
-            self._seen = True
-            self._close_loss(fa.t_s)
+        # this frame's own fact (no person found), not the debounced verdict
+        loss = self._loss.update(fa.t_s, person=not fa.posture.faults.get(Fault.NO_PERSON))
+        if loss is not None:
+            self.losses.append(loss)
         self.in_position += fa.posture.verdict.in_position
         self.verdicts[fa.posture.verdict.value] += 1
         self.faults.update(k for k, v in fa.posture.faults.items() if v)
@@ -199,11 +201,6 @@ class SummaryBuilder:
                 "t_s": w.t_s, "kind": w.kind.value, "message": w.message,
                 "value": w.value, "threshold": w.threshold}))
         self.last = fa
-
-    def _close_loss(self, t_s: float) -> None:
-        if self._lost_since is not None and t_s - self._lost_since >= MIN_LOSS_S:
-            self.losses.append((self._lost_since, t_s))
-        self._lost_since = None
 
     def add_rep(self, rep: Rep) -> None:
         """A rep completed outside a frame (``MovementAnalyzer.finish()``)."""
@@ -236,12 +233,12 @@ class SummaryBuilder:
 
     def loss_list(self) -> list[dict[str, float]]:
         """When the person was lost from view after first being seen, and for how long (spells
-        of ``MIN_LOSS_S`` or more; one still going at the last frame ends there)."""
+        of ``losses.MIN_LOSS_S`` or more; one still going at the last frame ends there)."""
         spells = list(self.losses)
-        if self._lost_since is not None and self.last is not None \
-                and self.last.t_s - self._lost_since >= MIN_LOSS_S:
-            spells.append((self._lost_since, self.last.t_s))
-        return [_rounded({"start_s": a, "end_s": b, "duration_s": b - a}) for a, b in spells]
+        still_going = copy.copy(self._loss).finish()   # (the stream may go on: peek only)
+        if still_going is not None:
+            spells.append(still_going)
+        return [loss_to_dict(x) for x in spells]
 
     def extras(self) -> dict[str, Any]:
         """Figures beyond the report contract: forceful count, thresholds."""

@@ -2,8 +2,8 @@
 
     rocking review [ID] [--since DATE] [--until DATE] [--limit N] [--kind KIND[,KIND]] [--json]
                    [--plot FILE.png] [--report FILE.html] [--db PATH]
-    rocking export [--format csv|json] [--table sessions|reps|warnings|samples] [--samples]
-                   [--since DATE] [--until DATE] [--output FILE] [--db PATH]
+    rocking export [--format csv|json] [--table sessions|reps|warnings|samples|losses]
+                   [--samples] [--since DATE] [--until DATE] [--output FILE] [--db PATH]
     rocking delete ID [--yes] [--json] [--db PATH]
     rocking import FILE.json [--json] [--db PATH]   (a session saved to a fallback file)
 """
@@ -405,6 +405,11 @@ def _print_page(page: Any) -> None:
             "Warnings", ["at (s)", "kind", "message", "value", "limit"],
             [[fmt_num(w.t_s), str(w.kind), w.message, fmt_num(w.value, ".2f"),
               fmt_num(w.threshold, ".2f")] for w in page.warnings], left=(1, 2), wrap=2))
+    if page.losses:
+        out.append(text_table(
+            "Out of view (the person was not found)", ["from (s)", "to (s)", "for (s)"],
+            [[fmt_num(x.start_s), fmt_num(x.end_s), fmt_num(x.duration_s, ".1f")]
+             for x in page.losses]))
     if page.trends and page.trends[0].n_before:
         out.append(text_table(
             "Against your " + ("session" if page.trends[0].n_before == 1 else
@@ -426,6 +431,7 @@ CSV_COLUMNS: dict[str, tuple[str, ...]] = {
              "depth", "peak_speed", "jerk", "forceful", "partial"),
     "warnings": ("session_id", "t_s", "kind", "message", "value", "threshold"),
     "samples": ("session_id", "t_s", "depth", "speed", "phase", "verdict", "target", "active"),
+    "losses": ("session_id", "start_s", "end_s", "duration_s"),
 }
 
 
@@ -468,13 +474,16 @@ def run_export(args: argparse.Namespace) -> int:
 def _csv(table: str, rows: list[Any], store: SessionStore | None) -> str:
     from dataclasses import asdict
 
+    from pose.events import Loss
+
     buf = io.StringIO()
     cols = CSV_COLUMNS[table]
     w = csv.DictWriter(buf, fieldnames=cols, extrasaction="ignore", lineterminator="\n")
     w.writeheader()
     getters: dict[str, Callable[[int], list[Any]]] = {}
     if store is not None:
-        getters = {"reps": store.reps, "warnings": store.warnings, "samples": store.samples}
+        getters = {"reps": store.reps, "warnings": store.warnings, "samples": store.samples,
+                   "losses": store.losses}
     for s in rows:
         if table == "sessions":
             w.writerow(_cells(s.to_json()))
@@ -485,6 +494,8 @@ def _csv(table: str, rows: list[Any], store: SessionStore | None) -> str:
                 d["kind"] = str(d["kind"])
             if "active" in d:
                 d["active"] = ",".join(d["active"])
+            if isinstance(item, Loss):
+                d["duration_s"] = item.duration_s
             w.writerow(_cells({"session_id": s.id, **d}))
     return buf.getvalue()
 

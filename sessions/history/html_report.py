@@ -161,6 +161,11 @@ def session_report(page: SessionPage, plot_png: bytes | None) -> str:
                             for w in page.warnings], cls="warnings", left=3))
     else:
         body.append("<p>No warnings.</p>")
+    if page.losses:
+        body.append("<h2>Out of view</h2>")
+        body.append(_table(["from (s)", "to (s)", "for (s)"],
+                           [[_fmt(x.start_s), _fmt(x.end_s), _fmt(x.duration_s, ".1f")]
+                            for x in page.losses], cls="losses"))
     faults = page.posture_faults
     if faults:
         body.append("<h2>Position lost</h2>")

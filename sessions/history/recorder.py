@@ -11,8 +11,10 @@ exception (Ctrl-C included)::
     with SessionRecorder(store, sid) as rec: ...
 
 What is written, and when:
-- every rep and every warning is committed in the frame it arrives (crash-safe: after a kill -9
-  everything up to the last rep is in the database);
+- every rep, every warning and every loss of the person (out of view ``MIN_LOSS_S`` or more,
+  pose.analysis.losses: the rule the analyze report uses) is committed in the frame it arrives
+  (crash-safe: after a kill -9 everything up to the last rep is in the database); a loss still
+  going when the session finishes ends at its last frame;
 - posture changes (verdict or faults differ from the previous frame) and a downsampled series
   (``sample_hz``, default 5 per second: depth, speed, phase, verdict, pacer target, warnings in
   force) are batched and committed about once a second (``commit_interval_s``).
@@ -41,7 +43,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, NamedTuple
 
-from pose.events import FrameAnalysis, MovementWarning, Rep, Verdict
+from pose.analysis.losses import LossTracker
+from pose.events import Fault, FrameAnalysis, Loss, MovementWarning, Rep, Verdict
 from sessions.history.store import (
     JSON_FORMAT,
     PostureEvent,
@@ -83,9 +86,11 @@ class SessionRecorder:
         # posture changes and samples only until they are committed, so memory stays flat.
         self.reps: list[Rep] = []
         self.warnings: list[MovementWarning] = []
+        self.losses: list[Loss] = []
+        self._loss = LossTracker()
         self.posture: list[PostureEvent] = []
         self.samples: list[Sample] = []
-        self._pending = [0, 0]  # reps and warnings already committed
+        self._pending = [0, 0, 0]  # reps, warnings and losses already committed
         self._committed: tuple[list[PostureEvent], list[Sample]] | None = None
         self._failed: str | None = None
         self._last_fallback = 0.0
@@ -105,6 +110,10 @@ class SessionRecorder:
             urgent = True
         if fa.warnings:
             self.warnings.extend(fa.warnings)
+            urgent = True
+        loss = self._loss.update(fa.t_s, person=not fa.posture.faults.get(Fault.NO_PERSON))
+        if loss is not None:
+            self.losses.append(loss)
             urgent = True
         posture = fa.posture
         key = (posture.verdict, tuple(posture.faults.items()))
@@ -134,18 +143,19 @@ class SessionRecorder:
         """Commit what is pending now (or refresh the fallback file once the store failed)."""
         self._last_commit = self._clock()
         if self._failed is not None:
-            events = len(self.reps) + len(self.warnings)
-            if self._last_commit - self._last_fallback >= 10.0 or events > self._fallback_events:
+            if self._last_commit - self._last_fallback >= 10.0 \
+                    or self._events() > self._fallback_events:
                 self._write_fallback()
             return
-        r, w = self._pending
+        r, w, x = self._pending
         try:
             self.store.append(self.session_id, reps=self.reps[r:], warnings=self.warnings[w:],
-                              posture=self.posture, samples=self.samples)
+                              posture=self.posture, samples=self.samples,
+                              losses=self.losses[x:])
         except StoreError as exc:
             self._fail(exc)
             return
-        self._pending = [len(self.reps), len(self.warnings)]
+        self._pending = [len(self.reps), len(self.warnings), len(self.losses)]
         self.posture.clear()
         self.samples.clear()
 
@@ -153,6 +163,9 @@ class SessionRecorder:
         """Commit what is left and close the session; return the fallback file if one was used."""
         if self.finished is not None:
             return self.fallback_path
+        loss = self._loss.finish()   # out of view until the end
+        if loss is not None:
+            self.losses.append(loss)
         self.flush()
         self.finished = status
         ended = time.time()
@@ -195,17 +208,20 @@ class SessionRecorder:
         self._write_fallback()
 
     def snapshot(self, ended_at: float | None = None) -> SessionData:
-        """The session for the fallback file: all reps and warnings; posture changes and samples
-        not yet committed, plus (after a failure) those the database still gave back."""
+        """The session for the fallback file: all reps, warnings and losses; posture changes and
+        samples not yet committed, plus (after a failure) those the database still gave back."""
         row = SessionRow(self.session_id, self._row.meta, self._row.started_at, ended_at,
                          self.finished or "running")
         posture, samples = self._committed or ([], [])
         return SessionData(row, list(self.reps), list(self.warnings), posture + self.posture,
-                           samples + self.samples)
+                           samples + self.samples, list(self.losses))
+
+    def _events(self) -> int:
+        return len(self.reps) + len(self.warnings) + len(self.losses)
 
     def _write_fallback(self, ended_at: float | None = None) -> None:
         self._last_fallback = self._clock()
-        self._fallback_events = len(self.reps) + len(self.warnings)
+        self._fallback_events = self._events()
         doc: dict[str, Any] = {
             "format": JSON_FORMAT, "format_version": 1,
             "note": "saved here because the session database failed: "

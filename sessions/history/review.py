@@ -17,14 +17,14 @@ import statistics
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any
 
 from pose.analysis.posture import posture_message
 from pose.analysis.tempo import TempoVerdict, tempo_verdict
-from pose.events import MovementWarning, Rep, Verdict
+from pose.events import Loss, MovementWarning, Rep, Verdict
 from sessions.history.store import (
     OWN_KINDS,
     PostureEvent,
@@ -142,6 +142,7 @@ class SessionPage:
     posture: list[PostureEvent]
     samples: list[Sample]
     trends: list[Trend]
+    losses: list[Loss] = field(default_factory=list)   # out of view, in time order
 
     @cached_property
     def timings(self) -> list[RepTiming]:
@@ -194,6 +195,8 @@ class SessionPage:
                           "value": _r(w.value), "threshold": _r(w.threshold)}
                          for w in self.warnings],
             "warning_kinds": self.warning_kinds,
+            "losses": [{"start_s": _r(x.start_s), "end_s": _r(x.end_s),
+                        "duration_s": _r(x.duration_s)} for x in self.losses],
             "posture_faults": [{"t_s": _r(p.t_s), "verdict": str(p.verdict),
                                 "faults": sorted(k for k, v in p.faults.items() if v),
                                 "message": p.message} for p in self.posture_faults],
@@ -382,7 +385,7 @@ def session_page(store: SessionStore, session_id: int) -> SessionPage | None:
         before = [b for b in _summarise(store, rows) if comparable(b)][:TREND_WINDOW]
         trends = compare(summary, before)
     return SessionPage(summary, data.session, data.reps, data.warnings, data.posture,
-                       data.samples, trends)
+                       data.samples, trends, data.losses)
 
 
 def comparable(s: SessionSummary) -> bool:

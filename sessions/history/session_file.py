@@ -8,10 +8,11 @@ What is refused, each with one line (a :class:`StoreError`), before anything is 
   :data:`MAX_FILE_BYTES` (read at most that much, so a growing file cannot fill memory);
 - text that is not JSON, or nested deeper than Python's parser goes (no RecursionError);
 - any field of the wrong type or out of range: every field of the session, its reps, warnings,
-  posture changes and samples is checked against the record types themselves (the dataclass
-  fields of :class:`SessionMeta`, :class:`Rep`, :class:`MovementWarning`, :class:`PostureEvent`,
-  :class:`Sample`), numbers must be finite and within :func:`_check_number`'s ranges, fields
-  this version does not know are refused rather than dropped.
+  posture changes, samples and losses is checked against the record types themselves (the
+  dataclass fields of :class:`SessionMeta`, :class:`Rep`, :class:`MovementWarning`,
+  :class:`PostureEvent`, :class:`Sample`, :class:`Loss`), numbers must be finite and within
+  :func:`_check_number`'s ranges, fields this version does not know are refused rather than
+  dropped.
 What is accepted reads back: review, export, plots and reports work on it.
 """
 
@@ -30,7 +31,7 @@ import typing
 from pathlib import Path
 from typing import Any
 
-from pose.events import MovementWarning, Phase, Rep, Verdict
+from pose.events import Loss, MovementWarning, Phase, Rep, Verdict
 from sessions.history.store import (
     STATUSES,
     PostureEvent,
@@ -221,7 +222,7 @@ def _session(obj: Any) -> SessionData:
     if not isinstance(obj, dict):
         raise _Invalid(f"session must be an object, got {str(obj)[:60]!r}")
     head = {k: obj[k] for k in ("id", "started_at", "ended_at", "status") if k in obj}
-    lists = ("reps", "warnings", "posture", "samples")
+    lists = ("reps", "warnings", "posture", "samples", "losses")
     meta_obj = {k: v for k, v in obj.items() if k not in head and k not in lists}
     meta = SessionMeta(**_record("session", SessionMeta, meta_obj, skip=("started_at",)),
                        started_at=_check("session", "started_at", float,
@@ -249,9 +250,15 @@ def _session(obj: Any) -> SessionData:
         _check(f"samples[{i}]", "phase", Phase, fields["phase"])
         _check(f"samples[{i}]", "verdict", Verdict, fields["verdict"])
         samples.append(Sample(**fields))
+    losses = []
+    for i, x in enumerate(_items("session", obj, "losses")):   # (none in files from before v5)
+        loss = Loss(**_record(f"losses[{i}]", Loss, x))
+        if loss.end_s < loss.start_s:
+            raise _Invalid(f"losses[{i}].end_s must not be before its start_s")
+        losses.append(loss)
     row = SessionRow(id=0, meta=meta, started_at=meta.started_at, ended_at=ended,
                      status=status)
-    return SessionData(row, reps, warns, posture, samples)
+    return SessionData(row, reps, warns, posture, samples, losses)
 
 
 def parse_session(obj: Any, path: Path | str = "the file") -> SessionData:

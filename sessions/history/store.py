@@ -44,7 +44,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal
 
-from pose.events import Fault, MovementWarning, Rep, Verdict, WarningKind
+from pose.events import Fault, Loss, MovementWarning, Rep, Verdict, WarningKind
 from sessions.errors import UserError
 from sessions.output.private_files import FOLDER_MODE, PRIVATE_MODE
 from sessions.version import __version__
@@ -186,7 +186,19 @@ UPDATE sessions SET name = CASE source WHEN 'camera' THEN 'camera ' || source_de
 CREATE INDEX sessions_kind_started ON sessions(kind, started_at);
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
+# v5: when and for how long the person was out of view (a loss), each its own row. Files from
+# before have no losses recorded (their "no person" posture changes remain).
+_V5 = """
+CREATE TABLE losses (
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    start_s REAL NOT NULL,               -- the first frame without the person
+    end_s REAL NOT NULL                  -- found again (or the last frame)
+);
+CREATE INDEX losses_session ON losses(session_id, start_s);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -303,6 +315,7 @@ class SessionData:
     warnings: list[MovementWarning]
     posture: list[PostureEvent]
     samples: list[Sample]
+    losses: list[Loss] = field(default_factory=list)
 
 
 # --- paths and checks -----------------------------------------------------------------------------
@@ -778,9 +791,13 @@ class SessionStore:
     def append(self, session_id: int, *, reps: Sequence[Rep] = (),
                warnings: Sequence[MovementWarning] = (),
                posture: Sequence[PostureEvent] = (), samples: Sequence[Sample] = (),
-               heartbeat: bool = True) -> None:
+               losses: Sequence[Loss] = (), heartbeat: bool = True) -> None:
         """Write a batch of events for a session in one transaction."""
         with self._errors(), self._write() as c:
+            if losses:
+                c.executemany(
+                    "INSERT INTO losses (session_id, start_s, end_s) VALUES (?,?,?)",
+                    [(session_id, x.start_s, x.end_s) for x in losses])
             if reps:
                 c.executemany(
                     "INSERT INTO reps (session_id, rep_index, start_s, end_s, period_s, back_s, "
@@ -872,7 +889,7 @@ class SessionStore:
                     replaced = replaces
             sid = self.start_session(meta)
             self.append(sid, reps=data.reps, warnings=data.warnings, posture=data.posture,
-                        samples=data.samples, heartbeat=False)
+                        samples=data.samples, losses=data.losses, heartbeat=False)
             self.finish_session(sid, status, row.ended_at)
         self.last_import_replaced = replaced
         return sid
@@ -933,6 +950,14 @@ class SessionStore:
         return [PostureEvent(r[0], Verdict(r[1]), faults_from_names(json.loads(r[2])), r[3])
                 for r in rows]
 
+    def losses(self, session_id: int) -> list[Loss]:
+        """When the person was out of view in a session, in time order."""
+        with self._errors():
+            rows = self._conn.execute(
+                "SELECT start_s, end_s FROM losses WHERE session_id = ? ORDER BY start_s, id",
+                (session_id,)).fetchall()
+        return [Loss(r[0], r[1]) for r in rows]
+
     def samples(self, session_id: int) -> list[Sample]:
         """A session's downsampled time series."""
         with self._errors():
@@ -948,7 +973,8 @@ class SessionStore:
         if row is None:
             return None
         return SessionData(row, self.reps(session_id), self.warnings(session_id),
-                           self.posture_events(session_id), self.samples(session_id))
+                           self.posture_events(session_id), self.samples(session_id),
+                           self.losses(session_id))
 
 
 _SESSION_COLS = ("id, started_at, ended_at, source, source_detail, target_reps, target_period_s, "
@@ -1004,6 +1030,7 @@ def session_to_json(data: SessionData, *, with_samples: bool = True) -> dict[str
         "reps": [asdict(r) for r in data.reps],
         "warnings": [{**asdict(w), "kind": str(w.kind)} for w in data.warnings],
         "posture": [{**asdict(p), "verdict": str(p.verdict)} for p in data.posture],
+        "losses": [asdict(x) for x in data.losses],
     }
     if with_samples:
         out["samples"] = [{**asdict(s), "active": list(s.active)} for s in data.samples]

@@ -57,3 +57,24 @@ def test_a_rep_back_at_the_start_when_the_video_ends_counts(tmp_path: Path,
     assert movement.report_fields()["rep_count"] == 3
     with SessionStore.open(db) as opened:
         assert len([r for r in opened.reps(sid) if not r.partial]) == 3
+
+
+def test_losses_in_the_report_are_the_losses_saved(tmp_path: Path) -> None:
+    """Out of view 2.5 s between two reps and again when the video ends: the report's
+    ``losses`` and the saved session's hold the same spells (one rule, pose.analysis.losses)."""
+    plan = sim.Plan((sim.GetIntoPosition(), sim.Hold(2.0), sim.Rock(2, period_s=5.0),
+                     sim.Hold(4.0)), gaps=((3.0, 3.2), (12.2, 14.7), (17.0, 99.0)))
+    session = sim.simulate(plan, fps=30.0, seed=3)
+    db = tmp_path / "s.db"
+    movement = MovementObserver()
+    with StoreObserver(db, SessionMeta(source="video", source_detail="gaps.mp4")) as store:
+        run_pipeline(SimSource(session.records), SimEstimator(session.records),
+                     [movement, store])
+        sid = store.report_fields()["session_id"]
+    reported = movement.report_fields()["losses"]
+    assert [round(x["start_s"], 1) for x in reported][:1] == [12.2]
+    assert len(reported) == 2                      # the 0.2 s gap is not a loss
+    with SessionStore.open(db) as opened:
+        saved = opened.losses(sid)
+    assert [(x.start_s, x.end_s) for x in saved] == [
+        pytest.approx((x["start_s"], x["end_s"]), abs=1e-3) for x in reported]

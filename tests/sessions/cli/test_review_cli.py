@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from helpers.cli import run_cli, run_process
 
-from pose.events import Fault, MovementWarning, Rep, Verdict, WarningKind
+from pose.events import Fault, Loss, MovementWarning, Rep, Verdict, WarningKind
 from sessions.history.store import PostureEvent, Sample, SessionMeta, SessionStore
 
 DAY = 86400.0
@@ -65,6 +65,7 @@ def db(tmp_path: Path) -> Path:
         add_session(store, T0, [6.0, 6.2, 5.0, 1.5], n_warnings=2)           # id 1
         add_session(store, T0 + DAY, [6.0, 6.1, 6.0, 5.9, 6.3], "interrupted")  # id 2
         add_session(store, T0 + 2 * DAY, [5.5, 6.0, 9.0], n_warnings=1)      # id 3
+        store.append(3, losses=[Loss(12.25, 14.75)])          # out of view 2.5 s
     return path
 
 
@@ -159,13 +160,33 @@ def test_range_report(db: Path, tmp_path: Path) -> None:
     assert not re.search(r"https?://|<script|<link", html, re.I)
 
 
-@pytest.mark.parametrize("table", ["sessions", "reps", "warnings", "samples"])
+def test_review_shows_when_the_person_was_out_of_view(db: Path, tmp_path: Path) -> None:
+    text = run("review", "3", db=db).stdout
+    assert "Out of view" in text
+    line = next(x for x in text.splitlines() if "12.2" in x or "12.3" in x)
+    assert "14.8" in line and "2.5" in line
+    assert "Out of view" not in run("review", "1", db=db).stdout
+    page = json.loads(run("review", "3", "--json", db=db).stdout)["session"]
+    assert page["losses"] == [{"start_s": 12.25, "end_s": 14.75, "duration_s": 2.5}]
+    report = tmp_path / "three.html"
+    run("review", "3", "--report", str(report), db=db)
+    assert "Out of view" in report.read_text(encoding="utf-8")
+    doc = json.loads(run("export", "--format", "json", db=db).stdout)
+    assert [s["losses"] for s in doc["sessions"]] == [[], [], [{"start_s": 12.25,
+                                                               "end_s": 14.75}]]
+
+
+@pytest.mark.parametrize("table", ["sessions", "reps", "warnings", "samples", "losses"])
 def test_export_csv(db: Path, table: str) -> None:
     rows = list(csv.DictReader(io.StringIO(run("export", "--format", "csv", "--table", table,
                                                db=db).stdout)))
     samples = sum(int((2.0 + 6.0 * n + 2) * 5) for n in (4, 5, 3))
-    expected = {"sessions": 3, "reps": 5 + 6 + 4, "warnings": 3, "samples": samples}[table]
+    expected = {"sessions": 3, "reps": 5 + 6 + 4, "warnings": 3, "samples": samples,
+                "losses": 1}[table]
     assert len(rows) == expected
+    if table == "losses":
+        assert rows == [{"session_id": "3", "start_s": "12.25", "end_s": "14.75",
+                         "duration_s": "2.5"}]
     if table == "reps":
         assert {r["session_id"] for r in rows} == {"1", "2", "3"}
 

@@ -225,3 +225,60 @@ def test_final_rep_outside_a_frame(tmp_path: Path) -> None:
         assert count(tmp_path / "s.db", "reps") == 2  # committed at once
     with SessionStore.open(tmp_path / "s.db") as store:
         assert store.reps(obs.report_fields()["session_id"])[-1] == last
+
+
+def with_nobody(frames: Iterator[FrameAnalysis], *spells: tuple[float, float]
+                ) -> Iterator[FrameAnalysis]:
+    """The same frames, with nobody found during each (start, end) spell."""
+    for fa in frames:
+        if any(a <= fa.t_s < b for a, b in spells):
+            fa = FrameAnalysis(fa.t_s, PostureResult(Verdict.NO_PERSON, {Fault.NO_PERSON: True}),
+                               Phase.NO_PERSON, True)
+        yield fa
+
+
+def test_losses_are_saved_as_they_end_and_at_the_end(tmp_path: Path) -> None:
+    """Out of view 2 s mid-session (committed when they are found again, as a rep is), a 0.2 s
+    miss (not a loss), and out of view when the session ends (closed at its last frame)."""
+    from pose.events import Loss
+
+    db = tmp_path / "s.db"
+    with SessionStore.open(db) as store:
+        sid = store.start_session(SessionMeta(source="camera"))
+        rec = SessionRecorder(store, sid, clock=FakeClock())   # the clock never commits
+        for fa in with_nobody(stream(16.0), (3.0, 5.0), (8.0, 8.2), (15.0, 16.0)):
+            rec.update(fa)
+            if 5.0 <= fa.t_s < 8.0:
+                assert count(db, "losses") == 1            # committed at once
+        assert count(db, "losses") == 1
+        rec.finish("interrupted")
+        losses = store.losses(sid)
+        assert [x for loss in losses for x in (loss.start_s, loss.end_s)] == pytest.approx(
+            [3.0, 5.0, 15.0, 16.0 - 1 / FPS])
+        assert losses[0].duration_s == pytest.approx(2.0)
+        assert store.load(sid).losses == losses                    # type: ignore[union-attr]
+        # the posture changes still say "no person" too
+        assert Verdict.NO_PERSON in [p.verdict for p in store.posture_events(sid)]
+    assert rec.losses == losses and all(isinstance(x, Loss) for x in losses)
+
+
+def test_losses_reach_the_fallback_file_and_import_back(tmp_path: Path) -> None:
+    db = tmp_path / "s.db"
+    with SessionStore.open(db, timeout_s=0.05) as store:
+        sid = store.start_session(SessionMeta(source="camera"))
+        rec = SessionRecorder(store, sid)
+        blocker = sqlite3.connect(db, isolation_level=None)
+        blocker.execute("BEGIN EXCLUSIVE")
+        try:
+            for fa in with_nobody(stream(12.0), (3.0, 5.5)):
+                rec.update(fa)
+            path = rec.finish("completed")
+        finally:
+            blocker.execute("ROLLBACK")
+            blocker.close()
+    assert path is not None
+    saved = load_fallback(path)
+    assert [(x.start_s, x.end_s) for x in saved.losses] == [pytest.approx((3.0, 5.5))]
+    with SessionStore.open(tmp_path / "other.db") as other:
+        back = other.load(other.import_session(saved))
+    assert back is not None and back.losses == saved.losses

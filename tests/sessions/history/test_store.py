@@ -477,3 +477,48 @@ def test_read_only_open_shows_an_abandoned_session_interrupted(tmp_path: Path) -
     assert shown == {ids[0]: "running", ids[1]: "interrupted"}
     assert one is not None and one.status == "interrupted" and one.ended_at is not None
     assert db.read_bytes() == before  # shown, not written
+
+
+def test_version_4_file_upgrades_and_keeps_its_sessions_with_no_losses(tmp_path: Path) -> None:
+    """A database from before losses were saved (schema v4) is upgraded in place: its sessions
+    read back as they were, with no losses; new sessions save theirs."""
+    from pose.events import Loss
+    from sessions.history.store import MIGRATIONS
+
+    db = tmp_path / "v4.db"
+    conn = sqlite3.connect(db)
+    for script in MIGRATIONS[:4]:
+        conn.executescript(script)
+    conn.execute("INSERT INTO sessions (id, started_at, ended_at, source, status, kind, name) "
+                 "VALUES (1, 1600000000.0, 1600000060.0, 'video', 'completed', 'video', 'a')")
+    conn.execute("INSERT INTO posture_events (session_id, t_s, verdict) "
+                 "VALUES (1, 3.0, 'no_person')")
+    conn.execute("PRAGMA user_version = 4")
+    conn.commit()
+    conn.close()
+    with SessionStore.open(db) as store:
+        assert store.connection.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        old = store.load(1)
+        assert old is not None and old.losses == []
+        assert [p.verdict for p in old.posture] == [Verdict.NO_PERSON]
+        sid = write_session(store)
+        store.append(sid, losses=[Loss(2.0, 4.5), Loss(9.0, 9.75)])
+        assert store.losses(sid) == [Loss(2.0, 4.5), Loss(9.0, 9.75)]
+
+
+def test_losses_round_trip_through_the_json_form(tmp_path: Path) -> None:
+    from pose.events import Loss
+    from sessions.history.session_file import parse_session
+
+    with SessionStore.open(tmp_path / "s.db") as store:
+        sid = write_session(store)
+        store.append(sid, losses=[Loss(2.0, 4.5)])
+        data = store.load(sid)
+    assert data is not None
+    doc = session_to_json(data)
+    assert doc["losses"] == [{"start_s": 2.0, "end_s": 4.5}]
+    assert parse_session(doc).losses == [Loss(2.0, 4.5)]
+    older = {k: v for k, v in doc.items() if k != "losses"}    # a file from before v5
+    assert parse_session(older).losses == []
+    with pytest.raises(StoreError, match="end_s"):
+        parse_session({**doc, "losses": [{"start_s": 5.0, "end_s": 4.0}]})
