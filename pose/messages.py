@@ -9,8 +9,10 @@ report's messages; the coach reads the same rows. Its own words for the stages o
 
 Each row holds one wording per place, as each is read: the report's full sentence, the screen's
 short line (large, read from the floor) and, where the voice says something other than the
-screen's line, the spoken phrase. Spoken phrases ship as rendered audio keyed by their text: a
-changed one must be rendered again (``scripts/render_phrases.py``; a test fails until it is).
+screen's line, the spoken phrase. Spoken phrases ship as rendered audio, a file per phrase
+(``sessions.coach.phrases`` gives each its id; the manifest keeps the text it was rendered
+from): a changed one must be rendered again (``scripts/render_phrases.py``; a test fails until
+it is).
 ASCII only: the overlay's fonts have no dashes or curly quotes.
 """
 
