@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from pose.analysis.alerts import DEFAULT_THRESHOLDS
 from pose.analysis.analyzer import MovementAnalyzer
 from pose.events import FrameAnalysis, Rep, WarningKind
 from pose.simulate import (
@@ -124,11 +125,18 @@ def test_no_reps_and_no_partials_without_real_movement(plan: Plan) -> None:
     assert run.reps == []
 
 
-def test_shallow_rocking_is_reported_as_partial_not_counted() -> None:
-    run = analyse(Plan((Hold(2), Rock(4, depth=0.3), Hold(1)), noise=0.01))
+TH = DEFAULT_THRESHOLDS
+SHALLOW = [TH.rep_enter_depth + 0.1, TH.full_rep_depth - 0.05]
+
+
+@pytest.mark.parametrize("depth", SHALLOW)
+def test_shallow_rocking_is_reported_as_partial_not_counted(depth: float) -> None:
+    """Reps past the start threshold but short of a full one: each reported, with the depth
+    performed, and none counted."""
+    run = analyse(Plan((Hold(2), Rock(4, depth=depth), Hold(1)), noise=0.01))
     assert run.full == []
     assert len(run.partial) == 4
-    assert all(0.2 < r.depth < 0.5 for r in run.partial)
+    assert all(r.depth == pytest.approx(depth, abs=0.03) for r in run.partial), run.partial
 
 
 def test_nothing_counted_while_getting_into_position_or_after_standing_up() -> None:

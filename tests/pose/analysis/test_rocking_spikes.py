@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from pose.analysis.alerts import DEFAULT_THRESHOLDS
 from pose.analysis.geometry import Side
 from pose.analysis.rocking import RockingTracker
 
@@ -42,4 +43,5 @@ def test_a_real_quick_move_is_followed_one_frame_later() -> None:
         t += 1 / FPS
     assert depths[5] is not None and abs(depths[5]) < 0.02   # the first frame is held back
     assert depths[6] is not None and depths[6] > 0.1         # the second confirms it
-    assert depths[-1] is not None and depths[-1] == pytest.approx(45.0 / 65.0, abs=0.05)
+    assert depths[-1] is not None
+    assert depths[-1] == pytest.approx(45.0 / DEFAULT_THRESHOLDS.depth_unit_deg, abs=0.05)

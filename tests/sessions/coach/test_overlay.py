@@ -59,13 +59,14 @@ def grey(h: int, w: int) -> np.ndarray:
     return img
 
 
-@pytest.mark.parametrize(("h", "w"), SIZES)
+@pytest.mark.parametrize(("h", "w"), [*SIZES, (1080, 1920), (2160, 3840)])
 @pytest.mark.parametrize("name", sorted(VIEWS))
 def test_text_stays_inside_the_frame(name: str, h: int, w: int) -> None:
     img = grey(h, w)
     boxes = CoachOverlay().draw(img, VIEWS[name])
     assert boxes, "something was written"
     for box in boxes:
+        assert box.text.strip(), box
         assert 0 <= box.x0 < box.x1 <= w and 0 <= box.y0 < box.y1 <= h, box
         (tw, th), _ = cv2.getTextSize(box.text, cv2.FONT_HERSHEY_DUPLEX, 0.5, 1)
         assert tw > 0 and th > 0
@@ -207,10 +208,13 @@ def test_fit_text_wraps_and_shrinks_to_width(max_w: int) -> None:
 
 @pytest.mark.parametrize(("h", "w"), [(48, 64), (120, 90), (1080, 1920), (2160, 3840)])
 @pytest.mark.parametrize("name", sorted(VIEWS))
-def test_any_frame_size_draws_without_error(name: str, h: int, w: int) -> None:
+def test_any_frame_size_draws_its_text(name: str, h: int, w: int) -> None:
+    """From a thumbnail to 4K: every view writes its words (inside the frame: the test above,
+    at camera sizes) and the picture shows them."""
     img = grey(h, w)
-    CoachOverlay().draw(img, VIEWS[name])
-    assert img.shape == (h, w, 3)
+    boxes = CoachOverlay().draw(img, VIEWS[name])
+    assert boxes and all(box.text.strip() for box in boxes)
+    assert not np.array_equal(img, grey(h, w)), "something was drawn"
 
 
 def _cap_height(scale: float) -> int:
