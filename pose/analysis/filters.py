@@ -48,6 +48,8 @@ class OneEuroFilter:
 
     def __call__(self, t_s: float, value: ArrayLike) -> FloatArray:
         """Filter one sample taken at ``t_s`` seconds; returns the smoothed value (a new array)."""
+        if isinstance(value, float | int):
+            return np.array(self._scalar(t_s, float(value)))
         x = np.array(value, dtype=np.float64)
         finite = np.isfinite(x)
         if self._x is None or self._dx is None or self._t is None or self._x.shape != x.shape:
@@ -71,3 +73,32 @@ class OneEuroFilter:
         self._x = np.where(start, x, new_x)
         self._dx = np.where(start, 0.0, dx)
         return np.where(finite, self._x, np.nan)
+
+    def _scalar(self, t_s: float, x: float) -> float:
+        """``__call__`` for one number, the same steps in plain floats (a signal filtered once
+        a frame: numpy's per-call cost on a 0-d array is most of the work)."""
+        finite = math.isfinite(x)
+        if self._x is None or self._dx is None or self._t is None or self._x.shape != ():
+            self._x = np.array(x if finite else math.nan)
+            self._dx = np.array(0.0 if finite else math.nan)
+            self._t = t_s
+            return float(self._x)
+        dt = t_s - self._t
+        prev = float(self._x)
+        if not dt > MIN_DT_S:
+            return prev if finite else math.nan
+        self._t = t_s
+        prev_ok = math.isfinite(prev)
+        if finite and not prev_ok:           # (re)starts from this value
+            self._x, self._dx = np.array(x), np.array(0.0)
+            return x
+        if not finite:
+            return math.nan
+        d_prev = float(self._dx)
+        a_d = 1.0 / (1.0 + (1.0 / (2.0 * math.pi * self.d_cutoff_hz)) / dt)
+        dx = d_prev + a_d * ((x - prev) / dt - d_prev)
+        cutoff = self.min_cutoff_hz + self.beta * abs(dx)
+        a = 1.0 / (1.0 + (1.0 / (2.0 * math.pi * cutoff)) / dt)
+        new_x = prev + a * (x - prev)
+        self._x, self._dx = np.array(new_x), np.array(dx)
+        return new_x

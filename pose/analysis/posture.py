@@ -140,10 +140,13 @@ def measure(record: PoseRecord, side: Side | None = None, pitch_deg: float | Non
         return _measure(record, side, pitch_deg, limits or PostureLimits())
 
 
+_KEY = np.array(KEY_LANDMARKS)   # (an index array made once, not a list each frame)
+
+
 def _measure(record: PoseRecord, side: Side | None, pitch: float | None,
              limits: PostureLimits) -> PostureMeasures | None:
     px = record.pixels()
-    if not np.isfinite(px[list(KEY_LANDMARKS)]).all():
+    if not np.isfinite(px[_KEY]).all():
         return None
     world_ok = bool(np.isfinite(record.world).all())
     if pitch is None:
@@ -161,7 +164,7 @@ def _measure(record: PoseRecord, side: Side | None, pitch: float | None,
     wrists = np.array([lim_l.wrist, lim_r.wrist])
     knees = np.array([lim_l.knee, lim_r.knee])
     floor = float(np.max(px[np.concatenate([wrists, knees]), 1]))
-    norm = record.image[list(KEY_LANDMARKS), :2]
+    norm = record.image[_KEY, :2]
     margin = limits.frame_margin
     in_frame = bool(np.all((norm >= -margin) & (norm <= 1.0 + margin)))
     knee_angles = tuple(
