@@ -149,7 +149,6 @@ class RepTruth:
 
     start_s: float
     end_s: float
-    peak_s: float
     depth: float
     period_s: float
     back_s: float
@@ -240,7 +239,7 @@ def _timeline(plan: Plan, fps: float, rng: np.random.Generator
                     frames.append(_Frame(t0 + tau, "rock", s))
                 speed = np.abs(np.diff(depths)) * fps if len(depths) > 1 else np.zeros(1)
                 reps.append(RepTruth(
-                    start_s=t0, end_s=t0 + n * dt, peak_s=t0 + back, depth=amp,
+                    start_s=t0, end_s=t0 + n * dt, depth=amp,
                     period_s=n * dt, back_s=back, pause_s=step.pause_s, forward_s=fwd_t,
                     peak_speed=float(speed.max()), profile=step.profile, full=amp >= 0.5,
                     forceful=period < 2.0 or step.profile == "jerky"))

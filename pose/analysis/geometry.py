@@ -37,7 +37,6 @@ class LimbIndices:
     """Landmark indices of one side of the body."""
 
     shoulder: int
-    elbow: int
     wrist: int
     hip: int
     knee: int
@@ -45,9 +44,9 @@ class LimbIndices:
 
 
 LIMBS: dict[Side, LimbIndices] = {
-    Side.LEFT: LimbIndices(Landmark.LEFT_SHOULDER, Landmark.LEFT_ELBOW, Landmark.LEFT_WRIST,
+    Side.LEFT: LimbIndices(Landmark.LEFT_SHOULDER, Landmark.LEFT_WRIST,
                            Landmark.LEFT_HIP, Landmark.LEFT_KNEE, Landmark.LEFT_ANKLE),
-    Side.RIGHT: LimbIndices(Landmark.RIGHT_SHOULDER, Landmark.RIGHT_ELBOW, Landmark.RIGHT_WRIST,
+    Side.RIGHT: LimbIndices(Landmark.RIGHT_SHOULDER, Landmark.RIGHT_WRIST,
                             Landmark.RIGHT_HIP, Landmark.RIGHT_KNEE, Landmark.RIGHT_ANKLE),
 }
 

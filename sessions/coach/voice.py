@@ -213,10 +213,6 @@ class SoundTrack:
             runs.append((t, [block], rate, len(block)))
         return [(t, np.concatenate(bs), r) for t, bs, r, _ in runs]
 
-    def intervals(self) -> list[tuple[float, float]]:
-        """(start, end) seconds of each sound, in the order added."""
-        return [(t, t + len(s) / r) for t, s, r in self.parts]
-
     def render(self, duration_s: float | None = None) -> Samples:
         """The mixed track at ``self.rate`` (resampled linearly where a sound's rate differs)."""
         parts = self.parts

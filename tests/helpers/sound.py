@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from sessions.coach.voice import SoundTrack
+
+
+def spans(track: SoundTrack) -> list[tuple[float, float]]:
+    """(start, end) seconds of each sound on the track, in the order added."""
+    return [(t, t + len(s) / r) for t, s, r in track.parts]
+
 
 def max_overlap(spans: Iterable[tuple[float, float]]) -> int:
     """The most (start, end) spans open at any one instant (1: never two sounds at once).

@@ -8,7 +8,7 @@ import threading
 
 import numpy as np
 import pytest
-from helpers.sound import max_overlap
+from helpers.sound import max_overlap, spans
 
 from sessions.cli.live import add_output_arguments, sound_options
 from sessions.coach.audio import SAMPLE_RATE, AudioPlayer, Samples, render, resample
@@ -51,7 +51,7 @@ def test_sounds_go_to_the_player_and_every_sink_at_their_picture_time() -> None:
     safety, rate = phrase_samples("safety")
     assert out.got[0] == (len(safety), rate) and rate == 16_000
     assert [k.key for k in sound.log] == ["safety", "setup_turn_side_on"]
-    assert [round(t0, 3) for t0, _ in track.intervals()] == [1.0, round(sound.log[1].start_s, 3)]
+    assert [round(t0, 3) for t0, _ in spans(track)] == [1.0, round(sound.log[1].start_s, 3)]
     assert sound.log[1].start_s >= 1.0 + len(safety) / rate
 
 
@@ -87,7 +87,7 @@ def test_mute_stops_a_sound_at_once_on_the_speaker_and_the_track() -> None:
         assert stopped.wait(5)
     sound.flush()
     assert sound.log[0].cut and sound.log[0].end_s == 1.5
-    assert track.intervals() == [(0.0, 1.5)]
+    assert spans(track) == [(0.0, 1.5)]
 
 
 def test_no_voice_plays_the_tones_and_no_audio_plays_nothing() -> None:
@@ -122,14 +122,14 @@ def test_sound_track_mixes_at_one_rate_and_counts_overlaps() -> None:
     word, word_rate = sound_samples("count_3")
     track.add_audio(0.5, tick, SAMPLE_RATE)
     track.add_audio(1.0, word, word_rate)
-    assert max_overlap(track.intervals()) == 1
+    assert max_overlap(spans(track)) == 1
     mix = track.render()
     assert len(mix) == round((1.0 + len(word) / word_rate) * SAMPLE_RATE)
     assert np.abs(mix[: round(0.5 * SAMPLE_RATE)]).max() == 0.0
     start = round(0.5 * SAMPLE_RATE)
     assert np.allclose(mix[start:start + len(tick)], tick)
     track.add_audio(1.1, tick, SAMPLE_RATE)             # on top of the word
-    assert max_overlap(track.intervals()) == 2
+    assert max_overlap(spans(track)) == 2
 
 
 def test_a_sound_that_waited_too_long_for_the_device_is_dropped() -> None:
@@ -197,4 +197,4 @@ def test_a_failing_sound_track_is_dropped_and_the_session_goes_on(
         for i in range(30):
             sound.update(view(Stage.SAFETY), i / 10)
     assert len(calls) == 1 and "disk full" in caplog.text
-    assert track.intervals() and track.intervals()[0][0] == 0.0     # the other sink goes on
+    assert spans(track) and spans(track)[0][0] == 0.0     # the other sink goes on

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 from helpers.small_demo import small_pictures
-from helpers.sound import max_overlap
+from helpers.sound import max_overlap, spans
 
 from pose.events import WarningKind
 from sessions.coach.audio import AudioPlayer, Samples
@@ -55,7 +55,7 @@ def said(run: DemoSound, key: str) -> list[float]:
 
 def test_nothing_overlaps_and_nothing_repeats_too_soon(sessions_run) -> None:  # type: ignore[no-untyped-def]
     for run in sessions_run[:2]:
-        assert max_overlap(run.track.intervals()) == 1
+        assert max_overlap(spans(run.track)) == 1
         for a, b in zip(run.log, run.log[1:], strict=False):
             assert b.start_s >= a.end_s + 0.1, (a, b)
         last: dict[str, float] = {}
