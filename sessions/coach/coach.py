@@ -148,7 +148,7 @@ def advice_for(reps: list[Rep], warnings: list[MovementWarning], reason: EndReas
         times = "once" if rushed == 1 else f"{rushed} times"
         return f"The rocking got {what} ({times}): {slower}"
     if kinds[WarningKind.LOST_POSITION] + kinds[WarningKind.LIMB_LIFTED] >= 2:
-        return "Keep both hands and knees planted; rock only as far as is comfortable."
+        return words.ADVICE_POSITION
     if reason is EndReason.SOURCE_ENDED:
         return "The video ended before the plan did."
     if not reps:

@@ -86,7 +86,7 @@ PHRASES: dict[str, str] = {
     "pain_went_down": "Your pain went down.",
     "advice_forceful": "Some reps were too forceful. Next time, follow the pacer.",
     "advice_rushed": "The rocking got too fast. Next time, follow the pacer.",
-    "advice_position": "Keep both hands and knees planted, and rock only as far as is comfortable.",
+    "advice_position": words.ADVICE_POSITION,
     "advice_no_reps": words.ADVICE_NO_REPS,
     "advice_well_done": words.ADVICE_WELL_DONE,
     **{f"reps_{n}": f"{number_words(n).capitalize()} {'rep' if n == 1 else 'reps'}."

@@ -73,6 +73,7 @@ JERKY_ADVICE = "Ease in and out of each turn"
 
 # ---- the summary's advice (the voice says these lines too) ---------------------------------------
 ADVICE_INTERRUPTED = "Session saved. Rest now, and stop if pain increases."
+ADVICE_POSITION = "Keep both hands and knees planted, and rock only as far as is comfortable."
 ADVICE_NO_REPS = "No reps counted. Check the set-up, then try again when you are ready."
 ADVICE_WELL_DONE = "Well done. Rest a minute, then get up slowly."
 
