@@ -8,11 +8,11 @@ report's messages; the coach reads the same rows. Its own words for the stages o
 (the pacer, the checklist, the countdown) are in ``sessions.coach.words``.
 
 Each row holds one wording per place, as each is read: the report's full sentence, the screen's
-short line (large, read from the floor) and, where the voice says something other than the
-screen's line, the spoken phrase. Spoken phrases ship as rendered audio, a file per phrase
-(``sessions.coach.phrases`` gives each its id; the manifest keeps the text it was rendered
-from): a changed one must be rendered again (``scripts/render_phrases.py``; a test fails until
-it is).
+short line (large, read from the floor) and, for a warning, the spoken phrase (a set-up line is
+said as the screen shows it, as a sentence). Spoken phrases ship as rendered audio, a file per
+phrase (``sessions.coach.phrases`` gives each its id; the manifest keeps the text it was
+rendered from): a changed one must be rendered again (``scripts/render_phrases.py``; a test
+fails until it is).
 ASCII only: the overlay's fonts have no dashes or curly quotes.
 """
 
