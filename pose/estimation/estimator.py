@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
@@ -33,14 +34,27 @@ log = logging.getLogger(__name__)
 MAX_PEOPLE = 2  # look for this many while (re)acquiring, then follow one (see below)
 
 
+@dataclass(frozen=True)
+class ModelInput:
+    """A frame made ready for the model (its RGB copy as a MediaPipe image), by
+    ``PoseEstimator.prepare``, which may run on another thread (the decoding one)."""
+
+    frame: Frame
+    image: Any  # mediapipe Image (SRGB)
+
+
+def prepare(frame: Frame) -> ModelInput:
+    """Convert a BGR frame to the RGB image MediaPipe takes (thread-safe: no shared state)."""
+    import mediapipe as mp
+
+    rgb = cv2.cvtColor(frame.bgr, cv2.COLOR_BGR2RGB)
+    return ModelInput(frame, mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb))
+
+
 def _coords(points: Sequence[Any], attrs: tuple[str, ...]) -> np.ndarray:
-    out = np.full((len(points), len(attrs)), np.nan)
-    for i, p in enumerate(points):
-        for j, name in enumerate(attrs):
-            value = getattr(p, name, None)
-            if value is not None:
-                out[i, j] = float(value)
-    return out
+    """The named attributes of each point as a float array; a missing or None value is NaN."""
+    return np.array([[getattr(p, name, None) for name in attrs] for p in points],
+                    dtype=np.float64).reshape(len(points), len(attrs))
 
 
 def record_from_landmarks(
@@ -197,13 +211,23 @@ class PoseEstimator:
 
     def detect(self, t_s: float, bgr: np.ndarray) -> PoseRecord:
         """The followed person in one BGR frame at time ``t_s`` (an empty record if none)."""
+        return self.process(prepare(Frame(-1, t_s, bgr)))
+
+    #: Frames are made ready for the model by this (a pipeline may call it on another thread
+    #: and hand ``process`` the result).
+    prepare = staticmethod(prepare)
+
+    def process(self, frame: Frame | ModelInput) -> PoseRecord:
+        """The followed person in a Frame from pose.estimation.sources, or in one already
+        converted by ``prepare`` (an empty record if none)."""
         if self._tracker is None:
             raise ValueError("PoseEstimator is not open: use it in a `with` block")
-        import mediapipe as mp
+        ready = frame if isinstance(frame, ModelInput) else prepare(frame)
+        return self._follow(ready.frame.t_s, ready.frame.width, ready.frame.height, ready.image)
 
-        height, width = bgr.shape[:2]
-        rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
+    def _follow(self, t_s: float, width: int, height: int, image: Any) -> PoseRecord:
+        """Run the tracker (or the search) on one image and choose the followed person."""
+        assert self._tracker is not None
         ms = self._timestamp_ms(t_s)
         if self._search is None or self._tracking:
             self.track_frames += 1
@@ -225,7 +249,3 @@ class PoseEstimator:
         if self._found >= LOCK_FRAMES and t_s >= self._retry_after:
             self._tracking = True
         return chosen
-
-    def process(self, frame: Frame) -> PoseRecord:
-        """``detect`` for a Frame from pose.estimation.sources."""
-        return self.detect(frame.t_s, frame.bgr)

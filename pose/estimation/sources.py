@@ -16,7 +16,7 @@ import time
 from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import cv2
 import numpy as np
@@ -37,6 +37,7 @@ MIN_FPS, MAX_FPS = 1.0, 1000.0  # a stated frame rate outside this is not believ
 FALLBACK_FPS = 30.0
 
 BGRImage = NDArray[np.uint8]
+T = TypeVar("T")
 
 
 class SourceError(ValueError):
@@ -248,10 +249,11 @@ class CameraSource:
 
 _END = object()
 
-
-def read_ahead(frames: Iterable[Frame], depth: int = 2) -> Generator[Frame, None, None]:
-    """The same frames, decoded up to ``depth`` ahead on a worker thread while the caller works
-    on the current one (video decoding and the pose model then share the machine's cores).
+def read_ahead(frames: Iterable[T], depth: int = 2) -> Generator[T, None, None]:
+    """The same frames (or items: whatever ``frames`` yields), decoded up to ``depth`` ahead on a
+    worker thread while the caller works on the current one (video decoding and the pose model
+    then share the machine's cores). Work chained onto ``frames`` as a generator (converting each
+    frame for the model) runs on the worker too.
 
     What the source raises is raised here, in order; closing this generator early stops the worker
     and closes the source (releasing its file) on the worker's thread.

@@ -12,8 +12,10 @@ import argparse
 import contextlib
 import dataclasses
 import json
+import queue
 import sys
-from collections.abc import Callable, Iterator, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -69,9 +71,11 @@ class FrameObserver(Protocol):
 
 
 class Estimator(Protocol):
-    """Frames to pose records (pose.estimation.estimator.PoseEstimator; a fake in tests)."""
+    """Frames to pose records (pose.estimation.estimator.PoseEstimator; a fake in tests). One
+    with a ``prepare(frame)`` method is handed what that returned (which keeps the frame as
+    ``.frame``), prepared on the decoding thread, instead of the frame itself."""
 
-    def process(self, frame: Frame) -> PoseRecord: ...
+    def process(self, frame: Any) -> PoseRecord: ...
 
 
 ProgressHook = Callable[[int], None]  # called with the number of frames done
@@ -231,20 +235,96 @@ def run_pipeline(
     observers: Sequence[FrameObserver],
     progress: ProgressHook | None = None,
 ) -> PoseCounter:
-    """Estimate every frame and pass it through the observers; returns the frame counts."""
+    """Estimate every frame and pass it through the observers; returns the frame counts.
+
+    A video runs as three stages on three threads, so that the pose model's thread does nothing
+    but run the model: the next frames are decoded (and converted for the model, with the
+    estimator's ``prepare`` when it has one) on one thread, the model and the choice of person
+    run on the calling thread, and the observers (movement analysis, drawing, saving) take each
+    step in order on a third. A still image runs on the calling thread alone.
+    """
     counter = PoseCounter()
     chain: list[FrameObserver] = [counter, *observers]
-    frames = source if source.is_still else read_ahead(source)   # decode while the model works
-    for frame in frames:
-        step = Step(frame, estimator.process(frame))
-        for observer in chain:
-            observer.observe(step)
-        if progress is not None and counter.frames % PROGRESS_EVERY == 0:
-            progress(counter.frames)
+    if source.is_still:
+        for frame in source:
+            _observe(chain, Step(frame, estimator.process(frame)))
+    else:
+        prepare: Callable[[Frame], Any] | None = getattr(estimator, "prepare", None)
+        done = 0
+        # decoded (and prepared) ahead while the model works; closed, file released, on any exit
+        ahead = contextlib.closing(read_ahead(_prepared(source, prepare)))
+        with ahead as items, ObserverThread(chain) as observing:
+            for item in items:
+                frame = item.frame if prepare is not None else item
+                observing.submit(Step(frame, estimator.process(item)))
+                done += 1
+                if progress is not None and done % PROGRESS_EVERY == 0:
+                    progress(done)
     ending = StreamEnd()
     for observer in chain:
         observer.end(ending)
     return counter
+
+
+def _observe(chain: Sequence[FrameObserver], step: Step) -> None:
+    for observer in chain:
+        observer.observe(step)
+
+
+def _prepared(frames: Iterable[Frame], prepare: Callable[[Frame], Any] | None) -> Iterator[Any]:
+    """``frames``, each made ready for the model by ``prepare`` (on the thread iterating this);
+    closing this closes ``frames`` (a video file is released)."""
+    it = iter(frames)
+    try:
+        for frame in it:
+            yield frame if prepare is None else prepare(frame)
+    finally:
+        close = getattr(it, "close", None)
+        if close is not None:
+            close()
+
+
+_DONE = object()
+
+
+class ObserverThread:
+    """Hands each step to the observers on a thread of their own, in order, while the caller
+    works on the next frame. A context manager: leaving it lets the observers finish every step
+    handed over (nothing estimated is lost, also on Ctrl-C) and waits for them; what an observer
+    raised is raised on the caller's thread, at the next ``submit`` or on leaving."""
+
+    def __init__(self, chain: Sequence[FrameObserver], depth: int = 4) -> None:
+        self._chain = tuple(chain)
+        self._steps: queue.Queue[object] = queue.Queue(maxsize=depth)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._work, name="rocking-observe", daemon=True)
+
+    def __enter__(self) -> ObserverThread:
+        self._thread.start()
+        return self
+
+    def _work(self) -> None:
+        while True:
+            step = self._steps.get()
+            if step is _DONE:
+                return
+            if self._error is None:   # after a failure: only drain, so the caller never blocks
+                try:
+                    _observe(self._chain, step)  # type: ignore[arg-type]
+                except BaseException as exc:  # noqa: BLE001 - re-raised on the caller's thread
+                    self._error = exc
+
+    def submit(self, step: Step) -> None:
+        """Queue one step (waits while the observers are ``depth`` steps behind)."""
+        if self._error is not None:
+            raise self._error
+        self._steps.put(step)
+
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
+        self._steps.put(_DONE)
+        self._thread.join()
+        if self._error is not None and exc_type is None:
+            raise self._error
 
 
 @contextlib.contextmanager

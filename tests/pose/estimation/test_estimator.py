@@ -284,3 +284,31 @@ def test_a_second_person_passing_by_is_never_followed(realdata: Path, pose_model
             assert not rec.has_person, i          # only the other person in view: nobody
         else:
             assert rec.has_person and float(np.nanmax(rec.image[:, 0])) < split + 0.05, i
+
+
+@pytest.mark.slow
+def test_a_frame_prepared_on_another_thread_gives_the_same_person(
+        pose_model: ModelBytes, realdata: Path) -> None:
+    """``prepare`` (the decoding thread's part in `rocking analyze`) then ``process`` finds the
+    same landmarks as ``detect`` on the BGR frame."""
+    import threading
+
+    import cv2
+
+    from pose.estimation.sources import Frame
+
+    bgr = cv2.imread(str(realdata / "images" / "q_prozhekt_tabletop_side.jpg"))
+    assert bgr is not None
+    prepared = []
+    worker = threading.Thread(target=lambda: prepared.extend(
+        PoseEstimator.prepare(Frame(i, i / 10, bgr)) for i in range(2)))
+    worker.start()
+    worker.join()
+    with PoseEstimator(pose_model, max_people=1) as a, PoseEstimator(pose_model,
+                                                                     max_people=1) as b:
+        direct = [a.detect(i / 10, bgr) for i in range(2)]
+        ahead = [b.process(p) for p in prepared]
+    for x, y in zip(direct, ahead, strict=True):
+        assert x.has_person and x.t_s == y.t_s
+        np.testing.assert_array_equal(x.image, y.image)
+        np.testing.assert_array_equal(x.world, y.world)

@@ -361,3 +361,93 @@ def test_the_summary_says_when_the_person_was_out_of_view() -> None:
     assert "  out of view 2 times: 2.5 s at 0:12, 1.0 s at 1:05" in summary_lines(report)
     report["losses"] = []
     assert not [line for line in summary_lines(report) if "out of view" in line]
+
+
+# --- the three-stage pipeline: decoding, the model, the observers each on a thread ---
+
+class ThreadNoting:
+    """An observer that notes the thread it ran on and the frames it saw."""
+
+    def __init__(self, fail_at: int | None = None) -> None:
+        self.fail_at = fail_at
+        self.seen: list[int] = []
+        self.threads: set[str] = set()
+        self.ended = False
+
+    def observe(self, step: Step) -> None:
+        import threading
+
+        self.threads.add(threading.current_thread().name)
+        if step.frame.index == self.fail_at:
+            raise ValueError(f"observer failed at frame {step.frame.index}")
+        self.seen.append(step.frame.index)
+
+    def end(self, ending: Any) -> None:
+        self.ended = True
+
+    def report_fields(self) -> dict[str, Any]:
+        return {}
+
+
+class PreparingEstimator(FakeEstimator):
+    """Has ``prepare``, as the real estimator: the pipeline hands ``process`` what it made."""
+
+    def __init__(self, interrupt_at: int | None = None) -> None:
+        self.interrupt_at = interrupt_at
+        self.prepared_on: set[str] = set()
+        self.processed_on: set[str] = set()
+
+    def prepare(self, frame: Any) -> Any:
+        import threading
+        from types import SimpleNamespace
+
+        self.prepared_on.add(threading.current_thread().name)
+        return SimpleNamespace(frame=frame)
+
+    def process(self, frame: Any) -> PoseRecord:
+        import threading
+
+        self.processed_on.add(threading.current_thread().name)
+        if frame.frame.index == self.interrupt_at:
+            raise KeyboardInterrupt
+        return super().process(frame.frame)
+
+
+def test_frames_are_prepared_ahead_and_observed_in_order_on_their_own_threads(
+        tmp_path: Path) -> None:
+    import threading
+
+    video = write_video(tmp_path / "v.mp4", [np.zeros((48, 64, 3), np.uint8)] * 30, 10.0)
+    estimator, noting = PreparingEstimator(), ThreadNoting()
+    counts = run_pipeline(open_source(video), estimator, [noting])
+    assert noting.seen == list(range(30)) and noting.ended
+    assert (counts.frames, counts.with_person) == (30, 15)
+    caller = threading.current_thread().name
+    assert estimator.processed_on == {caller}                     # the model: the caller's
+    assert estimator.prepared_on == {"rocking-decode"}
+    assert noting.threads == {"rocking-observe"}
+    assert not [t for t in threading.enumerate() if t.name.startswith("rocking-")]
+
+
+def test_an_observer_failing_stops_the_run_with_its_error(tmp_path: Path) -> None:
+    import threading
+
+    video = write_video(tmp_path / "v.mp4", [np.zeros((48, 64, 3), np.uint8)] * 30, 10.0)
+    noting = ThreadNoting(fail_at=4)
+    with pytest.raises(ValueError, match="frame 4"):
+        run_pipeline(open_source(video), PreparingEstimator(), [noting])
+    assert noting.seen == [0, 1, 2, 3] and not noting.ended
+    assert not [t for t in threading.enumerate() if t.name.startswith("rocking-")]
+
+
+def test_ctrl_c_while_estimating_lets_the_observers_take_every_frame_done(
+        tmp_path: Path) -> None:
+    """What was estimated before Ctrl-C reaches the observers (the session store saves it)."""
+    import threading
+
+    video = write_video(tmp_path / "v.mp4", [np.zeros((48, 64, 3), np.uint8)] * 30, 10.0)
+    noting = ThreadNoting()
+    with pytest.raises(KeyboardInterrupt):
+        run_pipeline(open_source(video), PreparingEstimator(interrupt_at=12), [noting])
+    assert noting.seen == list(range(12))
+    assert not [t for t in threading.enumerate() if t.name.startswith("rocking-")]
