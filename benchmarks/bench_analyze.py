@@ -9,8 +9,10 @@ whole pass over the file with its own model load, wall time:
 - analyze: ``rocking analyze CLIP --json -q --no-save`` in this process with its defaults (it
   looks for up to 2 people while (re)acquiring, then tracks one; decodes ahead on a thread;
   runs the movement analysis and the report).
-Prints per clip the best and median wall time of each and the ratio analyze / bare (best and
-median), with the load average before and after: the machine is shared, so read them together.
+Prints per clip the best and median wall time of each, the ratio analyze / bare (best and
+median), and the median of the paired ratios (each round's analyze run against the bare run
+next to it, which shared machine load hits alike), with the load average before and after: the
+machine is shared, so read them together.
 """
 
 from __future__ import annotations
@@ -94,7 +96,7 @@ def main() -> int:
         return 1
     model = model_files.resolve("full")
     print(f"load average before: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}")
-    ratios_best, ratios_median = [], []
+    ratios_best, ratios_median, ratios_paired = [], [], []
     for clip in clips:
         bare, whole = [], []
         for i in range(opts.rounds):
@@ -104,15 +106,20 @@ def main() -> int:
                 else:
                     whole.append(analyze_s(clip, opts.people))
         rb, rm = min(whole) / min(bare), statistics.median(whole) / statistics.median(bare)
+        rp = statistics.median(w / b for w, b in zip(whole, bare, strict=True))
         ratios_best.append(rb)
         ratios_median.append(rm)
+        ratios_paired.append(rp)
         print(f"{clip.name}: bare best {min(bare):.2f} s median {statistics.median(bare):.2f} s; "
               f"analyze best {min(whole):.2f} s median {statistics.median(whole):.2f} s; "
-              f"ratio best {rb:.3f}, median {rm:.3f} (load {os.getloadavg()[0]:.2f})")
+              f"ratio best {rb:.3f}, median {rm:.3f}, paired median {rp:.3f} "
+              f"(load {os.getloadavg()[0]:.2f})", flush=True)
     print(f"all clips: ratio analyze / bare, best-of-{opts.rounds}: "
           f"{min(ratios_best):.3f}-{max(ratios_best):.3f} (mean "
           f"{statistics.fmean(ratios_best):.3f}); medians {min(ratios_median):.3f}-"
-          f"{max(ratios_median):.3f} (mean {statistics.fmean(ratios_median):.3f})")
+          f"{max(ratios_median):.3f} (mean {statistics.fmean(ratios_median):.3f}); paired "
+          f"medians {min(ratios_paired):.3f}-{max(ratios_paired):.3f} (mean "
+          f"{statistics.fmean(ratios_paired):.3f})")
     print(f"load average after: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}")
     return 0
 
