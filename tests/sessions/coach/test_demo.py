@@ -18,7 +18,7 @@ from helpers.paths import PROJECT_ROOT
 
 from pose import simulate as sim
 from sessions.coach.coach import Stage
-from sessions.coach.demo_body import FPS, SETUP_PLAN, SimulatedBody, render_body
+from sessions.coach.demo_body import DEMO_TARGET_REPS, FPS, SETUP_PLAN, SimulatedBody, render_body
 
 ROOT = PROJECT_ROOT
 
@@ -88,7 +88,7 @@ def test_demo_without_a_display_records_and_saves(tmp_path: Path) -> None:
     assert demo["source"] == "demo" and demo["status"] == "completed"
     assert (demo["kind"], demo["name"], demo["counted"]) == ("demo", "demo", False)
     assert (demo["pain_before"], demo["pain_after"]) == (None, None)  # no check-in in a demo
-    assert demo["rep_count"] == 8
+    assert demo["rep_count"] == DEMO_TARGET_REPS   # the demo ends at its target
     detail = json.loads(rocking("review", str(demo["id"]), "--json", "--db", str(db)).stdout)
     kinds = {w["kind"] for w in detail["session"]["warnings"]}
     assert kinds & {"too_fast", "jerky"}, "the too-fast stretch set off a warning"
