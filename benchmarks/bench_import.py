@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
+
+from timing import best_of
 
 from pose.events import Fault, MovementWarning, Phase, Rep, Verdict, WarningKind
 from sessions.history.recorder import read_fallback
@@ -26,15 +26,6 @@ from sessions.history.store import (
     session_to_json,
 )
 from sessions.output.private_files import write_private_bytes
-
-
-def best_of(fn: Callable[[], object], n: int = 5) -> float:
-    times = []
-    for _ in range(n):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def one_hour_session() -> SessionData:

@@ -33,7 +33,7 @@ from pose import simulate as sim  # noqa: E402
 from pose.analysis.analyzer import MovementAnalyzer  # noqa: E402
 from pose.estimation.sources import Frame  # noqa: E402
 from sessions.coach.coach import Coach, Command  # noqa: E402
-from sessions.coach.displays import VideoDisplay  # noqa: E402
+from sessions.coach.displays import KeylessDisplay, VideoDisplay  # noqa: E402
 from sessions.coach.overlay import CoachOverlay  # noqa: E402
 from sessions.coach.skeleton import draw_skeleton  # noqa: E402
 
@@ -95,24 +95,6 @@ def faster(source: Iterable[Frame], speed: float) -> Iterator[Frame]:
         yield Frame(frame.index, frame.t_s / speed, frame.bgr)
 
 
-class NullDisplay:
-    """A window that shows nothing (the loop's own cost without a screen)."""
-
-    interactive = False
-
-    def show(self, img: np.ndarray, present_s: float) -> None:
-        pass
-
-    def poll_key(self, wait_ms: int) -> int | None:
-        return None
-
-    def closed(self) -> bool:
-        return False
-
-    def close(self) -> None:
-        pass
-
-
 def live_on_clip(clip: Path, display_kind: str, overlap: bool, speed: float = 1.0) -> str:
     """Run the live loop as if live on ``clip`` (nothing saved); the stats line."""
     from pose.estimation import model_files
@@ -132,7 +114,7 @@ def live_on_clip(clip: Path, display_kind: str, overlap: bool, speed: float = 1.
         elif display_kind == "video":
             display = VideoDisplay(Path(tmp) / "live.mp4", source.fps)
         else:
-            display = NullDisplay()
+            display = KeylessDisplay()   # shows nothing: the loop's own cost
         loop = SessionLoop(
             feed=LatestFrameGrabber(faster(source, speed), live=False, paced=True, gated=True),
             estimate=estimator.process, analyzer=MovementAnalyzer(),

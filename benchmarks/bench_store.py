@@ -15,8 +15,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
+
+from timing import best_of
 
 from pose.events import Fault, FrameAnalysis, Phase, PostureResult, Rep, Verdict
 from sessions.history.plots import png_bytes, session_figure
@@ -26,15 +27,6 @@ from sessions.history.store import SessionMeta, SessionStore
 
 ROCKING = Path(__file__).resolve().parents[1] / ".venv" / "bin" / "rocking"
 BUDGET_S = 1.0
-
-
-def best_of(fn: Callable[[], object], n: int = 5) -> float:
-    times = []
-    for _ in range(n):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def build(db: Path, n_sessions: int, n_samples: int, seed: int = 1) -> int:

@@ -21,6 +21,7 @@ sys.path.insert(0, str(ROOT))
 from pose.events import WarningKind  # noqa: E402
 from sessions.coach.coach import CoachView, Stage  # noqa: E402
 from sessions.coach.demo_body import demo_loop  # noqa: E402
+from sessions.coach.displays import KeylessDisplay  # noqa: E402
 from sessions.coach.overlay import CoachOverlay, TextBox  # noqa: E402
 
 CAMERA_SIZE = (640, 480)      # a 4:3 webcam
@@ -37,7 +38,7 @@ class RememberingOverlay(CoachOverlay):
         return super().draw(img, view)
 
 
-class ScreenshotDisplay:
+class ScreenshotDisplay(KeylessDisplay):
     """Keeps the two pictures the README shows; shows nothing. It stands for the window (so the
     key hints are drawn), though no key is ever pressed: the demo goes on by itself."""
 
@@ -63,15 +64,6 @@ class ScreenshotDisplay:
                 self.warning = img.copy()
         if self.summary is None and view.stage is Stage.SUMMARY:
             self.summary = img.copy()
-
-    def poll_key(self, wait_ms: int) -> int | None:
-        return None
-
-    def closed(self) -> bool:
-        return False
-
-    def close(self) -> None:
-        pass
 
 
 def main() -> int:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from sessions.coach.audio import AudioPlayer
 from sessions.coach.demo_body import demo_loop
+from sessions.coach.displays import KeylessDisplay
 from sessions.coach.live_loop import BGRImage, LoopResult, SessionLoop
 from sessions.coach.speech import Started
 from sessions.coach.view import CoachView
@@ -15,10 +16,9 @@ from sessions.coach.voice import SoundOptions, SoundTrack
 
 
 @dataclass
-class TrackDisplay:
+class TrackDisplay(KeylessDisplay):
     """A display that keeps no pictures, only their times, and the sound track."""
 
-    interactive = False
     track: SoundTrack = field(default_factory=SoundTrack)
     shown_s: list[float] = field(default_factory=list)
 
@@ -27,15 +27,6 @@ class TrackDisplay:
 
     def add_audio(self, present_s: float, samples: object, rate: int) -> None:
         self.track.add_audio(present_s, samples, rate)  # type: ignore[arg-type]
-
-    def poll_key(self, wait_ms: int) -> int | None:
-        return None
-
-    def closed(self) -> bool:
-        return False
-
-    def close(self) -> None:
-        return None
 
 
 @dataclass

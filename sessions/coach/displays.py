@@ -34,6 +34,25 @@ class Display(Protocol):
     def close(self) -> None: ...
 
 
+class KeylessDisplay:
+    """A display no one presses keys at and no one closes (a recording, the demo's sound, a
+    test, a benchmark); it shows nothing unless a subclass says how."""
+
+    interactive = False
+
+    def show(self, img: BGRImage, present_s: float) -> None:
+        pass
+
+    def poll_key(self, wait_ms: int) -> int | None:
+        return None
+
+    def closed(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        pass
+
+
 class WindowDisplay:
     """An OpenCV window; ``fullscreen`` for a screen across the room."""
 
@@ -80,12 +99,10 @@ class WindowDisplay:
             self._closed = True
 
 
-class VideoDisplay:
+class VideoDisplay(KeylessDisplay):
     """Records the annotated session, with its sounds, to a video file as it happens (see
     ``sessions.output.video_writer``): each picture at its time on the session's clock, so
     dropped frames do not speed the recording up; a crash leaves it playable up to then."""
-
-    interactive = False
 
     def __init__(self, path: Path, fps: float = 30.0,
                  inputs: Iterable[Path | str | None] = ()) -> None:
@@ -104,12 +121,6 @@ class VideoDisplay:
     def add_audio(self, present_s: float, samples: NDArray[np.float32], rate: int) -> None:
         """Put a sound on the recording's audio track at the picture time it was played."""
         self._writer.add_audio(present_s, samples, rate)
-
-    def poll_key(self, wait_ms: int) -> int | None:
-        return None
-
-    def closed(self) -> bool:
-        return False
 
     def close(self) -> None:
         self._writer.close()

@@ -501,18 +501,21 @@ class SessionLoop:
             return self._frames_overlapped(recorder)
         while True:
             ended = self._next(recorder)
-            if isinstance(ended, _Analysed):
-                self._present(ended)
-            elif ended is not None:
+            if ended is not None and not isinstance(ended, _Analysed):
                 return ended
-            elif self._link_lost:
-                self._show_notice()
-            if self.display.interactive:
-                self._keys(1)
-            if self.display.closed():
-                return "window_closed"
-            if (over := self._session_over()) is not None:
+            if (over := self._turn(ended) or self._session_over()) is not None:
                 return over
+
+    def _turn(self, done: _Analysed | None) -> EndedBy | None:
+        """Show a frame's result (or, with none while the camera reconnects, the notice) and
+        answer the keys; "window_closed" once the person has closed the window."""
+        if done is not None:
+            self._present(done)
+        elif self._link_lost:
+            self._show_notice()
+        if self.display.interactive:
+            self._keys(1)
+        return "window_closed" if self.display.closed() else None
 
     def _session_over(self) -> EndedBy | None:
         """Why the coached session is over (the person ended it, or the plan is done), or None
@@ -567,14 +570,8 @@ class SessionLoop:
         try:
             while True:
                 done = box.take(0.03)
-                if done is not None:
-                    self._present(done)
-                elif self._link_lost:
-                    self._show_notice()
-                if self.display.interactive:
-                    self._keys(1)
-                if self.display.closed():
-                    return "window_closed"
+                if (closed := self._turn(done)) is not None:
+                    return closed
                 if done is None and box.finished:
                     if box.error is not None:
                         raise box.error

@@ -66,3 +66,18 @@ def truncated_video(folder: Path, name: str = "truncated.mp4") -> Path:
     path = folder / name
     path.write_bytes(whole[: len(whole) // 2])
     return path
+
+
+def avi_cut_mid_stream(folder: Path) -> Path:
+    """An MJPG AVI (its index at the end) cut a little past half way: a reader still decodes
+    the frames before the cut and has to notice the rest is missing."""
+    whole = folder / "whole.avi"
+    writer = cv2.VideoWriter(str(whole), cv2.VideoWriter.fourcc(*"MJPG"), 10.0, (160, 120))
+    rng = np.random.default_rng(0)
+    for _ in range(40):
+        writer.write(rng.integers(0, 255, (120, 160, 3), dtype=np.uint8))
+    writer.release()
+    cut = folder / "cut.avi"
+    data = whole.read_bytes()
+    cut.write_bytes(data[: len(data) // 2 + 1234])
+    return cut

@@ -8,7 +8,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from helpers.media import still_image, truncated_video, write_timed_video, write_video
+from helpers.media import (
+    avi_cut_mid_stream,
+    still_image,
+    truncated_video,
+    write_timed_video,
+    write_video,
+)
 
 from pose.estimation.sources import (
     CameraSource,
@@ -131,15 +137,7 @@ def test_video_cut_mid_stream_gives_the_readable_frames_and_a_warning(
     """An AVI (index at the end) cut in half still decodes its first half: analysed, flagged as
     truncated for the caller to report (logged at INFO, not a raw warning line), and FFmpeg's own
     complaints kept off the terminal."""
-    path = tmp_path / "full.avi"
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), 10.0, (160, 120))
-    rng = np.random.default_rng(0)
-    for _ in range(40):
-        writer.write(rng.integers(0, 255, (120, 160, 3), dtype=np.uint8))
-    writer.release()
-    cut = tmp_path / "cut.avi"
-    data = path.read_bytes()
-    cut.write_bytes(data[: len(data) // 2 + 1234])
+    cut = avi_cut_mid_stream(tmp_path)
     with caplog.at_level(logging.INFO, logger="pose.estimation.sources"):
         source = open_source(cut)
         assert isinstance(source, VideoFileSource) and not source.truncated

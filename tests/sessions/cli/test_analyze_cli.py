@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 import pytest
 from helpers.cli import run_cli, run_process
-from helpers.media import still_image, truncated_video, write_video
+from helpers.media import avi_cut_mid_stream, still_image, truncated_video, write_video
 
 from pose.estimation.sources import Frame, open_source
 from pose.events import FrameAnalysis, Phase, PostureResult, Verdict
@@ -291,15 +291,7 @@ def test_partial_reps_are_listed_apart_from_counted_reps() -> None:
 
 @pytest.mark.slow
 def test_truncated_video_is_reported_in_the_summary_not_as_a_log_line(tmp_path: Path) -> None:
-    path = tmp_path / "full.avi"
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), 10.0, (160, 120))
-    rng = np.random.default_rng(0)
-    for _ in range(40):
-        writer.write(rng.integers(0, 255, (120, 160, 3), dtype=np.uint8))
-    writer.release()
-    cut = tmp_path / "cut.avi"
-    data = path.read_bytes()
-    cut.write_bytes(data[: len(data) // 2 + 1234])
+    cut = avi_cut_mid_stream(tmp_path)
     result = run_process("analyze", cut, "--no-save", "-q", "--people", "1")
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""

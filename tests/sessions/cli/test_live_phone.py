@@ -24,6 +24,7 @@ from pose.estimation.network_camera import NetworkCameraSource
 from pose.events import FrameAnalysis, Phase, PostureResult, Rep, Verdict
 from pose.record import PoseRecord
 from sessions.coach.coach import Coach, CoachSettings
+from sessions.coach.displays import KeylessDisplay
 from sessions.coach.frame_feed import LatestFrameGrabber, opened
 from sessions.coach.live_loop import LoopSettings, SessionLoop
 from sessions.coach.overlay import CoachOverlay, TextBox
@@ -205,11 +206,9 @@ class Watching(CoachOverlay):
         return boxes
 
 
-class StallingDisplay:
+class StallingDisplay(KeylessDisplay):
     """Stalls the server for a moment once the rocking has started, and ends the session
     (window closed) a second after the picture is back."""
-
-    interactive = False
 
     def __init__(self, server: MjpegServer, overlay: Watching) -> None:
         self.server, self.overlay = server, overlay
@@ -226,14 +225,8 @@ class StallingDisplay:
         elif self.stalled and not notice and any(n for _, _, n in self.overlay.seen):
             self.shown_after += 1
 
-    def poll_key(self, wait_ms: int) -> int | None:
-        return None
-
     def closed(self) -> bool:
         return self.shown_after >= 60 or time.monotonic() > self.deadline
-
-    def close(self) -> None:
-        pass
 
 
 def test_the_notice_shows_while_the_picture_is_lost_and_goes_when_it_is_back() -> None:

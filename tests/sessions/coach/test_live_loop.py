@@ -17,7 +17,7 @@ from pose.estimation.sources import Frame, SourceError
 from pose.record import PoseRecord
 from sessions.cli.live import make_feed, recorder_factory
 from sessions.coach.coach import Coach, CoachSettings, Stage
-from sessions.coach.displays import VideoDisplay
+from sessions.coach.displays import KeylessDisplay, VideoDisplay
 from sessions.coach.frame_feed import DirectFeed, LatestFrameGrabber, opened
 from sessions.coach.live_loop import LoopSettings, SessionLoop, key_command, near_side_visibility
 from sessions.coach.overlay import CoachOverlay
@@ -29,23 +29,17 @@ CLIP = ROOT.parent / "shared" / "realdata" / "video" / "rock01_steady_prozhekt2.
 REAL_TIME_BY_10 = 0.003   # a live camera's frames, about 10 times faster than real time
 
 
-class FakeDisplay:
+class FakeDisplay(KeylessDisplay):
     """Non-interactive; counts pictures; can report the window closed after some."""
-
-    interactive = False
 
     def __init__(self, close_after: int | None = None) -> None:
         self.shown = 0
         self.close_after = close_after
         self.closed_calls = 0
-        self.stages: list[np.ndarray] = []
 
     def show(self, img: np.ndarray, present_s: float) -> None:
         assert img.dtype == np.uint8 and img.ndim == 3
         self.shown += 1
-
-    def poll_key(self, wait_ms: int) -> int | None:
-        return None
 
     def closed(self) -> bool:
         return self.close_after is not None and self.shown >= self.close_after

@@ -13,15 +13,14 @@ import pytest
 from helpers.small_demo import small_pictures
 
 from sessions.coach.demo_body import DEMO_TARGET_REPS, demo_loop
+from sessions.coach.displays import KeylessDisplay
 from sessions.coach.live_loop import BGRImage
 from sessions.coach.voice import SoundOptions
 from sessions.output.video_writer import AUDIO_RATE, VideoWriter
 
 
-class WriterDisplay:
+class WriterDisplay(KeylessDisplay):
     """The recording as the loop sees a display."""
-
-    interactive = False
 
     def __init__(self, writer: VideoWriter) -> None:
         self.writer = writer
@@ -31,12 +30,6 @@ class WriterDisplay:
 
     def add_audio(self, present_s: float, samples: np.ndarray, rate: int) -> None:
         self.writer.add_audio(present_s, samples, rate)
-
-    def poll_key(self, wait_ms: int) -> int | None:
-        return None
-
-    def closed(self) -> bool:
-        return False
 
     def close(self) -> None:
         self.writer.close()
