@@ -15,6 +15,16 @@ import cv2
 import numpy as np
 
 BOUNDARY = "rockingtestframe"
+#: The credentials the tests put in camera addresses (user, password, token): none of them may
+#: ever be shown, logged or saved.
+SECRETS = ("hunter2", "tok3n", "bob")
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 with nothing listening (connections to it are refused)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def jpeg(image: np.ndarray, quality: int = 80) -> bytes:

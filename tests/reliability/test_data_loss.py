@@ -6,7 +6,6 @@ from __future__ import annotations
 import errno
 import json
 import os
-import sqlite3
 import stat
 from collections.abc import Callable
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import Any
 
 import cv2
 import pytest
+from helpers.databases import locked
 from helpers.fake_estimators import NobodyEstimator
 from helpers.media import still_image
 
@@ -186,12 +186,6 @@ def test_live_report_of_a_fallback_save_says_where_and_exits_1(
 
 
 # --- the fallback file --------------------------------------------------------------------------
-def _lock(db: Path) -> sqlite3.Connection:
-    blocker = sqlite3.connect(db, isolation_level=None)
-    blocker.execute("BEGIN EXCLUSIVE")
-    return blocker
-
-
 def test_fallback_never_follows_planted_links(tmp_path: Path, victim: Path,
                                               untouched: Callable[[], bool]) -> None:
     """Another user plants links at the names the fallback file used to use (and at its final
@@ -211,13 +205,9 @@ def test_fallback_never_follows_planted_links(tmp_path: Path, victim: Path,
         (tmp_path / (name + ".tmp")).symlink_to(victim)
         (tmp_path / name).symlink_to(victim)
         rec = SessionRecorder(store, sid)
-        blocker = _lock(db)
-        try:
+        with locked(db):
             rec.add_rep(Rep(0, 0.0, 5.0, 5.0, 3.0, 2.0, 0.8, 0.6, 0.1, forceful=False))
             path = rec.finish("completed")
-        finally:
-            blocker.execute("ROLLBACK")
-            blocker.close()
     assert untouched()
     assert path == tmp_path / name and not path.is_symlink() and mode(path) == 0o600
     assert len(load_fallback(path).reps) == 1

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.databases import locked
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -37,9 +38,7 @@ def real_fallback_file(folder: Path) -> Path:
                                               target_forward_s=2.5,
                                               settings={"thresholds": {"fast": 1.5}}))
         rec = SessionRecorder(store, sid)
-        blocker = sqlite3.connect(db, isolation_level=None)
-        blocker.execute("BEGIN EXCLUSIVE")
-        try:
+        with locked(db):
             # the recorder finds the database locked at its first write
             rec.add_rep(Rep(0, 1.0, 7.0, 6.0, 3.5, 2.5, 0.8, 0.6, 0.1, forceful=False))
             rec.add_rep(Rep(1, 7.0, 11.0, 4.0, 2.0, 2.0, 0.9, 1.4, 0.3, forceful=True,
@@ -50,9 +49,6 @@ def real_fallback_file(folder: Path) -> Path:
                                       str(Verdict.ON_ALL_FOURS), 0.5, ("too_fast",))
                                for i in range(60))
             path = rec.finish("completed")
-        finally:
-            blocker.execute("ROLLBACK")
-            blocker.close()
     assert path is not None
     return path
 

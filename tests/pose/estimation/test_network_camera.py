@@ -4,7 +4,6 @@ a local MJPEG server (reading, a wrong password, refused and stalled streams, re
 from __future__ import annotations
 
 import logging
-import socket
 import threading
 import time
 from contextlib import nullcontext
@@ -12,20 +11,11 @@ from typing import Any
 
 import numpy as np
 import pytest
-from helpers.mjpeg_server import MjpegServer, synthetic_jpegs
+from helpers.mjpeg_server import SECRETS, MjpegServer, free_port, synthetic_jpegs
 
 from pose.estimation.camera_url import CameraURL, CameraURLError, redact
 from pose.estimation.network_camera import NetworkCameraSource
 from pose.estimation.sources import SourceError
-
-SECRETS = ("hunter2", "tok3n", "bob")
-
-
-def free_port() -> int:
-    """A port on 127.0.0.1 with nothing listening (connections to it are refused)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.mark.parametrize(

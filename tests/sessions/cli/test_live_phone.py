@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from helpers.cli import run_cli
-from helpers.mjpeg_server import MjpegServer, clip_jpegs, synthetic_jpegs
+from helpers.mjpeg_server import SECRETS, MjpegServer, clip_jpegs, free_port, synthetic_jpegs
 from helpers.paths import REALDATA_DIR
 from helpers.posture_figures import TABLETOP
 
@@ -33,17 +33,6 @@ from sessions.coach.view import CoachView, Stage
 from sessions.history.store import SessionStore
 
 CLIP = REALDATA_DIR / "video" / "rock01_steady_prozhekt2.mp4"
-SECRETS = ("hunter2", "tok3n", "bob")
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def database_text(db: Path) -> str:
     with sqlite3.connect(db) as conn:
         return "\n".join(conn.iterdump())

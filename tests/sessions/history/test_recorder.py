@@ -12,6 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from helpers.databases import locked
 
 from pose.events import (
     Fault,
@@ -139,15 +140,10 @@ def test_store_failure_writes_whole_session_to_fallback(tmp_path: Path) -> None:
         frames = list(stream(16.0))
         for fa in frames[:200]:  # first rep (t=5 s) reaches the database
             rec.update(fa)
-        blocker = sqlite3.connect(db, isolation_level=None)
-        blocker.execute("BEGIN EXCLUSIVE")
-        try:
+        with locked(db):
             for fa in frames[200:]:
                 rec.update(fa)
             path = rec.finish("completed")
-        finally:
-            blocker.execute("ROLLBACK")
-            blocker.close()
         assert len(store.reps(sid)) == 1
     assert path is not None and path.parent == tmp_path and path == rec.fallback_path
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
@@ -267,15 +263,10 @@ def test_losses_reach_the_fallback_file_and_import_back(tmp_path: Path) -> None:
     with SessionStore.open(db, timeout_s=0.05) as store:
         sid = store.start_session(SessionMeta(source="camera"))
         rec = SessionRecorder(store, sid)
-        blocker = sqlite3.connect(db, isolation_level=None)
-        blocker.execute("BEGIN EXCLUSIVE")
-        try:
+        with locked(db):
             for fa in with_nobody(stream(12.0), (3.0, 5.5)):
                 rec.update(fa)
             path = rec.finish("completed")
-        finally:
-            blocker.execute("ROLLBACK")
-            blocker.close()
     assert path is not None
     saved = load_fallback(path)
     assert [(x.start_s, x.end_s) for x in saved.losses] == [pytest.approx((3.0, 5.5))]
