@@ -9,6 +9,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 N_LANDMARKS = 33
+#: A landmark in the picture whose visibility score reaches this counts as seen.
+SEEN_VISIBILITY = 0.5
 
 FloatArray = NDArray[np.float64]
 
@@ -83,6 +85,12 @@ class PoseRecord:
     def has_person(self) -> bool:
         """True when the estimator found a person in this frame."""
         return bool(np.isfinite(self.image[:, :2]).any())
+
+    def seen(self) -> NDArray[np.bool_]:
+        """(33,) True for each landmark placed in the picture with a visibility score of at
+        least ``SEEN_VISIBILITY``: the ones drawn, and counted when following a person."""
+        placed = np.isfinite(self.image[:, :2]).all(axis=1)
+        return placed & (np.nan_to_num(self.visibility) >= SEEN_VISIBILITY)
 
     def pixels(self) -> FloatArray:
         """(33, 2) image coordinates in pixels (x right, y down); NaN with no person."""

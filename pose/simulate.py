@@ -35,6 +35,7 @@ UPPER_ARM = 0.30
 FOREARM = 0.28
 SHOULDER_WIDTH = 0.38
 HIP_WIDTH = 0.30
+BODY_HEIGHT_M = 0.3   # where a camera aimed at the person on hands and knees points
 
 Profile = Literal["cosine", "jerky"]
 
@@ -109,9 +110,10 @@ class HoldPose:
 Step = Hold | Rock | GetIntoPosition | StandUp | LiftArm | Away | HoldPose
 
 
-def aimed_tilt_deg(height_m: float, distance_m: float, target_height_m: float = 0.3) -> float:
-    """The downward tilt that points a camera at ``height_m`` and ``distance_m`` at the body."""
-    return math.degrees(math.atan2(height_m - target_height_m, distance_m))
+def aimed_tilt_deg(height_m: float, distance_m: float) -> float:
+    """The downward tilt that points a camera at ``height_m`` and ``distance_m`` at the body
+    (``BODY_HEIGHT_M`` above the floor)."""
+    return math.degrees(math.atan2(height_m - BODY_HEIGHT_M, distance_m))
 
 
 @dataclass(frozen=True)

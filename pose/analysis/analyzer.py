@@ -206,12 +206,11 @@ class SummaryBuilder:
         """A rep completed outside a frame (``MovementAnalyzer.finish()``)."""
         self.reps.append(rep)
 
-    def result(self, single_image: bool | None = None) -> dict[str, Any]:
+    def result(self) -> dict[str, Any]:
         """The movement fields of the JSON report. For one image the posture carries that frame's
         verdict, faults (true/false) and message; for a video the dominant verdict and how many
         frames showed each fault."""
-        single = self.frames == 1 if single_image is None else single_image
-        if single and self.last is not None:
+        if self.frames == 1 and self.last is not None:
             p = self.last.posture
             posture: dict[str, Any] = {"verdict": p.verdict.value, "faults": dict(p.faults),
                                        "message": p.message}
@@ -252,13 +251,13 @@ class SummaryBuilder:
 
 
 def summarize(results: Iterable[FrameAnalysis], thresholds: Thresholds = DEFAULT_THRESHOLDS,
-              single_image: bool | None = None, extras: bool = False) -> dict[str, Any]:
+              extras: bool = False) -> dict[str, Any]:
     """The report's movement fields from a stream's per-frame results (``extras`` adds the
     figures beyond the report contract, see ``SummaryBuilder.extras``)."""
     builder = SummaryBuilder(thresholds)
     for fa in results:
         builder.add(fa)
-    out = builder.result(single_image)
+    out = builder.result()
     return {**out, **builder.extras()} if extras else out
 
 

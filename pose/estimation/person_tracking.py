@@ -13,13 +13,10 @@ import numpy as np
 
 from pose.record import PoseRecord
 
-VISIBLE = 0.5  # visibility score above which a landmark counts as seen
 
-
-def visible_fraction(record: PoseRecord, threshold: float = VISIBLE) -> float:
-    """Fraction of the 33 landmarks seen with visibility above ``threshold`` (0 with no person)."""
-    vis = np.nan_to_num(record.visibility, nan=0.0)
-    return float(np.mean(vis > threshold))
+def visible_fraction(record: PoseRecord) -> float:
+    """Fraction of the 33 landmarks seen (``PoseRecord.seen``; 0 with no person)."""
+    return float(np.mean(record.seen()))
 
 
 def box_area(record: PoseRecord) -> float:

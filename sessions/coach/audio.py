@@ -29,6 +29,7 @@ from sessions.coach.view import Sound
 log = logging.getLogger(__name__)
 
 SAMPLE_RATE = 22050
+FADE_S = 0.03        # each tone fades in and out over this long
 Samples = NDArray[np.float32]
 Output = Callable[[Samples, int], None]   # plays samples at a rate, blocking until done
 
@@ -58,13 +59,12 @@ PALETTE: dict[Sound, tuple[Note, ...]] = {
 }
 
 
-def tone(freq: float, dur_s: float, level: float = 0.25, rate: int = SAMPLE_RATE,
-         fade_s: float = 0.03) -> Samples:
-    """A sine tone with raised-cosine fades at both ends (no clicks)."""
+def tone(freq: float, dur_s: float, level: float = 0.25, rate: int = SAMPLE_RATE) -> Samples:
+    """A sine tone with raised-cosine fades (``FADE_S``) at both ends (no clicks)."""
     n = max(1, round(dur_s * rate))
     t = np.arange(n, dtype=np.float64) / rate
     wave_ = np.sin(2 * np.pi * freq * t) * level
-    k = min(n // 2, max(1, round(fade_s * rate)))
+    k = min(n // 2, max(1, round(FADE_S * rate)))
     ramp = 0.5 - 0.5 * np.cos(np.linspace(0.0, np.pi, k))
     wave_[:k] *= ramp
     wave_[n - k:] *= ramp[::-1]

@@ -113,7 +113,7 @@ def _for_display(record: PoseRecord) -> PoseRecord:
     image = record.image.copy()
     image[:, 0] = (image[:, 0] - 0.5) * DISPLAY_ZOOM + 0.5
     image[:, 1] = (image[:, 1] - SIM_FLOOR_Y) * DISPLAY_ZOOM + SHOWN_FLOOR_Y
-    drawn = np.isfinite(image[:, :2]).all(axis=1) & (np.nan_to_num(record.visibility) >= 0.5)
+    drawn = record.seen()    # the transform above keeps what is placed where it was
     if drawn.any():
         top, bottom = float(image[drawn, 1].min()), float(image[drawn, 1].max())
         if top < FIGURE_TOP_Y < bottom:

@@ -64,6 +64,8 @@ class Fitted:
 
 #: Lines of text kept drawn (the oldest is forgotten first).
 SPRITE_CACHE = 256
+#: Text is shrunk to fit down to this font scale, no further (then over-long words are cut).
+MIN_TEXT_SCALE = 0.35
 _OUTLINE_STEPS = ((-1, -1), (1, -1), (-1, 1), (1, 1), (0, 1), (1, 0), (-1, 0), (0, -1))
 
 
@@ -120,10 +122,9 @@ def _thickness(scale: float) -> int:
 
 
 @lru_cache(maxsize=512)
-def fit_text(text: str, max_w: int, scale: float, max_lines: int = 3,
-             min_scale: float = 0.35) -> Fitted:
+def fit_text(text: str, max_w: int, scale: float, max_lines: int = 3) -> Fitted:
     """Wrap ``text`` on words to ``max_w`` pixels in at most ``max_lines`` lines, shrinking the
-    scale until it fits (or ``min_scale`` is reached; then over-long words are cut)."""
+    scale until it fits (or ``MIN_TEXT_SCALE`` is reached; then over-long words are cut)."""
     words = text.split()
     while True:
         th = _thickness(scale)
@@ -135,9 +136,9 @@ def fit_text(text: str, max_w: int, scale: float, max_lines: int = 3,
             else:
                 lines.append(word)
         widest = max((_width(line, scale, th) for line in lines), default=0)
-        if (len(lines) <= max_lines and widest <= max_w) or scale <= min_scale:
+        if (len(lines) <= max_lines and widest <= max_w) or scale <= MIN_TEXT_SCALE:
             break
-        scale = max(min_scale, scale * 0.9)
+        scale = max(MIN_TEXT_SCALE, scale * 0.9)
     lines = [_cut(line, max_w, scale, th) for line in lines[:max_lines]]
     (_, h), base = cv2.getTextSize("Ag", FONT, scale, th)
     return Fitted(tuple(lines), scale, th, int((h + base) * 1.35))

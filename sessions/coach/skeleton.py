@@ -40,10 +40,9 @@ def _edge_colour(a: int, b: int) -> tuple[int, int, int]:
 
 
 def draw_skeleton(
-    bgr: NDArray[np.uint8], record: PoseRecord, min_visibility: float = 0.5,
-    region: tuple[int, int, int, int] | None = None,
+    bgr: NDArray[np.uint8], record: PoseRecord, region: tuple[int, int, int, int] | None = None,
 ) -> NDArray[np.uint8]:
-    """Draw the skeleton in place (landmarks seen above ``min_visibility``) and return ``bgr``.
+    """Draw the skeleton in place (the landmarks ``record.seen()``) and return ``bgr``.
 
     ``region`` (x, y, w, h) is where the record's picture is shown in ``bgr`` (a letterboxed
     canvas); by default the whole of ``bgr``. Line thickness scales with the picture so the
@@ -54,7 +53,7 @@ def draw_skeleton(
     x0, y0, width, height = region or (0, 0, bgr.shape[1], bgr.shape[0])
     scale_x, scale_y = width / record.width, height / record.height
     px = record.pixels() * np.array([scale_x, scale_y]) + np.array([x0, y0])
-    seen = np.isfinite(px).all(axis=1) & (np.nan_to_num(record.visibility) >= min_visibility)
+    seen = record.seen()
     points = np.zeros((len(px), 2), np.int32)
     points[seen] = np.round(px[seen]).astype(np.int32)
     thickness = max(2, round(min(width, height) / 160))

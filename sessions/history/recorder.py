@@ -16,8 +16,8 @@ What is written, and when:
   (crash-safe: after a kill -9 everything up to the last rep is in the database); a loss still
   going when the session finishes ends at its last frame;
 - posture changes (verdict or faults differ from the previous frame) and a downsampled series
-  (``sample_hz``, default 5 per second: depth, speed, phase, verdict, pacer target, warnings in
-  force) are batched and committed about once a second (``commit_interval_s``).
+  (``SAMPLE_HZ``, 5 per second: depth, speed, phase, verdict, pacer target, warnings in
+  force) are batched and committed about once a second (``COMMIT_INTERVAL_S``).
 
 ``update`` costs a few microseconds on frames that write nothing.
 
@@ -61,23 +61,25 @@ from sessions.history.store import (
 
 log = logging.getLogger(__name__)
 
+#: The series is downsampled to this many samples a second ...
+SAMPLE_HZ = 5.0
+#: ... and, with the posture changes, committed about this often.
+COMMIT_INTERVAL_S = 1.0
+
 
 class SessionRecorder:
     """Writes one session's reps, warnings, posture changes and a downsampled series."""
 
-    def __init__(self, store: SessionStore, session_id: int, *, sample_hz: float = 5.0,
-                 commit_interval_s: float = 1.0,
+    def __init__(self, store: SessionStore, session_id: int, *,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        if sample_hz <= 0 or commit_interval_s < 0:
-            raise ValueError("sample_hz must be > 0 and commit_interval_s >= 0")
         row = store.session(session_id)
         if row is None:
             raise ValueError(f"no session {session_id} in {store.path}")
         self.store = store
         self.session_id = session_id
         self._row = row
-        self._dt = 1.0 / sample_hz
-        self._interval = commit_interval_s
+        self._dt = 1.0 / SAMPLE_HZ
+        self._interval = COMMIT_INTERVAL_S
         self._clock = clock
         self._last_commit = clock()
         self._next_sample_t = float("-inf")
