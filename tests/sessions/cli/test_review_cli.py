@@ -216,9 +216,12 @@ def test_delete_asks_and_refuses_without_tty(db: Path) -> None:
     (("review", "--plot", "/nonexistent/dir/p.png"), "does not exist"),
 ])
 def test_bad_input_one_clear_line(db: Path, args: tuple[str, ...], message: str) -> None:
+    before = db.read_bytes()
     proc = run(*args, db=db, ok=False)
-    assert proc.returncode != 0
-    assert message in proc.stderr and "Traceback" not in proc.stderr
+    assert proc.returncode != 0 and proc.stdout == ""
+    assert proc.stderr.startswith("rocking: error: ") and proc.stderr.count("\n") == 1
+    assert message in proc.stderr
+    assert db.read_bytes() == before, "nothing recorded is touched"
 
 
 def test_corrupt_db_clear_error(tmp_path: Path) -> None:
@@ -316,6 +319,7 @@ def test_plot_of_a_session_without_samples_says_so(db: Path, tmp_path: Path) -> 
     proc = run("review", str(sid), "--plot", str(tmp_path / "p.png"), db=db, ok=False)
     assert proc.returncode != 0 and "no movement recorded" in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "p.png").exists()
 
 
 def test_read_only_database_is_reviewed_unchanged(db: Path, tmp_path: Path) -> None:
@@ -383,8 +387,11 @@ def test_export_rejects_options_that_do_not_apply(db: Path, args: tuple[str, ...
 def test_import_of_a_foreign_json_says_it_once(db: Path, tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text('{"hello": 1}')
+    before = db.read_bytes()
     proc = run("import", str(bad), db=db, ok=False)
     assert proc.returncode != 0 and proc.stderr.count("not a rocking session file") == 1
+    assert proc.stderr.count("\n") == 1
+    assert db.read_bytes() == before, "nothing imported"
 
 
 def test_delete_help_describes_the_id() -> None:
