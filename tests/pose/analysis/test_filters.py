@@ -21,13 +21,22 @@ def test_reduces_jitter_of_a_still_signal() -> None:
     assert abs(np.mean(y[30:]) - 5.0) < 0.2
 
 
-@pytest.mark.parametrize(("beta", "max_lag_frames"), [(0.0, 8), (1.0, 3)])
-def test_speed_raises_the_cutoff_so_a_ramp_lags_less(beta: float, max_lag_frames: int) -> None:
-    t = np.arange(120) / 30.0
+def _ramp_lag_frames(beta: float, fps: float = 30.0) -> float:
+    t = np.arange(120) / fps
     x = 10.0 * t      # ten units per second
     y = _run(OneEuroFilter(min_cutoff_hz=1.0, beta=beta), t, x)
-    lag_frames = (x[-1] - y[-1]) / (10.0 / 30.0)
-    assert 0 <= lag_frames <= max_lag_frames
+    return float((x[-1] - y[-1]) / (10.0 / fps))
+
+
+def test_still_cutoff_lags_a_ramp_by_its_time_constant() -> None:
+    """With beta 0 it is a first-order low-pass at 1 Hz: a ramp lags by tau = 1 / (2 pi) s."""
+    assert _ramp_lag_frames(0.0) == pytest.approx(30.0 / (2 * np.pi), rel=0.01)
+
+
+def test_speed_raises_the_cutoff_so_a_ramp_lags_less() -> None:
+    lags = [_ramp_lag_frames(beta) for beta in (0.0, 0.2, 1.0)]
+    assert lags[0] > lags[1] > lags[2] > 0, lags
+    assert lags[2] < 1.0, "at beta 1 a 10 unit/s ramp is followed within a frame"
 
 
 def test_first_value_passes_through_and_reset_forgets() -> None:
