@@ -309,7 +309,10 @@ def test_photos_are_listed_but_not_trends(db: Path, tmp_path: Path) -> None:
     # the range report lists the photo but plots only the clips
     out = tmp_path / "all.html"
     run("review", "--report", str(out), "--plot", str(tmp_path / "t.png"), db=db)
-    assert "me.jpg" in out.read_text() or ">image<" in out.read_text()
+    html = out.read_text()
+    assert re.search(r"<td[^>]*>photo \(not counted\)</td><td[^>]*>me\.jpg</td>", html), \
+        "listed as a photo, not counted"
+    assert (tmp_path / "t.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_plot_of_a_session_without_samples_says_so(db: Path, tmp_path: Path) -> None:
