@@ -325,6 +325,7 @@ def test_an_image_name_for_a_video_output_is_refused(tmp_path: Path) -> None:
 def test_the_drawn_video_shows_what_the_coach_would_show() -> None:
     """The analysis of a simulated session through the coach's overlay: the rep count, the last
     rep's tempo, the posture and a too-fast warning with its figure, as text on the frame."""
+    from pose.analysis.alerts import DEFAULT_THRESHOLDS
     from pose.analysis.analyzer import MovementAnalyzer
     from pose.simulate import Hold, Plan, Rock, simulate
     from sessions.coach.analysis_view import AnalysisViews
@@ -343,7 +344,8 @@ def test_the_drawn_video_shows_what_the_coach_would_show() -> None:
     assert any(t.startswith(("Last rep 4.8", "Last rep 4.9", "Last rep 5.0")) for t in after_two)
     assert "On hands and knees" in after_two or "Rocked back" in after_two
     banners = [t for t in texts if "Slow down" in t]
-    assert banners and any("limit 1.30" in " ".join(t) for t in banners)
+    limit = f"limit {DEFAULT_THRESHOLDS.too_fast_speed:.2f}"      # the figure, as the code has it
+    assert banners and any(limit in " ".join(t) for t in banners)
 
 
 def test_the_summary_says_when_the_person_was_out_of_view() -> None:
