@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from helpers.cli import run_cli, run_process
 from helpers.paths import PROJECT_ROOT
-from helpers.scripted_session import FPS, ScriptedRocking, TextsShown, camera
+from helpers.scripted_session import FPS, PERIOD_S, ScriptedRocking, TextsShown, camera
 
 from pose.estimation.sources import Frame, SourceError
 from pose.record import PoseRecord
@@ -26,7 +26,12 @@ from sessions.history.store import SessionStore
 
 ROOT = PROJECT_ROOT
 CLIP = ROOT.parent / "shared" / "realdata" / "video" / "rock01_steady_prozhekt2.mp4"
-REAL_TIME_BY_10 = 0.003   # a live camera's frames, about 10 times faster than real time
+#: A live camera's frames, 6 times faster than real time. The scripted first rep starts at
+#: FIRST_REP_S, 6 s of camera time (1 s of wall time) after the countdown ends (about 5 s in):
+#: a camera runs on while a busy machine stalls the loop, dropping frames, and a stall that
+#: outlasted the margin once moved the countdown past the first rep (at 10x with a 3 s margin).
+LIVE_FRAME_S = 1.0 / (6 * FPS)
+FIRST_REP_S = 11.0
 
 
 class FakeDisplay(KeylessDisplay):
@@ -58,12 +63,13 @@ OVERLAP = pytest.mark.parametrize("overlap", [False, True], ids=["one-thread", "
 
 def make_loop(tmp_path: Path, feed: object, display: object, plan: Plan | None = None,
               estimate: object = empty_record, overlay: CoachOverlay | None = None,
-              overlap: bool = False) -> tuple[SessionLoop, SessionStore, list[int]]:
+              overlap: bool = False, first_rep_s: float = 8.0
+              ) -> tuple[SessionLoop, SessionStore, list[int]]:
     store = SessionStore.open(tmp_path / "s.db")
     sid: list[int] = []
     plan = plan or Plan(target_reps=10, tempo=Tempo(4, 3))
     loop = SessionLoop(
-        feed=feed, estimate=estimate, analyzer=ScriptedRocking(),  # type: ignore[arg-type]
+        feed=feed, estimate=estimate, analyzer=ScriptedRocking(first_rep_s),  # type: ignore[arg-type]
         coach=Coach(plan, CoachSettings(summary_hold_s=1.0)), display=display,  # type: ignore[arg-type]
         start_recording=recorder_factory(store, sid, source="camera", detail="0", plan=plan,
                                          model="full"),
@@ -75,12 +81,13 @@ def make_loop(tmp_path: Path, feed: object, display: object, plan: Plan | None =
 @OVERLAP
 def test_camera_failure_mid_session_saves_the_reps_as_interrupted(tmp_path: Path,
                                                                   overlap: bool) -> None:
-    feed = LatestFrameGrabber(camera(30.0, sleep_s=REAL_TIME_BY_10), live=True)
+    stops_s = FIRST_REP_S + 3 * PERIOD_S + 1.0     # 1 s after the third rep ends
+    feed = LatestFrameGrabber(camera(stops_s, sleep_s=LIVE_FRAME_S), live=True)
     display = FakeDisplay()
-    loop, store, sid = make_loop(tmp_path, feed, display, overlap=overlap)
+    loop, store, sid = make_loop(tmp_path, feed, display, overlap=overlap,
+                                 first_rep_s=FIRST_REP_S)
     result = loop.run()
     assert result.ended_by == "camera_lost" and result.status == "interrupted"
-    # reps end at 15, 22 and 29 s; the camera stops at 30 s
     assert result.reps == 3
     with store:
         row = store.session(sid[0])
@@ -92,9 +99,10 @@ def test_camera_failure_mid_session_saves_the_reps_as_interrupted(tmp_path: Path
 
 @OVERLAP
 def test_camera_error_is_reported_after_saving(tmp_path: Path, overlap: bool) -> None:
-    feed = LatestFrameGrabber(camera(16.0, fail=True, sleep_s=REAL_TIME_BY_10),
-                              live=True)
-    loop, store, sid = make_loop(tmp_path, feed, FakeDisplay(), overlap=overlap)
+    fails_s = FIRST_REP_S + PERIOD_S + 1.0         # 1 s after the first rep ends
+    feed = LatestFrameGrabber(camera(fails_s, fail=True, sleep_s=LIVE_FRAME_S), live=True)
+    loop, store, sid = make_loop(tmp_path, feed, FakeDisplay(), overlap=overlap,
+                                 first_rep_s=FIRST_REP_S)
     result = loop.run()
     assert isinstance(result.error, SourceError) and result.status == "interrupted"
     with store:
