@@ -142,12 +142,13 @@ def read_xwd(path: Path) -> np.ndarray:
 
 
 def watch_window(xvfb: str, script: str, args: list[str], shot: Path, stop: Path,
-                 shows: Callable[[np.ndarray], bool], attempts: int = 2, wait_s: float = 15.0
+                 shows: Callable[[np.ndarray], bool], attempts: int = 3, wait_s: float = 15.0
                  ) -> tuple[np.ndarray | None, subprocess.CompletedProcess[str]]:
     """Run ``script`` (a window) in a child and screenshot the X screen until ``shows`` it; then
     stop the child. Now and then (about 1 run in 15 on a loaded machine) Qt's first window on a
     fresh Xvfb is never painted, the screen stays black however long the child draws: the
-    window is then opened again in a new child, up to ``attempts`` times."""
+    window is then opened again in a new child, up to ``attempts`` times (two were once not
+    enough at a machine load of 11)."""
     env = {**os.environ, "DISPLAY": xvfb, "QT_QPA_PLATFORM": "xcb", "QT_X11_NO_MITSHM": "1"}
     screen: np.ndarray | None = None
     for _ in range(attempts):
