@@ -6,6 +6,8 @@ Pure rules and wording, shared by the coach (which asks) and the history (which 
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 PAIN_MAX = 10
 QUESTION_BEFORE = "How is your back right now?"
 QUESTION_AFTER = "How is your back now?"
@@ -13,19 +15,37 @@ SCALE = "0 = no pain, 10 = the worst you can imagine"
 KEYS = "Press a number (1 then 0 for 10), or space to skip"
 
 
+class PainChange(StrEnum):
+    """How the pain changed over a session (both ratings given)."""
+
+    UP = "up"
+    DOWN = "down"
+    SAME = "same"
+
+
+def pain_change(before: int | None, after: int | None) -> PainChange | None:
+    """Up, down or the same; None unless both ratings were given."""
+    if before is None or after is None:
+        return None
+    if after > before:
+        return PainChange.UP
+    return PainChange.DOWN if after < before else PainChange.SAME
+
+
 def pain_went_up(before: int | None, after: int | None) -> bool:
     """Both ratings given and the pain is higher after the session."""
-    return before is not None and after is not None and after > before
+    return pain_change(before, after) is PainChange.UP
 
 
 def pain_message(before: int | None, after: int | None) -> str | None:
     """What the summary says about the check-in; None when there is nothing to say."""
-    if pain_went_up(before, after):
+    change = pain_change(before, after)
+    if change is PainChange.UP:
         return (f"Your pain went up from {before} to {after}: stop for today, and if it "
                 "keeps happening, see your practitioner.")
-    if before is not None and after is not None:
-        if after < before:
-            return f"Your pain went down from {before} to {after}."
+    if change is PainChange.DOWN:
+        return f"Your pain went down from {before} to {after}."
+    if change is PainChange.SAME:
         return f"Your pain stayed at {after}."
     return None
 

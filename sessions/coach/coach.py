@@ -35,6 +35,7 @@ from sessions.coach import words
 from sessions.coach.plan import Pacer, PacerPhase, Plan, Turn
 from sessions.coach.view import (
     SAFETY_LINES,
+    Advice,
     Banner,
     CheckItem,
     CoachView,
@@ -51,9 +52,10 @@ from sessions.pain import (
     QUESTION_AFTER,
     QUESTION_BEFORE,
     SCALE,
+    PainChange,
     PainCheckIn,
+    pain_change,
     pain_message,
-    pain_went_up,
 )
 
 
@@ -130,30 +132,31 @@ def rep_tempo_text(rep: Rep, plan: Plan) -> str:
     return f"{words.rep_figures(rep.period_s, rep.back_s, rep.forward_s)}: {rep_verdict(rep, plan)}"
 
 
-def advice_for(reps: list[Rep], warnings: list[MovementWarning], reason: EndReason) -> str:
-    """One line of advice for the summary."""
+def advice_for(reps: list[Rep], warnings: list[MovementWarning],
+               reason: EndReason) -> tuple[Advice, str]:
+    """One line of advice for the summary: what it is about, and its words."""
     kinds = Counter(w.kind for w in warnings)
     if reason is EndReason.INTERRUPTED:
-        return words.ADVICE_INTERRUPTED
+        return Advice.INTERRUPTED, words.ADVICE_INTERRUPTED
     # Name the reason: after "Tempo: 6.9s a rep", a bare "slower next time" reads as contradictory.
     slower = "next time follow the pacer, a long breath out as you rock back."
     forceful = sum(1 for r in reps if r.forceful)
     if forceful:
         were = "1 rep was" if forceful == 1 else f"{forceful} reps were"
-        return f"{were} too forceful: {slower}"
+        return Advice.FORCEFUL, f"{were} too forceful: {slower}"
     rushed = kinds[WarningKind.TOO_FAST] + kinds[WarningKind.JERKY]
     if rushed:
         what = " and ".join(name for name, n in (("too fast", kinds[WarningKind.TOO_FAST]),
                                                  ("jerky", kinds[WarningKind.JERKY])) if n)
         times = "once" if rushed == 1 else f"{rushed} times"
-        return f"The rocking got {what} ({times}): {slower}"
+        return Advice.RUSHED, f"The rocking got {what} ({times}): {slower}"
     if kinds[WarningKind.LOST_POSITION] + kinds[WarningKind.LIMB_LIFTED] >= 2:
-        return words.ADVICE_POSITION
+        return Advice.POSITION, words.ADVICE_POSITION
     if reason is EndReason.SOURCE_ENDED:
-        return "The video ended before the plan did."
+        return Advice.SOURCE_ENDED, "The video ended before the plan did."
     if not reps:
-        return words.ADVICE_NO_REPS
-    return words.ADVICE_WELL_DONE
+        return Advice.NO_REPS, words.ADVICE_NO_REPS
+    return Advice.WELL_DONE, words.ADVICE_WELL_DONE
 
 
 @dataclass
@@ -334,11 +337,12 @@ class Coach:
         elif s.stage is Stage.PAIN_AFTER:
             s.pain_after = rating
             said = pain_message(s.pain_before, s.pain_after)
+            change = pain_change(s.pain_before, s.pain_after)
             if s.summary is not None and said is not None:
-                up = pain_went_up(s.pain_before, s.pain_after)
-                # a rise means stop for today: no advice about next time beside it
-                s.summary = replace(s.summary, pain=said, pain_up=up,
-                                    advice="" if up else s.summary.advice)
+                s.summary = replace(s.summary, pain=said, pain_change=change)
+                if change is PainChange.UP:
+                    # a rise means stop for today: no advice about next time beside it
+                    s.summary = replace(s.summary, advice="", advice_kind=Advice.NONE)
             self._go(Stage.SUMMARY, t_s)
 
     def update(self, t_s: float, analysis: FrameAnalysis | None,
@@ -534,12 +538,13 @@ class Coach:
         s = self._s
         s.end_reason = reason
         periods = [r.period_s for r in s.reps]
+        advice_kind, advice = advice_for(s.reps, s.warnings, reason)
         s.summary = Summary(
             reps=len(s.reps), target_reps=self.plan.target_reps, active_s=s.active_s,
             median_period_s=_median(periods), median_back_s=_median([r.back_s for r in s.reps]),
             median_forward_s=_median([r.forward_s for r in s.reps]),
             warnings=tuple(sorted(Counter(w.kind for w in s.warnings).items())),
-            advice=advice_for(s.reps, s.warnings, reason), end_reason=reason,
+            advice=advice, advice_kind=advice_kind, end_reason=reason,
             forceful=sum(r.forceful for r in s.reps))
         s.paused = False
         self._ask_pain(Stage.PAIN_AFTER, Stage.SUMMARY, t_s)

@@ -30,7 +30,8 @@ from pose.events import WarningKind
 from sessions.coach import words
 from sessions.coach.phrases import MAX_SPOKEN_COUNT, PHRASES, SETUP_LINES, WARNING_PHRASE
 from sessions.coach.plan import Tempo
-from sessions.coach.view import CoachView, EndReason, Sound, Stage
+from sessions.coach.view import Advice, CoachView, EndReason, Sound, Stage
+from sessions.pain import PainChange
 
 # Priorities: higher goes first when several cues wait.
 WARNING, STAGE, PACER, ADVICE, MILESTONE = 40, 30, 20, 10, 5
@@ -179,24 +180,25 @@ PACER_PHRASE = {Sound.GO_BACK: "pacer_back", Sound.GO_FORWARD: "pacer_forward"}
 DONE_PHRASE = {EndReason.TARGET_REPS: "done_target", EndReason.TARGET_TIME: "done_time",
                EndReason.USER: "done_user", EndReason.SOURCE_ENDED: "done_user",
                EndReason.INTERRUPTED: "done_interrupted"}
-# Summary advice (Summary.advice) -> phrase, by a word the advice's reason always contains.
-ADVICE_PHRASE: tuple[tuple[str, str], ...] = (
-    ("forceful", "advice_forceful"), ("rocking got", "advice_rushed"),
-    ("planted", "advice_position"), ("no reps", "advice_no_reps"),
-    ("well done", "advice_well_done"),
-)
+# What the summary's advice is about (Summary.advice_kind) -> its phrase; None: not said (the
+# end's phrase says it, or there is no advice).
+ADVICE_PHRASE: dict[Advice, str | None] = {
+    Advice.FORCEFUL: "advice_forceful", Advice.RUSHED: "advice_rushed",
+    Advice.POSITION: "advice_position", Advice.NO_REPS: "advice_no_reps",
+    Advice.WELL_DONE: "advice_well_done",
+    Advice.INTERRUPTED: None,      # "done_interrupted" says it
+    Advice.SOURCE_ENDED: None,     # "done_user": the session is done
+    Advice.NONE: None,             # the pain went up: "pain_went_up" says stop
+}
+# How the pain changed (Summary.pain_change) -> its phrase (the same pain is not said).
+PAIN_CHANGE_PHRASE: dict[PainChange, str] = {
+    PainChange.UP: "pain_went_up", PainChange.DOWN: "pain_went_down"}
 RHYTHM_WARNINGS = (WarningKind.TOO_FAST, WarningKind.JERKY)
 # the stages in the order a session goes through them
 _ORDER = [Stage.SAFETY, Stage.PAIN_BEFORE, Stage.SETUP, Stage.START_POSITION, Stage.COUNTDOWN,
           Stage.ROCKING, Stage.PAIN_AFTER, Stage.SUMMARY, Stage.DONE]
 _RANK = {stage: i for i, stage in enumerate(_ORDER)}
 PAIN_PHRASE = {Stage.PAIN_BEFORE: "pain_before", Stage.PAIN_AFTER: "pain_after"}
-
-
-def advice_phrase(advice: str) -> str | None:
-    """The spoken phrase for the summary's advice line, if there is one."""
-    low = advice.lower()
-    return next((pid for word, pid in ADVICE_PHRASE if word in low), None)
 
 
 @dataclass
@@ -383,14 +385,12 @@ class CueMaker:
         summary = view.summary
         assert summary is not None
         keys = [DONE_PHRASE[summary.end_reason]]
-        if summary.pain_up:
-            keys.append("pain_went_up")
-        elif summary.pain.startswith("Your pain went down"):
-            keys.append("pain_went_down")
+        if summary.pain_change is not None and summary.pain_change in PAIN_CHANGE_PHRASE:
+            keys.append(PAIN_CHANGE_PHRASE[summary.pain_change])
         if summary.end_reason is not EndReason.INTERRUPTED:
             if 1 <= summary.reps <= MAX_SPOKEN_COUNT:
                 keys.append(f"reps_{summary.reps}")
-            advice = advice_phrase(summary.advice)
+            advice = ADVICE_PHRASE[summary.advice_kind]
             if advice is not None:
                 keys.append(advice)
         return [Cue(k, STAGE, max_wait_s=30.0, repeat_gap_s=60.0, order=i)

@@ -10,6 +10,7 @@ from enum import StrEnum
 
 from pose.events import MovementWarning, Rep, WarningKind
 from sessions.coach.plan import PacerPhase
+from sessions.pain import PainChange
 
 SAFETY_LINES: tuple[str, ...] = (
     "Start slowly and don't move too forcefully.",
@@ -64,6 +65,20 @@ class EndReason(StrEnum):
     SOURCE_ENDED = "source_ended"     # a video given as the camera ran out first
 
 
+class Advice(StrEnum):
+    """What the summary's advice line is about: ``sessions.coach.coach.advice_for`` picks it and
+    writes its words; the voice says the phrase it maps to (``sessions.coach.speech``)."""
+
+    NONE = "none"                     # no advice: the pain went up, so stop for today
+    INTERRUPTED = "interrupted"       # the session was cut short: saved, rest now
+    FORCEFUL = "forceful"             # some reps were too forceful
+    RUSHED = "rushed"                 # the rocking got too fast or jerky
+    POSITION = "position"             # hands or knees lifted, or the position lost, repeatedly
+    SOURCE_ENDED = "source_ended"     # a video ran out before the plan did
+    NO_REPS = "no_reps"
+    WELL_DONE = "well_done"
+
+
 @dataclass(frozen=True)
 class Banner:
     """A warning to show large: the message and, when the analysis gave one, the figure."""
@@ -116,11 +131,17 @@ class Summary:
     median_back_s: float | None
     median_forward_s: float | None
     warnings: tuple[tuple[WarningKind, int], ...]
-    advice: str
+    advice: str                # the advice line shown ("" for none) ...
+    advice_kind: Advice        # ... and what it is about (what the voice says)
     end_reason: EndReason
     forceful: int = 0          # reps the analysis judged too fast or forceful
     pain: str = ""             # what the pain check-in says ("Your pain went up from 3 to 5...")
-    pain_up: bool = False      # ... and whether it went up (shown as a warning)
+    pain_change: PainChange | None = None   # ... and how it changed (None: not both rated)
+
+    @property
+    def pain_up(self) -> bool:
+        """The pain went up (shown as a warning; no advice about next time beside it)."""
+        return self.pain_change is PainChange.UP
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from pose.events import (
     WarningKind,
 )
 from sessions.coach.coach import (
+    Advice,
     Coach,
     CoachSettings,
     CoachView,
@@ -526,26 +527,30 @@ def test_forceful_reps_are_counted_in_the_summary_and_advice() -> None:
     assert summary is not None and summary.reps == 2 and summary.forceful == 1
     assert summary.advice == ("1 rep was too forceful: next time follow the pacer, a long breath "
                               "out as you rock back.")
+    assert summary.advice_kind is Advice.FORCEFUL
 
 
 @pytest.mark.parametrize(
-    ("kinds", "reps", "reason", "starts"),
+    ("kinds", "reps", "reason", "starts", "expected"),
     [
         ((WarningKind.TOO_FAST, WarningKind.JERKY), 5, EndReason.TARGET_REPS,
-         "The rocking got too fast and jerky (2 times): next time follow the pacer"),
+         "The rocking got too fast and jerky (2 times): next time follow the pacer",
+         Advice.RUSHED),
         ((WarningKind.JERKY,), 8, EndReason.TARGET_REPS,
-         "The rocking got jerky (once): next time follow the pacer"),
-        ((WarningKind.LOST_POSITION,) * 2, 5, EndReason.USER, "Keep both hands"),
-        ((), 0, EndReason.USER, "No reps counted"),
-        ((), 8, EndReason.TARGET_REPS, "Well done"),
-        ((WarningKind.TOO_FAST,) * 3, 2, EndReason.INTERRUPTED, "Session saved"),
+         "The rocking got jerky (once): next time follow the pacer", Advice.RUSHED),
+        ((WarningKind.LOST_POSITION,) * 2, 5, EndReason.USER, "Keep both hands", Advice.POSITION),
+        ((), 0, EndReason.USER, "No reps counted", Advice.NO_REPS),
+        ((), 3, EndReason.SOURCE_ENDED, "The video ended", Advice.SOURCE_ENDED),
+        ((), 8, EndReason.TARGET_REPS, "Well done", Advice.WELL_DONE),
+        ((WarningKind.TOO_FAST,) * 3, 2, EndReason.INTERRUPTED, "Session saved",
+         Advice.INTERRUPTED),
     ],
 )
 def test_advice(kinds: tuple[WarningKind, ...], reps: int, reason: EndReason,
-                starts: str) -> None:
+                starts: str, expected: Advice) -> None:
     warnings = [MovementWarning(float(i), k, "") for i, k in enumerate(kinds)]
-    assert advice_for([rep_at(7.0 * (i + 1)) for i in range(reps)], warnings,
-                      reason).startswith(starts)
+    kind, advice = advice_for([rep_at(7.0 * (i + 1)) for i in range(reps)], warnings, reason)
+    assert advice.startswith(starts) and kind is expected
 
 
 def test_advice_to_slow_down_names_its_reason() -> None:
@@ -553,6 +558,6 @@ def test_advice_to_slow_down_names_its_reason() -> None:
     reps = [rep_at(7.0 * (i + 1)) for i in range(8)]
     reps[2:5] = [replace(r, forceful=True) for r in reps[2:5]]
     warnings = [MovementWarning(1.0, WarningKind.TOO_FAST, "")]
-    assert advice_for(reps, warnings, EndReason.TARGET_REPS) == (
+    assert advice_for(reps, warnings, EndReason.TARGET_REPS) == (Advice.FORCEFUL,
         "3 reps were too forceful: next time follow the pacer, a long breath out as you "
         "rock back.")

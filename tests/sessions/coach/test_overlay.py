@@ -10,6 +10,7 @@ import pytest
 
 from pose.events import WarningKind
 from sessions.coach.coach import (
+    Advice,
     Banner,
     CheckItem,
     CoachView,
@@ -30,7 +31,7 @@ SUMMARY = Summary(8, 10, 192.0, 6.9, 4.0, 2.9,
                   ((WarningKind.TOO_FAST, 2), (WarningKind.JERKY, 1)),
                   "3 reps were too forceful: next time follow the pacer, a long breath out as you "
                   "rock back.",
-                  EndReason.USER, forceful=3)
+                  Advice.FORCEFUL, EndReason.USER, forceful=3)
 CHECKS = (CheckItem("Hands under shoulders", True), CheckItem("Knees under hips", False),
           CheckItem("Back level", True))
 BANNER = Banner("Slow down", WarningKind.TOO_FAST, "1.90 (limit 1.20)")

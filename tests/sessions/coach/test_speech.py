@@ -9,19 +9,22 @@ import pytest
 from pose.events import Fix, MovementWarning, Rep, WarningKind
 from sessions.coach import words
 from sessions.coach.coach import advice_for
+from sessions.coach.phrases import PHRASES
 from sessions.coach.plan import Tempo
 from sessions.coach.speech import (
     ADVICE,
+    ADVICE_PHRASE,
     MILESTONE,
     PACER,
+    PAIN_CHANGE_PHRASE,
     WARNING,
     Cue,
     CueMaker,
     SpeechScheduler,
-    advice_phrase,
     tone_key,
 )
 from sessions.coach.view import (
+    Advice,
     Banner,
     CheckItem,
     CoachView,
@@ -30,6 +33,7 @@ from sessions.coach.view import (
     Stage,
     Summary,
 )
+from sessions.pain import PainChange, pain_change, pain_message
 
 LENGTH = {"long": 3.0, "short": 0.5, "warn": 1.0, "pace": 1.2}
 
@@ -200,7 +204,8 @@ def test_milestones() -> None:
 def test_summary_says_how_it_ended_the_count_and_the_advice(
         reason: EndReason, reps: int, expected: list[str]) -> None:
     reps_list = [rep() for _ in range(reps)]
-    summary = Summary(reps, 8, 60.0, 7.0, 4.0, 3.0, (), advice_for(reps_list, [], reason), reason)
+    kind, advice = advice_for(reps_list, [], reason)
+    summary = Summary(reps, 8, 60.0, 7.0, 4.0, 3.0, (), advice, kind, reason)
     maker = CueMaker()
     cues = maker.cues(view(0, Stage.SUMMARY, summary=summary, sounds=(Sound.DONE,)), 0)
     assert keys(cues) == expected
@@ -215,9 +220,20 @@ def test_summary_says_how_it_ended_the_count_and_the_advice(
     ([], [], "advice_no_reps"),
     ([rep()], [], "advice_well_done"),
 ])
-def test_every_summary_advice_has_its_phrase(reps: list[Rep], warnings: list[MovementWarning],
-                                            expected: str) -> None:
-    assert advice_phrase(advice_for(reps, warnings, EndReason.TARGET_REPS)) == expected
+def test_summary_advice_is_said_by_its_phrase(reps: list[Rep], warnings: list[MovementWarning],
+                                              expected: str) -> None:
+    kind, _ = advice_for(reps, warnings, EndReason.TARGET_REPS)
+    assert ADVICE_PHRASE[kind] == expected
+
+
+def test_every_summary_advice_has_its_phrase() -> None:
+    """Every kind of advice is in the voice's table, and each phrase it names is recorded; the
+    ones not said are said otherwise (the end's phrase) or are no advice at all."""
+    assert set(ADVICE_PHRASE) == set(Advice)
+    assert all(pid in PHRASES for pid in ADVICE_PHRASE.values() if pid is not None)
+    unsaid = {kind for kind, pid in ADVICE_PHRASE.items() if pid is None}
+    assert unsaid == {Advice.INTERRUPTED, Advice.SOURCE_ENDED, Advice.NONE}
+    assert all(pid in PHRASES for pid in PAIN_CHANGE_PHRASE.values())
 
 
 def test_a_warning_cuts_short_a_pacer_cue_but_not_a_stage_line() -> None:
@@ -261,7 +277,24 @@ def test_pain_check_in_is_asked_aloud_and_a_rise_is_said_first() -> None:
     maker.cues(view(2, Stage.SETUP, instruction=""), 2)
     assert maker.stage_advanced                 # answered: the question may be cut short
     assert keys(maker.cues(view(3, Stage.PAIN_AFTER), 3)) == ["pain_after"]
-    summary = Summary(5, 8, 60.0, 7.0, 4.0, 3.0, (), "", EndReason.USER,
-                      pain="Your pain went up from 3 to 5: stop for today", pain_up=True)
+    summary = Summary(5, 8, 60.0, 7.0, 4.0, 3.0, (), "", Advice.NONE, EndReason.USER,
+                      pain="Your pain went up from 3 to 5: stop for today",
+                      pain_change=PainChange.UP)
     said = keys(maker.cues(view(4, Stage.SUMMARY, summary=summary), 4))
     assert said == ["done_user", "pain_went_up", "reps_5"]     # no advice about next time
+
+
+@pytest.mark.parametrize(("before", "after", "expected"), [
+    (3, 5, ["done_user", "pain_went_up", "reps_5"]),
+    (5, 3, ["done_user", "pain_went_down", "reps_5", "advice_well_done"]),
+    (3, 3, ["done_user", "reps_5", "advice_well_done"]),      # no phrase for the same pain
+    (None, 3, ["done_user", "reps_5", "advice_well_done"]),   # one rating: nothing to compare
+])
+def test_the_pain_change_is_said_by_what_it_is(before: int | None, after: int | None,
+                                               expected: list[str]) -> None:
+    change = pain_change(before, after)
+    up = change is PainChange.UP
+    summary = Summary(5, 8, 60.0, 7.0, 4.0, 3.0, (), "" if up else words.ADVICE_WELL_DONE,
+                      Advice.NONE if up else Advice.WELL_DONE, EndReason.USER,
+                      pain=pain_message(before, after) or "", pain_change=change)
+    assert keys(CueMaker().cues(view(0, Stage.SUMMARY, summary=summary), 0)) == expected
