@@ -70,7 +70,6 @@ class CoachSettings:
     min_banner_s: float = 2.0      # a warning stays readable at least this long
     warning_sound_gap_s: float = 2.5
     summary_hold_s: float | None = None   # leave the summary by itself after this (None: key)
-    low_visibility: float = 0.5    # mean visibility below this asks for more light
     pain_check_in: bool = False    # ask for back pain 0-10 before and after (live, with keys)
 
 
@@ -82,9 +81,14 @@ SETUP_WARNINGS: dict[WarningKind, Fault] = {
     WarningKind.OUT_OF_VIEW: Fault.OUT_OF_VIEW, WarningKind.WRONG_VIEW: Fault.WRONG_VIEW}
 
 
-def setup_cue(analysis: FrameAnalysis, mean_visibility: float | None = None,
-              low_visibility: float = 0.5) -> str | None:
-    """What the person should fix before the start position, or None when nothing."""
+#: The key joints' mean visibility (the live loop's ``near_side_visibility``) below which the
+#: person is asked for more light.
+LOW_VISIBILITY = 0.5
+
+
+def setup_cue(analysis: FrameAnalysis, mean_visibility: float | None = None) -> str | None:
+    """What the person should fix before the start position, or None when nothing
+    (``mean_visibility``: the key joints' mean visibility, None when not measured)."""
     posture = analysis.posture
     if posture.verdict is Verdict.NO_PERSON:
         return setup_line(Verdict.NO_PERSON)
@@ -94,7 +98,7 @@ def setup_cue(analysis: FrameAnalysis, mean_visibility: float | None = None,
     for fault in SETUP_FAULTS:
         if posture.faults.get(fault):
             return setup_line(fault)
-    if mean_visibility is not None and mean_visibility < low_visibility:
+    if mean_visibility is not None and mean_visibility < LOW_VISIBILITY:
         return words.MORE_LIGHT
     if not posture.verdict.in_position:
         return setup_line(posture.verdict)
@@ -347,7 +351,8 @@ class Coach:
 
     def update(self, t_s: float, analysis: FrameAnalysis | None,
                mean_visibility: float | None = None) -> CoachView:
-        """Advance to time ``t_s`` with this frame's analysis (None: no frame analysed)."""
+        """Advance to time ``t_s`` with this frame's analysis (None: no frame analysed) and the
+        key joints' mean visibility (None: not measured; low asks for more light)."""
         s = self._s
         self._t = t_s
         counted: Rep | None = None
@@ -380,7 +385,7 @@ class Coach:
             s.banner = None
 
     def _setup(self, t_s: float, a: FrameAnalysis, vis: float | None) -> None:
-        if setup_cue(a, vis, self.settings.low_visibility) is None:
+        if setup_cue(a, vis) is None:
             self._go(Stage.START_POSITION, t_s)
             self._s.check = tabletop(a)      # the first start-position screen says what to fix
 
@@ -569,7 +574,7 @@ class Coach:
             return replace(base, title=question, instruction=KEYS, pain=PainView(
                 question, SCALE, KEYS, s.pain.rating, s.pain.remaining_s()))
         if s.stage is Stage.SETUP:
-            cue = setup_cue(a, vis, self.settings.low_visibility) if a is not None else None
+            cue = setup_cue(a, vis) if a is not None else None
             return replace(base, title="Set-up", instruction=cue or words.LOOKING)
         if s.stage is Stage.START_POSITION:
             check = s.check or UNMEASURED
