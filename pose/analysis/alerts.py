@@ -50,6 +50,8 @@ class Thresholds:
     # clearing
     clear_fraction: float = 0.8            # a speed warning clears below this share of its limit
     clear_s: float = 2.0                   # ... once it stayed there this long
+    position_clear_s: float = 0.5          # lost_position / limb_lifted clear once back in
+                                           # position (limb down) this long
 
 
 DEFAULT_THRESHOLDS = Thresholds()
@@ -105,8 +107,8 @@ class AlertMonitor:
         self._conds: dict[WarningKind, _Condition] = {
             WarningKind.TOO_FAST: _Condition(0.0, th.clear_s),
             WarningKind.JERKY: _Condition(0.0, th.clear_s),
-            WarningKind.LOST_POSITION: _Condition(th.lost_position_s, 0.5),
-            WarningKind.LIMB_LIFTED: _Condition(th.lost_position_s, 0.5),
+            WarningKind.LOST_POSITION: _Condition(th.lost_position_s, th.position_clear_s),
+            WarningKind.LIMB_LIFTED: _Condition(th.lost_position_s, th.position_clear_s),
             WarningKind.OUT_OF_VIEW: _Condition(th.out_of_view_s, th.clear_s),
             WarningKind.WRONG_VIEW: _Condition(th.wrong_view_s, th.clear_s),
         }
