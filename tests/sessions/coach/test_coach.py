@@ -10,7 +10,7 @@ import pytest
 from helpers.posture_figures import TABLETOP, figures
 
 from pose.analysis.posture import PostureMeasures
-from pose.analysis.tabletop import check_tabletop
+from pose.analysis.tabletop import TabletopLimits, check_tabletop
 from pose.events import (
     Fault,
     Fix,
@@ -383,12 +383,19 @@ def test_childs_pose_never_reaches_the_countdown_until_tabletop() -> None:
 
 def test_a_fact_met_is_kept_until_clearly_lost() -> None:
     """A thigh wobbling across the knees' limit keeps its tick (the analysis's hysteresis)."""
-    previous = check_tabletop(figures(thigh_deg=15.0))
+    limits = TabletopLimits()
+    limit = limits.max_thigh_deg                      # met afresh within this ...
+    kept = limit * (1.0 + limits.hysteresis)          # ... and, once met, kept within this
+    gap = kept - limit
+    inside, between = limit - gap / 3, limit + 2 * gap / 3
+    previous = check_tabletop(figures(thigh_deg=limit / 2))
     for i in range(20):
-        previous = check_tabletop(figures(thigh_deg=21.0 + 3.0 * (i % 2)), previous=previous)
+        wobble = inside if i % 2 == 0 else between
+        previous = check_tabletop(figures(thigh_deg=wobble), previous=previous)
         assert previous.knees is Fix.OK
-    assert check_tabletop(figures(thigh_deg=24.0)).knees is Fix.HIPS_FORWARD   # afresh
-    assert check_tabletop(figures(thigh_deg=30.0), previous=previous).knees is Fix.HIPS_FORWARD
+    assert check_tabletop(figures(thigh_deg=between)).knees is Fix.HIPS_FORWARD   # afresh
+    assert check_tabletop(figures(thigh_deg=kept + gap),
+                          previous=previous).knees is Fix.HIPS_FORWARD           # clearly lost
 
 
 def test_countdown_says_hold_still_and_the_pacer_starts_at_go() -> None:
