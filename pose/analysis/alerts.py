@@ -85,10 +85,11 @@ class _Condition:
         self._raise.reset()
         self._clear.reset()
 
-    def update(self, t_s: float, bad: bool, calm: bool) -> bool:
-        """Feed one frame; True when the warning is raised at this frame."""
+    def update(self, t_s: float, bad: bool, calm: bool, may_raise: bool = True) -> bool:
+        """Feed one frame; True when the warning is raised at this frame (trouble held long
+        enough and ``may_raise``: a held trouble waits for a frame that may raise it)."""
         if not self.active:
-            if self._raise.update(t_s, bad):
+            if self._raise.update(t_s, bad) and may_raise:
                 self.active = True
                 self._raise.reset()
                 return True
@@ -137,10 +138,16 @@ class AlertMonitor:
                 moving and accel is not None and accel > th.jerky_accel,
                 accel is None or accel < th.clear_fraction * th.jerky_accel,
                 accel, th.jerky_accel),
-            WarningKind.LOST_POSITION: (
-                f.calibrated and f.person and not f.in_position and not f.limb_lifted,
-                f.in_position or f.limb_lifted, None, None),
+            # A lifted limb first: while its warning is in force it is the one warning (no
+            # "position lost" as the limb comes down). Otherwise out of position in any way,
+            # a lifted limb included, counts towards "position lost", raised on a frame
+            # without a lifted limb: a spell that keeps switching between faults faster than
+            # the delay is still warned about.
             WarningKind.LIMB_LIFTED: (f.limb_lifted, not f.limb_lifted, None, None),
+            WarningKind.LOST_POSITION: (
+                f.calibrated and f.person and not f.in_position
+                and not self._conds[WarningKind.LIMB_LIFTED].active,
+                f.in_position or f.limb_lifted, None, None),
             WarningKind.OUT_OF_VIEW: (
                 f.out_of_view or (f.calibrated and not f.person),
                 not f.out_of_view and f.person, None, None),
@@ -148,7 +155,8 @@ class AlertMonitor:
         }
         raised = []
         for kind, (bad, calm, value, limit) in checks.items():
-            if self._conds[kind].update(f.t_s, bad, calm):
+            may_raise = kind is not WarningKind.LOST_POSITION or not f.limb_lifted
+            if self._conds[kind].update(f.t_s, bad, calm, may_raise):
                 raised.append(_warning(f.t_s, kind, value, limit))
         return tuple(raised)
 

@@ -37,3 +37,43 @@ def test_position_warnings_raise_and_clear_after_their_named_delays(
     cleared = next(t for t, on in active if t > raised and not on)
     assert raised - out_s == pytest.approx(th.lost_position_s, abs=1 / FPS)
     assert cleared - back_s == pytest.approx(th.position_clear_s, abs=1 / FPS)
+
+
+@pytest.mark.parametrize("spell_s", [0.2, 0.3, 0.4])
+def test_out_of_position_that_keeps_changing_how_still_warns(spell_s: float) -> None:
+    """Out of position throughout, but switching between a lifted limb and another fault
+    faster than the raise delay: neither fault alone lasts long enough, yet the person has been
+    out of position all along and is warned after ``lost_position_s`` (not never)."""
+    th = Thresholds()
+    monitor = AlertMonitor(th)
+    out_s = 1.0
+    raised: list[tuple[float, WarningKind]] = []
+    for t in np.arange(0.0, out_s + 4.0, 1 / FPS):
+        away = t >= out_s
+        lifted = away and int((t - out_s) / spell_s) % 2 == 0
+        for w in monitor.update(frame(float(t), in_position=not away, limb_lifted=lifted)):
+            raised.append((float(t), w.kind))
+    position = [(t, k) for t, k in raised
+                if k in (WarningKind.LOST_POSITION, WarningKind.LIMB_LIFTED)]
+    assert position, "never warned"
+    first_t, _ = position[0]
+    assert first_t - out_s <= th.lost_position_s + spell_s + 1 / FPS
+
+
+def test_a_lifted_limb_is_one_warning_not_also_position_lost() -> None:
+    monitor = AlertMonitor()
+    kinds = [w.kind for t in np.arange(0.0, 4.0, 1 / FPS)
+             for w in monitor.update(frame(float(t), in_position=t < 1.0, limb_lifted=t >= 1.0))]
+    assert kinds == [WarningKind.LIMB_LIFTED]
+
+
+def test_putting_a_lifted_limb_down_through_another_fault_is_no_new_warning() -> None:
+    """Arm lifted for 2 s, then 0.2 s of another fault on the way back into position."""
+    monitor = AlertMonitor()
+    kinds = []
+    for t in np.arange(0.0, 6.0, 1 / FPS):
+        lifted = 1.0 <= t < 3.0
+        out = 1.0 <= t < 3.2
+        kinds += [w.kind for w in monitor.update(frame(float(t), in_position=not out,
+                                                       limb_lifted=lifted))]
+    assert kinds == [WarningKind.LIMB_LIFTED]
