@@ -56,6 +56,14 @@ class MemorySource:
         return iter(self.frames)
 
 
+class OneFrame(MemorySource):
+    """One frame, run through on the calling thread: the tool's whole work for a frame, serially
+    (`rocking analyze` spreads it over three threads, decoding, the model and the observers:
+    bench_analyze.py times that against the bare loop)."""
+
+    is_still = True
+
+
 def interleaved_ms(frames: list[Frame], fps: float, model: model_files.ModelBytes, people: int,
                    out: Path | None, db: Path) -> tuple[list[float], list[float]]:
     """Per-frame times of bare detect_for_video and of the analyze loop, frame by frame in turn.
@@ -99,7 +107,7 @@ def interleaved_ms(frames: list[Frame], fps: float, model: model_files.ModelByte
 
             def run_whole(frame: Frame = frame) -> None:
                 start = time.perf_counter()
-                run_pipeline(MemorySource([frame], fps), estimator, observers)
+                run_pipeline(OneFrame([frame], fps), estimator, observers)
                 whole.append(1000 * (time.perf_counter() - start))
 
             for run in (run_bare, run_whole) if i % 2 else (run_whole, run_bare):
