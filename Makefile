@@ -27,14 +27,17 @@ typecheck: $(STAMP)
 # Tests run in one worker process per CPU (pytest-xdist); a shared clip's or the photos' tests
 # stay in one worker (loadgroup), so each goes through the pose model once.
 XDIST := -n auto --maxprocesses 4 --dist loadgroup
+# Property tests draw the same examples every run (Hypothesis's ci profile, derandomised), so the
+# suite passes or fails the same way each time; plain `pytest` still explores new examples.
+REPEATABLE := --hypothesis-profile=ci
 
 test: $(STAMP) lint typecheck
 	@sh scripts/ensure_xvfb.sh
-	$(BIN)/python -m pytest -q $(XDIST)
+	$(BIN)/python -m pytest -q $(XDIST) $(REPEATABLE)
 
 # The inner loop: everything but the tests marked slow (real pose model, subprocesses, windows).
 test-fast: $(STAMP) lint typecheck
-	$(BIN)/python -m pytest -q $(XDIST) -m "not slow"
+	$(BIN)/python -m pytest -q $(XDIST) $(REPEATABLE) -m "not slow"
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_analysis.py
