@@ -142,22 +142,16 @@ def advice_for(reps: list[Rep], warnings: list[MovementWarning],
     kinds = Counter(w.kind for w in warnings)
     if reason is EndReason.INTERRUPTED:
         return Advice.INTERRUPTED, words.ADVICE_INTERRUPTED
-    # Name the reason: after "Tempo: 6.9s a rep", a bare "slower next time" reads as contradictory.
-    slower = "next time follow the pacer, a long breath out as you rock back."
     forceful = sum(1 for r in reps if r.forceful)
     if forceful:
-        were = "1 rep was" if forceful == 1 else f"{forceful} reps were"
-        return Advice.FORCEFUL, f"{were} too forceful: {slower}"
-    rushed = kinds[WarningKind.TOO_FAST] + kinds[WarningKind.JERKY]
-    if rushed:
-        what = " and ".join(name for name, n in (("too fast", kinds[WarningKind.TOO_FAST]),
-                                                 ("jerky", kinds[WarningKind.JERKY])) if n)
-        times = "once" if rushed == 1 else f"{rushed} times"
-        return Advice.RUSHED, f"The rocking got {what} ({times}): {slower}"
+        return Advice.FORCEFUL, words.advice_forceful(forceful)
+    if kinds[WarningKind.TOO_FAST] + kinds[WarningKind.JERKY]:
+        return Advice.RUSHED, words.advice_rushed(kinds[WarningKind.TOO_FAST],
+                                                  kinds[WarningKind.JERKY])
     if kinds[WarningKind.LOST_POSITION] + kinds[WarningKind.LIMB_LIFTED] >= 2:
         return Advice.POSITION, words.ADVICE_POSITION
     if reason is EndReason.SOURCE_ENDED:
-        return Advice.SOURCE_ENDED, "The video ended before the plan did."
+        return Advice.SOURCE_ENDED, words.ADVICE_SOURCE_ENDED
     if not reps:
         return Advice.NO_REPS, words.ADVICE_NO_REPS
     return Advice.WELL_DONE, words.ADVICE_WELL_DONE

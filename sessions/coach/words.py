@@ -76,6 +76,23 @@ ADVICE_INTERRUPTED = "Session saved. Rest now, and stop if pain increases."
 ADVICE_POSITION = "Keep both hands and knees planted, and rock only as far as is comfortable."
 ADVICE_NO_REPS = "No reps counted. Check the set-up, then try again when you are ready."
 ADVICE_WELL_DONE = "Well done. Rest a minute, then get up slowly."
+ADVICE_SOURCE_ENDED = "The video ended before the plan did."
+# Name the reason: after "Tempo: 6.9s a rep", a bare "slower next time" reads as contradictory.
+ADVICE_SLOWER = "next time follow the pacer, a long breath out as you rock back."
+
+
+def advice_forceful(forceful_reps: int) -> str:
+    """E.g. ``2 reps were too forceful: next time follow the pacer, ...``."""
+    were = "1 rep was" if forceful_reps == 1 else f"{forceful_reps} reps were"
+    return f"{were} too forceful: {ADVICE_SLOWER}"
+
+
+def advice_rushed(too_fast: int, jerky: int) -> str:
+    """E.g. ``The rocking got too fast and jerky (3 times): next time follow the pacer, ...``."""
+    what = " and ".join(name for name, n in (("too fast", too_fast), ("jerky", jerky)) if n)
+    rushed = too_fast + jerky
+    times = "once" if rushed == 1 else f"{rushed} times"
+    return f"The rocking got {what} ({times}): {ADVICE_SLOWER}"
 
 # ---- the posture line and the last rep ----------------------------------------------------------
 REP_GOOD, REP_QUICK, REP_SLOW = "good pace", "too quick", "slow"
