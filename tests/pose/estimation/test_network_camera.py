@@ -3,6 +3,7 @@ a local MJPEG server (reading, a wrong password, refused and stalled streams, re
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 import time
@@ -60,11 +61,7 @@ def test_redact_scrubs_any_text() -> None:
 def test_frames_arrive_decoded_with_increasing_times(content_length: bool) -> None:
     with MjpegServer(synthetic_jpegs(10), fps=60, content_length=content_length) as server:
         source = NetworkCameraSource(server.url, read_timeout_s=2.0)
-        frames = []
-        for frame in source:
-            frames.append(frame)
-            if len(frames) == 15:
-                break
+        frames = list(itertools.islice(source, 15))
     assert [f.index for f in frames] == list(range(15))
     assert np.all(np.diff([f.t_s for f in frames]) > 0)
     assert frames[0].bgr.shape == (120, 160, 3)
@@ -149,10 +146,6 @@ def test_ffmpeg_reads_the_same_stream() -> None:
     tried on the local MJPEG stream: the same pictures arrive."""
     with MjpegServer(synthetic_jpegs(10), fps=30) as server:
         source = NetworkCameraSource(server.url, use_ffmpeg=True, read_timeout_s=2.0)
-        frames = []
-        for frame in source:
-            frames.append(frame)
-            if len(frames) == 5:
-                break
+        frames = list(itertools.islice(source, 5))
     assert [f.index for f in frames] == list(range(5))
     assert frames[0].bgr.shape == (120, 160, 3)

@@ -41,6 +41,17 @@ class SimEstimator:
         return self.records[frame.index]
 
 
+def analyze_and_save(records: list[PoseRecord], db: Path, name: str
+                     ) -> tuple[MovementObserver, int]:
+    """The simulated video through analyze's pipeline, saved to ``db``: the movement's report
+    and the saved session's id."""
+    movement = MovementObserver()
+    with StoreObserver(db, SessionMeta(source="video", source_detail=name)) as store:
+        run_pipeline(SimSource(records), SimEstimator(records), [movement, store])
+        sid = store.report_fields()["session_id"]
+    return movement, sid
+
+
 @pytest.mark.parametrize("tail_s", [0.1, 0.2, 0.3])
 def test_a_rep_back_at_the_start_when_the_video_ends_counts(tmp_path: Path,
                                                             tail_s: float) -> None:
@@ -49,11 +60,7 @@ def test_a_rep_back_at_the_start_when_the_video_ends_counts(tmp_path: Path,
     session = sim.simulate(plan, fps=30.0, seed=1)
     assert session.truth.full_rep_count == 3
     db = tmp_path / "s.db"
-    movement = MovementObserver()
-    with StoreObserver(db, SessionMeta(source="video", source_detail="cut.mp4")) as store:
-        run_pipeline(SimSource(session.records), SimEstimator(session.records),
-                     [movement, store])
-        sid = store.report_fields()["session_id"]
+    movement, sid = analyze_and_save(session.records, db, "cut.mp4")
     assert movement.report_fields()["rep_count"] == 3
     with SessionStore.open(db) as opened:
         assert len([r for r in opened.reps(sid) if not r.partial]) == 3
@@ -66,11 +73,7 @@ def test_losses_in_the_report_are_the_losses_saved(tmp_path: Path) -> None:
                      sim.Hold(4.0)), gaps=((3.0, 3.2), (12.2, 14.7), (17.0, 99.0)))
     session = sim.simulate(plan, fps=30.0, seed=3)
     db = tmp_path / "s.db"
-    movement = MovementObserver()
-    with StoreObserver(db, SessionMeta(source="video", source_detail="gaps.mp4")) as store:
-        run_pipeline(SimSource(session.records), SimEstimator(session.records),
-                     [movement, store])
-        sid = store.report_fields()["session_id"]
+    movement, sid = analyze_and_save(session.records, db, "gaps.mp4")
     reported = movement.report_fields()["losses"]
     assert [round(x["start_s"], 1) for x in reported][:1] == [12.2]
     assert len(reported) == 2                      # the 0.2 s gap is not a loss
