@@ -23,6 +23,12 @@ from typing import Any
 import cv2
 import numpy as np
 
+from pose.estimation.landmarker_calls import (
+    PersonArrays,
+    frame_call,
+    people_from_result,
+    person_from_points,
+)
 from pose.estimation.model_files import ModelBytes
 from pose.estimation.native_output import native_stderr_to_log
 from pose.estimation.person_tracking import PersonFollower
@@ -51,10 +57,10 @@ def prepare(frame: Frame) -> ModelInput:
     return ModelInput(frame, mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb))
 
 
-def _coords(points: Sequence[Any], attrs: tuple[str, ...]) -> np.ndarray:
-    """The named attributes of each point as a float array; a missing or None value is NaN."""
-    return np.array([[getattr(p, name, None) for name in attrs] for p in points],
-                    dtype=np.float64).reshape(len(points), len(attrs))
+def record_from_person(t_s: float, width: int, height: int, person: PersonArrays) -> PoseRecord:
+    """One person's landmark arrays as a PoseRecord (world landmarks NaN when not given)."""
+    world = person.world if person.world is not None else np.full((N_LANDMARKS, 3), np.nan)
+    return PoseRecord(t_s, width, height, person.image, person.visibility, world)
 
 
 def record_from_landmarks(
@@ -65,26 +71,14 @@ def record_from_landmarks(
     world: Sequence[Any] | None = None,
 ) -> PoseRecord:
     """One person's landmarks (objects with x, y, z, visibility) as a PoseRecord."""
-    if len(landmarks) != N_LANDMARKS:
-        raise ValueError(f"expected {N_LANDMARKS} landmarks, got {len(landmarks)}")
-    image = _coords(landmarks, ("x", "y", "z"))
-    visibility = _coords(landmarks, ("visibility",))[:, 0]
-    if world is not None and len(world) == N_LANDMARKS:
-        world_xyz = _coords(world, ("x", "y", "z"))
-    else:
-        world_xyz = np.full((N_LANDMARKS, 3), np.nan)
-    return PoseRecord(t_s, width, height, image, visibility, world_xyz)
+    return record_from_person(t_s, width, height, person_from_points(landmarks, world))
 
 
 def records_from_result(result: Any, t_s: float, width: int, height: int) -> list[PoseRecord]:
     """Every person in a PoseLandmarkerResult-like object (``pose_landmarks``,
     ``pose_world_landmarks``) as PoseRecords, in MediaPipe's order."""
-    poses = list(getattr(result, "pose_landmarks", None) or [])
-    worlds = list(getattr(result, "pose_world_landmarks", None) or [])
-    return [
-        record_from_landmarks(t_s, width, height, pose, worlds[i] if i < len(worlds) else None)
-        for i, pose in enumerate(poses)
-    ]
+    return [record_from_person(t_s, width, height, person)
+            for person in people_from_result(result)]
 
 
 #: A search must find the followed person in this many frames in a row before one person is
@@ -103,6 +97,8 @@ class _Landmarker:
         options.num_poses = num_poses
         with native_stderr_to_log(log):
             self.landmarker = vision.PoseLandmarker.create_from_options(options)
+        #: the model's call for one frame (direct to C when it can be: landmarker_calls)
+        self.call = frame_call(self.landmarker)
         self.last_ms = -1
         self.people_seen = 0
 
@@ -115,10 +111,10 @@ class _Landmarker:
             # The native layer logs once on the first detection and once on the first person
             # found; capture until then (cheap), then run bare.
             with native_stderr_to_log(log):
-                result = self.landmarker.detect_for_video(image, ms)
+                found = self.call(image, ms)
         else:
-            result = self.landmarker.detect_for_video(image, ms)
-        people = records_from_result(result, t_s, width, height)
+            found = self.call(image, ms)
+        people = [record_from_person(t_s, width, height, person) for person in found]
         self.people_seen += len(people)
         return people
 
@@ -196,6 +192,12 @@ class PoseEstimator:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+    @property
+    def native_quiet(self) -> bool:
+        """Whether MediaPipe has said all it says on first detections (which only the main
+        thread can keep off the terminal): every landmarker has found someone."""
+        return all(lm.people_seen > 0 for lm in (self._tracker, self._search) if lm is not None)
 
     def close(self) -> None:
         for lm in (self._tracker, self._search):

@@ -37,6 +37,7 @@ MIN_FPS, MAX_FPS = 1.0, 1000.0  # a stated frame rate outside this is not believ
 FALLBACK_FPS = 30.0
 
 BGRImage = NDArray[np.uint8]
+_SKIPPED: BGRImage = np.zeros((0, 0, 3), np.uint8)
 T = TypeVar("T")
 
 
@@ -147,6 +148,11 @@ class VideoFileSource:
         return cap
 
     def __iter__(self) -> Generator[Frame, None, None]:
+        return self.frames_from(0)
+
+    def frames_from(self, start: int) -> Generator[Frame, None, None]:
+        """The frames from index ``start`` on, with the same indices and times as a whole pass
+        (the frames before are decoded, not converted, to follow the file's own times)."""
         # FFmpeg complains on fd 2 about damaged frames ("overread 8"); keep that in the log.
         noise = NativeStderrCapture(log, logging.DEBUG)
         with noise.capture():
@@ -156,11 +162,13 @@ class VideoFileSource:
         try:
             while True:
                 with noise.capture():
-                    ok, frame = cap.read()
+                    # before ``start``: decoded (for its time) but not converted
+                    ok, frame = (cap.grab(), _SKIPPED) if index < start else cap.read()
                 if not ok or frame is None:
                     break
                 last_t = frame_time(cap.get(cv2.CAP_PROP_POS_MSEC), last_t, self.fps)
-                yield Frame(index, last_t, np.asarray(frame, dtype=np.uint8))
+                if index >= start:
+                    yield Frame(index, last_t, np.asarray(frame, dtype=np.uint8))
                 index += 1
         finally:
             cap.release()

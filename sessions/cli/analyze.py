@@ -15,7 +15,7 @@ import json
 import queue
 import sys
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -28,19 +28,18 @@ from pose.estimation.sources import (
     FrameSource,
     SourceError,
     open_source,
-    read_ahead,
 )
 from pose.events import FrameAnalysis, Rep
 from pose.record import PoseRecord
 from sessions.cli.analyze_report import base_report, merge, summary_lines
 from sessions.cli.options import add_db_option, add_model_options, db_option
+from sessions.cli.segments import OpenEstimator, ProgressHook, estimates
 from sessions.errors import UserError
 from sessions.output.private_files import printable, printable_lines
 
 if TYPE_CHECKING:
     from sessions.output.video_writer import VideoWriter
 
-PROGRESS_EVERY = 10  # frames between progress-bar refreshes
 
 
 @dataclass
@@ -78,7 +77,6 @@ class Estimator(Protocol):
     def process(self, frame: Any) -> PoseRecord: ...
 
 
-ProgressHook = Callable[[int], None]  # called with the number of frames done
 
 
 class PoseCounter:
@@ -234,6 +232,8 @@ def run_pipeline(
     estimator: Estimator,
     observers: Sequence[FrameObserver],
     progress: ProgressHook | None = None,
+    open_more: OpenEstimator | None = None,
+    workers: int | None = None,
 ) -> PoseCounter:
     """Estimate every frame and pass it through the observers; returns the frame counts.
 
@@ -241,7 +241,10 @@ def run_pipeline(
     but run the model: the next frames are decoded (and converted for the model, with the
     estimator's ``prepare`` when it has one) on one thread, the model and the choice of person
     run on the calling thread, and the observers (movement analysis, drawing, saving) take each
-    step in order on a third. A still image runs on the calling thread alone.
+    step in order on a third. Given ``open_more`` (opens another estimator like ``estimator``),
+    a long video file is estimated in segments on the spare cores (sessions.cli.segments; as if
+    it had ``workers`` cores when given), and the observers still take every step in order. A
+    still image runs on the calling thread alone.
     """
     counter = PoseCounter()
     chain: list[FrameObserver] = [counter, *observers]
@@ -249,17 +252,10 @@ def run_pipeline(
         for frame in source:
             _observe(chain, Step(frame, estimator.process(frame)))
     else:
-        prepare: Callable[[Frame], Any] | None = getattr(estimator, "prepare", None)
-        done = 0
-        # decoded (and prepared) ahead while the model works; closed, file released, on any exit
-        ahead = contextlib.closing(read_ahead(_prepared(source, prepare)))
-        with ahead as items, ObserverThread(chain) as observing:
-            for item in items:
-                frame = item.frame if prepare is not None else item
-                observing.submit(Step(frame, estimator.process(item)))
-                done += 1
-                if progress is not None and done % PROGRESS_EVERY == 0:
-                    progress(done)
+        found = estimates(source, estimator, progress, open_more, workers)
+        with ObserverThread(chain) as observing, contextlib.closing(found):
+            for frame, record in found:
+                observing.submit(Step(frame, record))
     ending = StreamEnd()
     for observer in chain:
         observer.end(ending)
@@ -269,19 +265,6 @@ def run_pipeline(
 def _observe(chain: Sequence[FrameObserver], step: Step) -> None:
     for observer in chain:
         observer.observe(step)
-
-
-def _prepared(frames: Iterable[Frame], prepare: Callable[[Frame], Any] | None) -> Iterator[Any]:
-    """``frames``, each made ready for the model by ``prepare`` (on the thread iterating this);
-    closing this closes ``frames`` (a video file is released)."""
-    it = iter(frames)
-    try:
-        for frame in it:
-            yield frame if prepare is None else prepare(frame)
-    finally:
-        close = getattr(it, "close", None)
-        if close is not None:
-            close()
 
 
 _DONE = object()
@@ -365,7 +348,9 @@ def analyze(args: argparse.Namespace) -> int:
             observers = build_observers(args, source, stack)
             estimator = stack.enter_context(PoseEstimator(model, max_people=args.people))
             with progress_bar(source, enabled=not args.quiet) as progress:
-                counts = run_pipeline(source, estimator, observers, progress)
+                counts = run_pipeline(
+                    source, estimator, observers, progress,
+                    open_more=lambda: PoseEstimator(model, max_people=args.people))
     except (SourceError, ModelError) as exc:
         raise UserError(str(exc)) from exc
     report = base_report(str(args.path), counts.frames, source.fps, counts.with_person,

@@ -183,3 +183,17 @@ def test_a_phone_video_stored_turned_is_read_upright(tmp_path: Path) -> None:
     assert frames[0].bgr.shape == (64, 48, 3)             # upright: portrait
     corner = frames[0].bgr[:12, -12:].mean()              # turned 90 degrees clockwise
     assert corner > 150 and frames[0].bgr[-12:, :12].mean() < 60
+
+
+def test_a_video_read_from_a_frame_on_has_the_whole_pass_frames(tmp_path: Path) -> None:
+    source = open_source(write_timed_video(
+        tmp_path / "vfr.mp4",
+        ((t, np.full((48, 64, 3), (20 * i) % 250, np.uint8))
+         for i, t in enumerate([0.0, 0.04, 0.08, 0.2, 0.3, 0.33, 0.5, 0.52]))))
+    assert isinstance(source, VideoFileSource)
+    whole = list(source)
+    for start in (0, 3, 7):
+        part = list(source.frames_from(start))
+        assert [(f.index, f.t_s) for f in part] == [(f.index, f.t_s) for f in whole[start:]]
+        assert all(np.array_equal(a.bgr, b.bgr) for a, b in zip(part, whole[start:], strict=True))
+    assert list(source.frames_from(len(whole))) == []
