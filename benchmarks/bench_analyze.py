@@ -8,7 +8,8 @@ whole pass over the file with its own model load, wall time:
 - bare: OpenCV decode -> BGR to RGB -> ``detect_for_video`` with one person, nothing else;
 - analyze: ``rocking analyze CLIP --json -q --no-save`` in this process with its defaults (it
   looks for up to 2 people while (re)acquiring, then tracks one; decodes ahead on a thread;
-  runs the movement analysis and the report).
+  estimates a video of 10 s or more in segments, one model a core; runs the movement analysis
+  and the report).
 Prints per clip the best and median wall time of each, the ratio analyze / bare (best and
 median), and the median of the paired ratios (each round's analyze run against the bare run
 next to it, which shared machine load hits alike), with the load average before and after: the

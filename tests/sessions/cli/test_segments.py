@@ -161,3 +161,26 @@ def test_first_detections_run_on_the_main_thread() -> None:
     assert len(split) == 200
     assert len(later) == 1 and later[0].calls > 3
     assert later[0].noisy_threads == [threading.main_thread()] * 3
+
+
+class Interrupted(Tracker):
+    """Ctrl-C arrives while this one estimates frame ``at``."""
+
+    def __init__(self, at: int) -> None:
+        super().__init__()
+        self.at = at
+
+    def process(self, frame: Frame) -> PoseRecord:
+        if frame.index == self.at:
+            raise KeyboardInterrupt
+        return super().process(frame)
+
+
+def test_ctrl_c_hands_on_the_frames_estimated_in_order_and_stops_every_model() -> None:
+    handed: list[int] = []
+    with pytest.raises(KeyboardInterrupt):
+        for frame, _ in estimates(FakeVideo(200), Interrupted(at=40), open_more=Tracker,
+                                  workers=2):
+            handed.append(frame.index)
+    assert handed == list(range(40))
+    assert no_segment_threads()
