@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 from pose.estimation.person_tracking import distance
-from pose.estimation.sources import Frame, read_ahead
+from pose.estimation.sources import Frame, SourceError, read_ahead
 from pose.record import PoseRecord
 
 log = logging.getLogger(__name__)
@@ -160,7 +160,6 @@ class LaterSegment:
     estimator: Any
     stop: threading.Event
     main: MainThreadCalls
-    done: int = 0  # frames estimated so far, for progress
     warm: list[PoseRecord] = field(default_factory=list)
     records: list[PoseRecord] = field(default_factory=list)
     error: BaseException | None = None
@@ -184,7 +183,6 @@ class LaterSegment:
                     return
                 record = self._process(frame if prepare is None else prepare(frame))
                 (self.warm if frame.index < self.start else self.records).append(record)
-                self.done += 1
         except _Stopped:
             return
         except BaseException as exc:  # noqa: BLE001 - raised on the caller's thread, in order
@@ -192,8 +190,17 @@ class LaterSegment:
         finally:
             _close(frames)
 
+    def model_failed(self) -> bool:
+        """Whether the model stopped on something else than the file (which the model before
+        would have met too, where a single run meets it)."""
+        return self.error is not None and not isinstance(self.error, SourceError)
+
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
+
+    def join(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
 
     def wait(self) -> None:
         """Wait for the thread (on the main thread: serving its calls meanwhile)."""
@@ -243,8 +250,7 @@ def later_segments(source: SegmentedSource, open_estimator: OpenEstimator,
         finally:
             stop.set()
             for segment in segments:
-                if segment._thread is not None:
-                    segment._thread.join()
+                segment.join()
 
 
 class _Progress:
@@ -287,14 +293,15 @@ def estimates(source: Iterable[Frame], estimator: Any, progress: ProgressHook | 
         before: Any = estimator
         for segment in later:
             segment.wait()
-            if not agree(list(recent), segment.warm):
-                log.info("frames from %d: the models disagree before it; one estimates the rest",
-                         segment.start)
+            if not agree(list(recent), segment.warm) or segment.model_failed():
+                log.info("frames from %d: the model there disagreed with the one before or "
+                         "failed (%r); one model estimates the rest", segment.start, segment.error)
                 segment.stop.set()
                 yield from _estimated(frames_from(segment.start), before, counted)
                 return
             for frame, record in segment.handed_on():
                 recent.append(record)
+                segment.main.serve()
                 yield frame, record
             before = segment.estimator
 

@@ -18,16 +18,18 @@ from sessions.cli.segments import estimates, plan
 
 class FakeVideo:
     """``n`` frames at ``fps``; frame i's pixels hold i. ``broken_at``: reading that frame
-    raises, as a damaged file does."""
+    raises, as a damaged file does; ``stated``: the frame count the file states."""
 
-    def __init__(self, n: int, fps: float = 10.0, broken_at: int | None = None) -> None:
+    def __init__(self, n: int, fps: float = 10.0, broken_at: int | None = None,
+                 stated: int | None = None) -> None:
         self.fps = fps
-        self.frame_count = n
+        self.n = n
+        self.frame_count = n if stated is None else stated   # a cut-off file states more
         self.broken_at = broken_at
         self.is_still = False
 
     def frames_from(self, start: int) -> Iterator[Frame]:
-        for i in range(start, self.frame_count):
+        for i in range(start, self.n):
             if i == self.broken_at:
                 raise SourceError(f"frame {i} is damaged")
             yield Frame(i, i / self.fps, np.full((4, 6, 3), i % 256, np.uint8))
@@ -183,4 +185,34 @@ def test_ctrl_c_hands_on_the_frames_estimated_in_order_and_stops_every_model() -
                                   workers=2):
             handed.append(frame.index)
     assert handed == list(range(40))
+    assert no_segment_threads()
+
+
+@pytest.mark.parametrize("frames", [30, 80, 140])   # before the seam, in the warm-up, after it
+def test_a_cut_off_file_stating_more_frames_is_handed_on_whole(frames: int) -> None:
+    video = FakeVideo(frames, stated=200)
+    split = places(estimates(video, Tracker(), open_more=Tracker, workers=2))
+    single = places(estimates(video, Tracker()))
+    assert [i for i, _ in split] == [i for i, _ in single] == list(range(frames))
+    assert np.allclose([p for _, p in split], [p for _, p in single], atol=1e-3)
+    assert no_segment_threads()
+
+
+class Failing(Tracker):
+    """A model that fails (not the file) at frame ``at``."""
+
+    def __init__(self, at: int) -> None:
+        super().__init__()
+        self.at = at
+
+    def process(self, frame: Frame) -> PoseRecord:
+        if frame.index == self.at:
+            raise RuntimeError("the model failed")
+        return super().process(frame)
+
+
+def test_a_later_model_failing_leaves_its_part_to_the_model_before() -> None:
+    video = FakeVideo(200)
+    split = places(estimates(video, Tracker(), open_more=lambda: Failing(at=150), workers=2))
+    assert split == places(estimates(video, Tracker()))
     assert no_segment_threads()
