@@ -97,6 +97,10 @@ class Away:
     seconds: float
 
 
+#: the positions ``HoldPose`` can hold
+HeldPose = Literal["childs_pose", "knee_push_up", "kneeling_upright", "sitting_on_heels"]
+
+
 @dataclass(frozen=True)
 class HoldPose:
     """Hold a position that is not the tabletop start: ``"childs_pose"`` (hips on the heels, arms
@@ -104,7 +108,7 @@ class HoldPose:
     pushed ahead, thighs slanting), ``"kneeling_upright"`` or ``"sitting_on_heels"``."""
 
     seconds: float
-    pose: Literal["childs_pose", "knee_push_up", "kneeling_upright", "sitting_on_heels"]
+    pose: HeldPose
 
 
 Step = Hold | Rock | GetIntoPosition | StandUp | LiftArm | Away | HoldPose

@@ -20,6 +20,7 @@ import tempfile
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -84,7 +85,7 @@ def _estimate(path: Path, model: model_files.ModelBytes, people: int) -> list[Po
 
 def _save(target: Path, records: list[PoseRecord]) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
-    arrays = {
+    arrays: dict[str, Any] = {
         "t": np.array([r.t_s for r in records]),
         "size": np.array([(r.width, r.height) for r in records], dtype=np.int64),
         "image": np.stack([r.image for r in records]),

@@ -17,7 +17,7 @@ def run_cli() -> RunCli:
     from helpers.cli import run_cli as run_in_process
 
     def run(*args: str | os.PathLike[str]) -> tuple[int, str, str]:
-        done = run_in_process(*map(os.fspath, args))
+        done = run_in_process(*(os.fspath(a) for a in args))
         return done.returncode, done.stdout, done.stderr
 
     return run

@@ -28,7 +28,7 @@ def test_position_warnings_raise_and_clear_after_their_named_delays(
     monitor = AlertMonitor(th)
     out_s, back_s = 1.0, 1.0 + th.lost_position_s + 1.0     # out at out_s, back at back_s
     active: list[tuple[float, bool]] = []
-    for t in np.arange(0.0, back_s + th.position_clear_s + 1.0, 1 / FPS):
+    for t in np.arange(0.0, back_s + th.position_clear_s + 1.0, 1 / FPS).tolist():
         away = out_s <= t < back_s
         monitor.update(frame(float(t), in_position=not away,
                              limb_lifted=away and kind is WarningKind.LIMB_LIFTED))
@@ -48,7 +48,7 @@ def test_out_of_position_that_keeps_changing_how_still_warns(spell_s: float) -> 
     monitor = AlertMonitor(th)
     out_s = 1.0
     raised: list[tuple[float, WarningKind]] = []
-    for t in np.arange(0.0, out_s + 4.0, 1 / FPS):
+    for t in np.arange(0.0, out_s + 4.0, 1 / FPS).tolist():
         away = t >= out_s
         lifted = away and int((t - out_s) / spell_s) % 2 == 0
         for w in monitor.update(frame(float(t), in_position=not away, limb_lifted=lifted)):
@@ -62,7 +62,7 @@ def test_out_of_position_that_keeps_changing_how_still_warns(spell_s: float) -> 
 
 def test_a_lifted_limb_is_one_warning_not_also_position_lost() -> None:
     monitor = AlertMonitor()
-    kinds = [w.kind for t in np.arange(0.0, 4.0, 1 / FPS)
+    kinds = [w.kind for t in np.arange(0.0, 4.0, 1 / FPS).tolist()
              for w in monitor.update(frame(float(t), in_position=t < 1.0, limb_lifted=t >= 1.0))]
     assert kinds == [WarningKind.LIMB_LIFTED]
 
@@ -71,7 +71,7 @@ def test_putting_a_lifted_limb_down_through_another_fault_is_no_new_warning() ->
     """Arm lifted for 2 s, then 0.2 s of another fault on the way back into position."""
     monitor = AlertMonitor()
     kinds = []
-    for t in np.arange(0.0, 6.0, 1 / FPS):
+    for t in np.arange(0.0, 6.0, 1 / FPS).tolist():
         lifted = 1.0 <= t < 3.0
         out = 1.0 <= t < 3.2
         kinds += [w.kind for w in monitor.update(frame(float(t), in_position=not out,

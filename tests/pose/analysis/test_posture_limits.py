@@ -7,6 +7,7 @@ import numpy as np
 from pose import simulate as sim
 from pose.analysis.geometry import KEY_LANDMARKS
 from pose.analysis.posture import PostureLimits, PostureTracker, classify, measure
+from pose.events import Fault
 from pose.record import PoseRecord
 
 
@@ -26,7 +27,7 @@ def test_frame_margin_comes_from_the_limits_given() -> None:
     m_strict, m_lenient = measure(rec, limits=strict), measure(rec, limits=lenient)
     assert m_strict is not None and m_lenient is not None
     assert not m_strict.in_frame and m_lenient.in_frame
-    assert classify(rec, strict).faults["out_of_view"]
-    assert not classify(rec, lenient).faults["out_of_view"]
+    assert classify(rec, strict).faults[Fault.OUT_OF_VIEW]
+    assert not classify(rec, lenient).faults[Fault.OUT_OF_VIEW]
     tracker = PostureTracker(lenient)
-    assert not tracker.update(rec).faults["out_of_view"]
+    assert not tracker.update(rec).faults[Fault.OUT_OF_VIEW]

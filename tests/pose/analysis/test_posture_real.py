@@ -17,7 +17,7 @@ from pose.analysis.posture import (
     judge,
     measure,
 )
-from pose.events import Verdict
+from pose.events import Fault, Verdict
 from pose.record import PoseRecord
 
 pytestmark = pytest.mark.slow
@@ -162,7 +162,7 @@ def test_no_side_view_photo_is_asked_to_turn_side_on(
                                              rec.visibility, rec.world)) for i in range(60)]
         cue = setup_cue(frames[-1]) or ""
         if name.removesuffix(".jpg").endswith("_side"):
-            assert not result.faults["wrong_view"], name
+            assert not result.faults[Fault.WRONG_VIEW], name
             assert "side-on" not in result.message, (name, result.message)
             assert "side-on" not in cue, (name, cue)
         m = measure(rec)

@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 
 from pose.analysis.analyzer import MovementAnalyzer, summarize
-from pose.events import FrameAnalysis, Rep, Verdict, WarningKind
+from pose.events import Fault, FrameAnalysis, Rep, Verdict, WarningKind
 from pose.record import Landmark, PoseRecord
 from pose.simulate import (
     GetIntoPosition,
+    HeldPose,
     Hold,
     HoldPose,
     LiftArm,
@@ -36,11 +37,12 @@ def run(plan: Plan, *, finish: bool = True, cut_at_s: float | None = None, seed:
     return frames, [r for r in reps if not r.partial], analyzer
 
 
-NOT_THE_START = ["childs_pose", "knee_push_up", "kneeling_upright", "sitting_on_heels"]
+NOT_THE_START: list[HeldPose] = ["childs_pose", "knee_push_up", "kneeling_upright",
+                                  "sitting_on_heels"]
 
 
 @pytest.mark.parametrize("pose", NOT_THE_START)
-def test_a_position_that_is_not_tabletop_is_never_calibrated(pose: str) -> None:
+def test_a_position_that_is_not_tabletop_is_never_calibrated(pose: HeldPose) -> None:
     frames, reps, _ = run(Plan((HoldPose(6.0, pose),), noise=0.003))
     assert not any(f.calibrated for f in frames)
     assert not reps
@@ -49,7 +51,7 @@ def test_a_position_that_is_not_tabletop_is_never_calibrated(pose: str) -> None:
 
 
 @pytest.mark.parametrize("pose", NOT_THE_START)
-def test_held_before_the_first_rep_the_zero_is_set_in_tabletop(pose: str) -> None:
+def test_held_before_the_first_rep_the_zero_is_set_in_tabletop(pose: HeldPose) -> None:
     """The wrong position held first, then tabletop: calibration waits for tabletop, so every
     rep is measured from the right zero (depths as performed, all counted)."""
     plan = Plan((HoldPose(4.0, pose), GetIntoPosition(1.5), Hold(2.5),
@@ -65,7 +67,7 @@ def test_knee_push_up_is_out_of_position_with_its_own_advice() -> None:
     frames, _, _ = run(Plan((HoldPose(2.0, "knee_push_up"),)))
     posture = frames[-1].posture
     assert posture.verdict is Verdict.NOT_ON_ALL_FOURS
-    assert posture.faults["hips_ahead_of_knees"]
+    assert posture.faults[Fault.HIPS_AHEAD_OF_KNEES]
 
 
 def test_forward_overshoot_of_a_rock_stays_in_position() -> None:
@@ -174,7 +176,7 @@ def test_a_raised_camera_up_to_table_height_and_beyond_keeps_the_verdicts(
     assert all(f.posture.verdict.in_position for f in rocking)
     assert len(reps) == 3 and all(r.depth == pytest.approx(0.8, abs=0.12) for r in reps)
     assert any(f.posture.verdict is Verdict.LIMB_LIFTED for f in frames if f.t_s > 19.0)
-    assert not any(f.posture.faults.get("camera_too_high") for f in frames)
+    assert not any(f.posture.faults.get(Fault.CAMERA_TOO_HIGH) for f in frames)
 
 
 @pytest.mark.parametrize("heading", [0.0, 35.0])
@@ -187,7 +189,7 @@ def test_a_camera_looking_down_too_steeply_asks_to_be_lowered(heading: float) ->
                 camera_tilt_deg=aimed_tilt_deg(2.2, 2.2), camera_distance_m=2.2)
     frames, _, _ = run(plan)
     last = frames[-1]
-    assert last.posture.faults["camera_too_high"]
-    assert not any(v for k, v in last.posture.faults.items() if k != "camera_too_high")
+    assert last.posture.faults[Fault.CAMERA_TOO_HIGH]
+    assert not any(v for k, v in last.posture.faults.items() if k != Fault.CAMERA_TOO_HIGH)
     assert not any(f.calibrated for f in frames)
     assert setup_cue(last) == "Put the camera lower, near the floor"

@@ -13,7 +13,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pose.estimation import native_output
-from pose.estimation.estimator import PoseEstimator, record_from_landmarks, records_from_result
+from pose.estimation.estimator import (
+    ModelInput,
+    PoseEstimator,
+    record_from_landmarks,
+    records_from_result,
+)
 from pose.estimation.model_files import ModelBytes
 from pose.estimation.person_tracking import PersonFollower, prominence
 from pose.record import N_LANDMARKS, Landmark, PoseRecord
@@ -297,9 +302,10 @@ def test_a_frame_prepared_on_another_thread_gives_the_same_person(
 
     from pose.estimation.sources import Frame
 
-    bgr = cv2.imread(str(realdata / "images" / "q_prozhekt_tabletop_side.jpg"))
-    assert bgr is not None
-    prepared = []
+    read = cv2.imread(str(realdata / "images" / "q_prozhekt_tabletop_side.jpg"))
+    assert read is not None
+    bgr = np.asarray(read, dtype=np.uint8)
+    prepared: list[ModelInput] = []
     worker = threading.Thread(target=lambda: prepared.extend(
         PoseEstimator.prepare(Frame(i, i / 10, bgr)) for i in range(2)))
     worker.start()

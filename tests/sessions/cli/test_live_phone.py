@@ -218,6 +218,17 @@ class StallingDisplay(KeylessDisplay):
         return self.shown_after >= 60 or time.monotonic() > self.deadline
 
 
+def runs(seen: list[tuple[Stage, bool, bool]]) -> list[tuple[str, bool, bool, int]]:
+    """The drawn views as runs of the same (stage, paused, notice), with their lengths."""
+    out: list[tuple[str, bool, bool, int]] = []
+    for stage, paused, notice in seen:
+        if out and out[-1][:3] == (stage.name, paused, notice):
+            out[-1] = (*out[-1][:3], out[-1][3] + 1)
+        else:
+            out.append((stage.name, paused, notice, 1))
+    return out
+
+
 def test_the_notice_shows_while_the_picture_is_lost_and_goes_when_it_is_back() -> None:
     """The live loop over a network source: the stream stalls for a moment (shorter than the
     give-up time); the notice shows and the pacer pauses meanwhile, then the session carries
@@ -232,7 +243,7 @@ def test_the_notice_shows_while_the_picture_is_lost_and_goes_when_it_is_back() -
             estimate=lambda f: PoseRecord.empty(f.t_s, f.width, f.height),
             analyzer=InPosition(),
             coach=Coach(Plan(target_reps=5, tempo=Tempo(4, 3)), CoachSettings(countdown_s=1.0)),
-            display=display,  # type: ignore[arg-type]
+            display=display,
             overlay=overlay, canvas_size=(160, 120),
             settings=LoopSettings(safety_s=0.1, summary_s=0.1))
         result = loop.run()
@@ -241,7 +252,10 @@ def test_the_notice_shows_while_the_picture_is_lost_and_goes_when_it_is_back() -
     first = next(i for i, (_, _, notice) in enumerate(seen) if notice)
     last = max(i for i, (_, _, notice) in enumerate(seen) if notice)
     assert seen[first - 1][0] is Stage.ROCKING
-    assert all(paused for _, paused, notice in seen[first:last + 1] if notice)
+    # the pacer is paused under every notice while rocking (a loaded machine may lose the picture
+    # again during the fresh 3-2-1: nothing to pause there, and no frame moves the coach on)
+    assert all(paused for stage, paused, notice in seen[first:last + 1]
+               if notice and stage is Stage.ROCKING), runs(seen)
     assert sum(notice for _, _, notice in seen) >= 3, "shown all the while (every 0.2 s)"
     after = [stage for stage, _, notice in seen[last + 1:]]
     assert after and after[0] is Stage.COUNTDOWN, "resumed through a fresh 3-2-1"

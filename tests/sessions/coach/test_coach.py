@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import pytest
@@ -65,7 +66,7 @@ def frames(t0: float, t1: float) -> Iterator[float]:
 class Driver:
     """Feeds the coach a frame at a time and keeps every view."""
 
-    def __init__(self, plan: Plan | None = None, **settings: float) -> None:
+    def __init__(self, plan: Plan | None = None, **settings: Any) -> None:
         self.coach = Coach(plan or Plan(target_reps=3, tempo=Tempo(4, 3)),
                            CoachSettings(**settings))
         self.views: list[CoachView] = []

@@ -78,7 +78,7 @@ def test_demo_without_a_display_records_and_saves(tmp_path: Path) -> None:
         streams = {s.type: s for s in container.streams}
         assert {k: s.codec_context.name for k, s in streams.items()} == {
             "video": "h264", "audio": "aac"}
-        lengths = [float(s.duration * s.time_base) for s in streams.values()]
+        lengths = [float((s.duration or 0) * (s.time_base or 0)) for s in streams.values()]
         assert abs(lengths[0] - lengths[1]) < 0.1, lengths
     review = rocking("review", "--json", "--db", str(db))
     assert review.returncode == 0, review.stderr

@@ -14,6 +14,7 @@ from helpers.paths import PROJECT_ROOT
 from helpers.scripted_session import FPS, PERIOD_S, ScriptedRocking, TextsShown, camera
 
 from pose.estimation.sources import Frame, SourceError
+from pose.events import Fault
 from pose.record import PoseRecord
 from sessions.cli.live import make_feed, recorder_factory
 from sessions.coach.coach import Coach, CoachSettings, Stage
@@ -224,9 +225,10 @@ def test_video_display_keeps_real_time_when_frames_are_dropped(tmp_path: Path) -
         disp.show(img, t)
     disp.close()
     with av.open(str(out)) as container:
-        times = [float(f.time) for f in container.decode(video=0)]
-        duration = float(container.streams.video[0].duration
-                         * container.streams.video[0].time_base)
+        times = [float(f.time or 0.0) for f in container.decode(video=0)]
+        video = container.streams.video[0]
+        assert video.duration is not None and video.time_base is not None
+        duration = float(video.duration * video.time_base)
     assert times == pytest.approx([0.0, 0.1, 0.5, 1.0])
     assert duration == pytest.approx(1.1)
 
@@ -355,7 +357,7 @@ def test_a_rep_back_at_the_start_when_the_stream_ends_is_counted_and_saved(
     loop = SessionLoop(
         feed=DirectFeed(frames), estimate=lambda f: records[f.index],
         analyzer=MovementAnalyzer(), coach=Coach(plan, CoachSettings(summary_hold_s=1.0)),
-        display=FakeDisplay(),  # type: ignore[arg-type]
+        display=FakeDisplay(),
         start_recording=recorder_factory(store, sid, source="video", detail="sim", plan=plan,
                                          model="full"),
         canvas_size=(64, 48), settings=LoopSettings(safety_s=0.2, summary_s=0.2))
@@ -397,7 +399,7 @@ def test_a_brief_loss_right_after_a_return_keeps_that_rep_and_the_session(
 
     loop = SessionLoop(
         feed=DirectFeed(frames), estimate=estimate, analyzer=analyzer, coach=coach,
-        display=FakeDisplay(),  # type: ignore[arg-type]
+        display=FakeDisplay(),
         start_recording=recorder_factory(store, sid, source="video", detail="sim", plan=plan,
                                          model="full"),
         canvas_size=(64, 48), settings=LoopSettings(safety_s=0.2, summary_s=0.2))
@@ -407,7 +409,7 @@ def test_a_brief_loss_right_after_a_return_keeps_that_rep_and_the_session(
     assert all(st is Stage.ROCKING for st in stages[rocking_from:])
     with store:
         assert [r.index for r in store.reps(sid[0])] == [1, 2, 3]
-        lost = [e.t_s for e in store.posture_events(sid[0]) if e.faults.get("no_person")]
+        lost = [e.t_s for e in store.posture_events(sid[0]) if e.faults.get(Fault.NO_PERSON)]
         assert lost and lost[0] == pytest.approx(18.2, abs=0.05)
 
 

@@ -17,9 +17,9 @@ from pose.record import PoseRecord
 from sessions.cli.live import coach_settings, pain_saver, recorder_factory, report
 from sessions.coach.coach import Coach, CoachSettings, Stage
 from sessions.coach.frame_feed import DirectFeed
-from sessions.coach.live_loop import LoopSettings, SessionLoop, key_command
+from sessions.coach.live_loop import LoopResult, LoopSettings, SessionLoop, key_command
 from sessions.coach.plan import Plan, Tempo
-from sessions.coach.view import Command
+from sessions.coach.view import Command, Summary
 from sessions.history.store import SessionStore
 from sessions.pain import SHOWN_S, TIMEOUT_S, PainCheckIn
 
@@ -119,19 +119,19 @@ class Person:
 
 
 def live_session(tmp_path: Path, keys: dict[Stage, list[str]], interactive: bool = True,
-                 ) -> tuple[Person, TextsShown, Path, int, object]:
+                 ) -> tuple[Person, TextsShown, Path, int, LoopResult]:
     db = tmp_path / "s.db"
     person, overlay = Person(keys), TextsShown()
     person.interactive = interactive
     plan = Plan(target_reps=2, tempo=Tempo(4, 3))
     with SessionStore.open(db) as store:
         sid: list[int] = []
-        coach = Coach(plan, coach_settings(person))   # type: ignore[arg-type]
+        coach = Coach(plan, coach_settings(person))
         person.coach = coach
         loop = SessionLoop(
-            feed=DirectFeed(camera(60.0)), analyzer=ScriptedRocking(), coach=coach,  # type: ignore[arg-type]
+            feed=DirectFeed(camera(60.0)), analyzer=ScriptedRocking(), coach=coach,
             estimate=lambda f: PoseRecord.empty(f.t_s, f.width, f.height),
-            display=person,  # type: ignore[arg-type]
+            display=person,
             start_recording=recorder_factory(store, sid, source="camera", detail="0",
                                              plan=plan, model="full"),
             overlay=overlay, canvas_size=(640, 360), save_pain=pain_saver(store, sid),
@@ -141,6 +141,12 @@ def live_session(tmp_path: Path, keys: dict[Stage, list[str]], interactive: bool
         result = loop.run()
         assert time.monotonic() - started < 60
     return person, overlay, db, sid[0], result
+
+
+def summary_of(result: LoopResult) -> Summary:
+    """The summary screen the session ended on."""
+    assert result.summary_view is not None and result.summary_view.summary is not None
+    return result.summary_view.summary
 
 
 def test_pain_went_up_is_said_saved_and_shown(tmp_path: Path,
@@ -153,7 +159,7 @@ def test_pain_went_up_is_said_saved_and_shown(tmp_path: Path,
     assert stages.index(Stage.PAIN_AFTER) == stages.index(Stage.SUMMARY) - 1
     said = ("Your pain went up from 3 to 5: stop for today, and if it keeps happening, see "
             "your practitioner.")
-    summary = result.summary_view.summary  # type: ignore[attr-defined]
+    summary = summary_of(result)
     assert summary.pain == said and summary.pain_up
     assert summary.advice == ""    # "stop for today": no advice about next time beside it
     shown = " ".join(overlay.texts)
@@ -164,7 +170,7 @@ def test_pain_went_up_is_said_saved_and_shown(tmp_path: Path,
     assert [(s["id"], s["pain_before"], s["pain_after"]) for s in out] == [(sid, 3, 5)]
     page = run_cli("review", str(sid), "--db", db).stdout
     assert said in page
-    assert report(result, sid, None, db=f" --db {db}") == 0  # type: ignore[arg-type]
+    assert report(result, sid, None, db=f" --db {db}") == 0
     printed = capsys.readouterr().out.splitlines()
     assert printed[1:] == [f"  {said}", f"  see it with: rocking review --db {db} {sid}"]
 
@@ -175,7 +181,7 @@ def test_ten_and_a_skip(tmp_path: Path) -> None:
         Stage.SUMMARY: [" "]})
     out = json.loads(run_cli("review", "--json", "--db", db).stdout)["sessions"][0]
     assert (out["pain_before"], out["pain_after"]) == (10, None)
-    assert result.summary_view.summary.pain == ""  # type: ignore[attr-defined]
+    assert summary_of(result).pain == ""
 
 
 def test_no_answer_is_skipped_by_itself(tmp_path: Path) -> None:
@@ -189,6 +195,6 @@ def test_no_answer_is_skipped_by_itself(tmp_path: Path) -> None:
 
 def test_a_recording_is_never_asked(tmp_path: Path) -> None:
     person, overlay, _, _, result = live_session(tmp_path, {}, interactive=False)
-    assert result.status == "completed"  # type: ignore[attr-defined]
+    assert result.status == "completed"
     assert not {Stage.PAIN_BEFORE, Stage.PAIN_AFTER} & set(person.shown_stages)
     assert not [t for t in overlay.texts if "your back" in t]

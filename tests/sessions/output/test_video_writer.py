@@ -46,6 +46,7 @@ def decode_audio(path: Path) -> tuple[float, np.ndarray]:
         parts, start = [], None
         for f in container.decode(audio=0):
             if start is None:
+                assert f.time is not None
                 start = float(f.time)
             parts.append(f.to_ndarray()[0])
     assert start is not None
