@@ -273,8 +273,8 @@ _DONE = object()
 class ObserverThread:
     """Hands each step to the observers on a thread of their own, in order, while the caller
     works on the next frame. A context manager: leaving it lets the observers finish every step
-    handed over (nothing estimated is lost, also on Ctrl-C) and waits for them; what an observer
-    raised is raised on the caller's thread, at the next ``submit`` or on leaving."""
+    handed over (also on Ctrl-C: the frames from the start, in order) and waits for them; what an
+    observer raised is raised on the caller's thread, at the next ``submit`` or on leaving."""
 
     def __init__(self, chain: Sequence[FrameObserver], depth: int = 4) -> None:
         self._chain = tuple(chain)

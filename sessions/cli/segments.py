@@ -254,18 +254,18 @@ def later_segments(source: SegmentedSource, open_estimator: OpenEstimator,
 
 
 class _Progress:
-    """Calls the progress hook every ``PROGRESS_EVERY`` frames estimated here, with the frames
-    estimated here and by the segments running beside."""
+    """Calls the progress hook every ``PROGRESS_EVERY`` frames handed on, with how many: the
+    frames in order from the start, which is what Ctrl-C keeps (a later segment estimated ahead
+    counts when it is handed on)."""
 
     def __init__(self, hook: ProgressHook | None) -> None:
         self.hook = hook
-        self.here = 0
-        self.beside: list[LaterSegment] = []
+        self.done = 0
 
     def tick(self) -> None:
-        self.here += 1
-        if self.hook is not None and self.here % PROGRESS_EVERY == 0:
-            self.hook(self.here + sum(len(s.records) for s in self.beside))
+        self.done += 1
+        if self.hook is not None and self.done % PROGRESS_EVERY == 0:
+            self.hook(self.done)
 
 
 def estimates(source: Iterable[Frame], estimator: Any, progress: ProgressHook | None = None,
@@ -286,7 +286,6 @@ def estimates(source: Iterable[Frame], estimator: Any, progress: ProgressHook | 
         if first_end is None:
             yield from _estimated(iter(source), estimator, counted)
             return
-        counted.beside = later
         recent: deque[PoseRecord] = deque(maxlen=later[0].warm_up)
         yield from _estimated(_until(frames_from(0), first_end), estimator, counted, recent,
                               later[0].main)
@@ -302,6 +301,7 @@ def estimates(source: Iterable[Frame], estimator: Any, progress: ProgressHook | 
             for frame, record in segment.handed_on():
                 recent.append(record)
                 segment.main.serve()
+                counted.tick()
                 yield frame, record
             before = segment.estimator
 

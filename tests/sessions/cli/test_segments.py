@@ -115,7 +115,7 @@ def test_segments_hand_on_every_frame_once_in_order_as_one_model(workers: int) -
     assert [i for i, _ in split] == list(range(200))
     # after its warm-up each later model agrees with the single one to within the smoothing
     assert np.allclose([p for _, p in split], [p for _, p in single], atol=1e-3)
-    assert done == sorted(done) and done[-1] <= 200
+    assert done == list(range(10, 201, 10))     # frames handed on in order: what Ctrl-C keeps
     assert no_segment_threads()
 
 
