@@ -257,6 +257,14 @@ class CameraSource:
 
 _END = object()
 
+
+def close_iterator(it: object) -> None:
+    """Close a generator (or anything with ``close``) early: a video file it reads is released."""
+    close = getattr(it, "close", None)
+    if close is not None:
+        close()
+
+
 def read_ahead(frames: Iterable[T], depth: int = 2) -> Generator[T, None, None]:
     """The same frames (or items: whatever ``frames`` yields), decoded up to ``depth`` ahead on a
     worker thread while the caller works on the current one (video decoding and the pose model
@@ -287,9 +295,7 @@ def read_ahead(frames: Iterable[T], depth: int = 2) -> Generator[T, None, None]:
         except BaseException as exc:  # noqa: BLE001 - re-raised on the caller's thread
             put(exc)
         finally:
-            close = getattr(it, "close", None)
-            if close is not None:
-                close()
+            close_iterator(it)
             put(_END)
 
     worker = threading.Thread(target=work, name="rocking-decode", daemon=True)

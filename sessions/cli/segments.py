@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 from pose.estimation.person_tracking import distance
-from pose.estimation.sources import Frame, SourceError, read_ahead
+from pose.estimation.sources import Frame, SourceError, close_iterator, read_ahead
 from pose.record import PoseRecord
 
 log = logging.getLogger(__name__)
@@ -60,10 +60,6 @@ class SegmentedSource(Protocol):
     frame_count: int | None
 
     def frames_from(self, start: int) -> Iterator[Frame]: ...
-
-
-class FrameEstimator(Protocol):
-    def process(self, frame: Any) -> PoseRecord: ...
 
 
 OpenEstimator = Callable[[], AbstractContextManager[Any]]
@@ -188,7 +184,7 @@ class LaterSegment:
         except BaseException as exc:  # noqa: BLE001 - raised on the caller's thread, in order
             self.error = exc
         finally:
-            _close(frames)
+            close_iterator(frames)
 
     def model_failed(self) -> bool:
         """Whether the model stopped on something else than the file (which the model before
@@ -278,12 +274,12 @@ def estimates(source: Iterable[Frame], estimator: Any, progress: ProgressHook | 
     first here, the later ones on threads of their own. Closing this stops every thread."""
     counted = _Progress(progress)
     frames_from: Callable[[int], Iterator[Frame]] | None = getattr(source, "frames_from", None)
-    if open_more is None or frames_from is None:
-        yield from _estimated(iter(source), estimator, counted)
-        return
-    with later_segments(source, open_more, workers) as (first_end,  # type: ignore[arg-type]
-                                                        later):
-        if first_end is None:
+    split: AbstractContextManager[tuple[int | None, list[LaterSegment]]] = (
+        later_segments(source, open_more, workers)  # type: ignore[arg-type]
+        if open_more is not None and frames_from is not None
+        else contextlib.nullcontext((None, [])))
+    with split as (first_end, later):
+        if first_end is None or frames_from is None:
             yield from _estimated(iter(source), estimator, counted)
             return
         recent: deque[PoseRecord] = deque(maxlen=later[0].warm_up)
@@ -333,7 +329,7 @@ def _until(frames: Iterator[Frame], end: int) -> Iterator[Frame]:
                 return
             yield frame
     finally:
-        _close(frames)
+        close_iterator(frames)
 
 
 def _prepared(frames: Iterable[Frame], prepare: Callable[[Frame], Any] | None) -> Iterator[Any]:
@@ -344,10 +340,4 @@ def _prepared(frames: Iterable[Frame], prepare: Callable[[Frame], Any] | None) -
         for frame in it:
             yield frame if prepare is None else prepare(frame)
     finally:
-        _close(it)
-
-
-def _close(it: object) -> None:
-    close = getattr(it, "close", None)
-    if close is not None:
-        close()
+        close_iterator(it)

@@ -165,24 +165,25 @@ def test_first_detections_run_on_the_main_thread() -> None:
     assert later[0].noisy_threads == [threading.main_thread()] * 3
 
 
-class Interrupted(Tracker):
-    """Ctrl-C arrives while this one estimates frame ``at``."""
+class FailsAt(Tracker):
+    """Raises ``error`` when it comes to frame ``at`` (Ctrl-C there, or the model failing)."""
 
-    def __init__(self, at: int) -> None:
+    def __init__(self, at: int, error: BaseException) -> None:
         super().__init__()
         self.at = at
+        self.error = error
 
     def process(self, frame: Frame) -> PoseRecord:
         if frame.index == self.at:
-            raise KeyboardInterrupt
+            raise self.error
         return super().process(frame)
 
 
 def test_ctrl_c_hands_on_the_frames_estimated_in_order_and_stops_every_model() -> None:
     handed: list[int] = []
     with pytest.raises(KeyboardInterrupt):
-        for frame, _ in estimates(FakeVideo(200), Interrupted(at=40), open_more=Tracker,
-                                  workers=2):
+        for frame, _ in estimates(FakeVideo(200), FailsAt(40, KeyboardInterrupt()),
+                                  open_more=Tracker, workers=2):
             handed.append(frame.index)
     assert handed == list(range(40))
     assert no_segment_threads()
@@ -198,21 +199,10 @@ def test_a_cut_off_file_stating_more_frames_is_handed_on_whole(frames: int) -> N
     assert no_segment_threads()
 
 
-class Failing(Tracker):
-    """A model that fails (not the file) at frame ``at``."""
-
-    def __init__(self, at: int) -> None:
-        super().__init__()
-        self.at = at
-
-    def process(self, frame: Frame) -> PoseRecord:
-        if frame.index == self.at:
-            raise RuntimeError("the model failed")
-        return super().process(frame)
-
-
 def test_a_later_model_failing_leaves_its_part_to_the_model_before() -> None:
     video = FakeVideo(200)
-    split = places(estimates(video, Tracker(), open_more=lambda: Failing(at=150), workers=2))
+    failing = RuntimeError("the model failed")
+    split = places(estimates(video, Tracker(), open_more=lambda: FailsAt(150, failing),
+                             workers=2))
     assert split == places(estimates(video, Tracker()))
     assert no_segment_threads()
