@@ -97,7 +97,7 @@ class _Landmarker:
         options.num_poses = num_poses
         with native_stderr_to_log(log):
             self.landmarker = vision.PoseLandmarker.create_from_options(options)
-        #: the model's call for one frame (direct to C when it can be: landmarker_calls)
+        #: the model's call for one frame, its answer as arrays (landmarker_calls)
         self.call = frame_call(self.landmarker)
         self.last_ms = -1
         self.people_seen = 0
