@@ -400,34 +400,43 @@ def _check_side_files(path: Path) -> None:
 
 def _private_side_files(path: Path) -> None:
     """SQLite's -wal and -shm beside the database: mode 0600. SQLite gives them the mode of the
-    database file. A link is never followed (opened with O_NOFOLLOW, changed through its fd)."""
+    database file. A link is never followed (see :func:`_chmod_private`)."""
     for suffix in ("-wal", "-shm"):
-        try:
-            fd = os.open(_side(path, suffix), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-        except OSError:  # absent, or a link (refused by _check_side_files before any use)
-            continue
-        try:
-            st = os.fstat(fd)
-            if stat.S_ISREG(st.st_mode) and stat.S_IMODE(st.st_mode) != PRIVATE_MODE:
-                os.fchmod(fd, PRIVATE_MODE)
-        except OSError as exc:
-            log.warning("could not make %s private: %s", _side(path, suffix), exc.strerror)
-        finally:
-            os.close(fd)
+        _chmod_private(_side(path, suffix), f"{_side(path, suffix)}", follow=False)
 
 
 def _make_private(path: Path) -> None:
     """An existing database opened for writing becomes 0600 (it may have been made 0644)."""
+    _chmod_private(path, f"session database {path}", follow=True)
+
+
+#: Linux: a descriptor that only names the file. Closing an ordinary descriptor of a file drops
+#: every POSIX lock this process holds on it, SQLite's too: with the -shm's lock gone, another
+#: process opening the database (``rocking review``) takes itself for the only one and empties
+#: the -shm, and this process dies of SIGBUS on its next write (seen in about 1 analyze in 12
+#: while another process read the database). Closing an O_PATH descriptor drops no lock.
+_PATH_ONLY: int = getattr(os, "O_PATH", 0)
+
+
+def _chmod_private(path: Path, what: str, *, follow: bool) -> None:
+    """Make ``path`` mode 0600 if it is a regular file that is not (absent: nothing to do; a
+    link, with ``follow`` False: left alone), without opening it for reading where the system
+    can name a file without opening it (so SQLite's locks on it are kept)."""
+    nofollow = 0 if follow else os.O_NOFOLLOW
+    flags = (_PATH_ONLY if _PATH_ONLY else os.O_RDONLY | os.O_NONBLOCK) | nofollow
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    except OSError:
+        fd = os.open(path, flags)
+    except OSError:  # absent, or a link (refused by _check_side_files before any use)
         return
     try:
-        if stat.S_IMODE(os.fstat(fd).st_mode) != PRIVATE_MODE:
-            os.fchmod(fd, PRIVATE_MODE)
+        st = os.fstat(fd)
+        if stat.S_ISREG(st.st_mode) and stat.S_IMODE(st.st_mode) != PRIVATE_MODE:
+            if _PATH_ONLY:
+                Path(f"/proc/self/fd/{fd}").chmod(PRIVATE_MODE)   # this very file, no link
+            else:
+                os.fchmod(fd, PRIVATE_MODE)
     except OSError as exc:
-        log.warning("could not make session database %s private (mode 0600): %s", path,
-                    exc.strerror)
+        log.warning("could not make %s private (mode 0600): %s", what, exc.strerror)
     finally:
         os.close(fd)
 

@@ -453,6 +453,42 @@ def test_side_files_left_by_a_read_only_look_are_made_private(tmp_path: Path) ->
         write_session(store)
 
 
+#: SQLite's "dead man switch" in the -shm (unix VFS: byte 128): every connection holds a shared
+#: lock on it; a process that gets it exclusively takes itself for the only user and resets the
+#: -shm, which kills another process still mapping it with SIGBUS
+SHM_DMS_BYTE = 128
+PROBE_DMS = (
+    "import fcntl, os, sys\n"
+    "fd = os.open(sys.argv[1], os.O_RDWR)\n"
+    "try:\n"
+    f"    fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, {SHM_DMS_BYTE})\n"
+    "    print('free')\n"
+    "except OSError:\n"
+    "    print('held')\n")
+
+
+@pytest.mark.parametrize("side_mode", [None, 0o644], ids=["fresh", "side-files-to-make-private"])
+def test_an_open_store_keeps_sqlite_s_lock_for_other_processes(tmp_path: Path,
+                                                                side_mode: int | None) -> None:
+    """Making the -wal and -shm private must not drop SQLite's POSIX locks (closing any
+    descriptor of a file drops all of a process's locks on it): a `rocking review` opening the
+    database during an analyze would reset the -shm under it (that analyze died of SIGBUS)."""
+    db = make_db(tmp_path)
+    if side_mode is not None:
+        for suffix in ("-wal", "-shm"):
+            side = db.with_name(db.name + suffix)
+            side.touch()
+            side.chmod(side_mode)
+    with SessionStore.open(db) as store:
+        write_session(store)
+        shm = db.with_name(db.name + "-shm")
+        assert stat.S_IMODE(shm.stat().st_mode) == 0o600
+        probe = subprocess.run([sys.executable, "-c", PROBE_DMS, str(shm)], capture_output=True,
+                               text=True, timeout=60, check=True)
+        assert probe.stdout.strip() == "held"
+        write_session(store)    # and it goes on writing
+
+
 def test_read_only_open_shows_an_abandoned_session_interrupted(tmp_path: Path) -> None:
     db = tmp_path / "s.db"
     live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
