@@ -15,7 +15,7 @@ import json
 import queue
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -35,6 +35,7 @@ from sessions.cli.analyze_report import base_report, merge, summary_lines
 from sessions.cli.options import add_db_option, add_model_options, db_option
 from sessions.cli.segments import OpenEstimator, ProgressHook, estimates
 from sessions.errors import UserError
+from sessions.interrupts import deferred_interrupts
 from sessions.output.private_files import printable, printable_lines
 
 if TYPE_CHECKING:
@@ -234,6 +235,7 @@ def run_pipeline(
     progress: ProgressHook | None = None,
     open_more: OpenEstimator | None = None,
     workers: int | None = None,
+    checkpoint: Callable[[], None] | None = None,
 ) -> PoseCounter:
     """Estimate every frame and pass it through the observers; returns the frame counts.
 
@@ -244,7 +246,8 @@ def run_pipeline(
     step in order on a third. Given ``open_more`` (opens another estimator like ``estimator``),
     a long video file is estimated in segments on the spare cores (sessions.cli.segments; as if
     it had ``workers`` cores when given), and the observers still take every step in order. A
-    still image runs on the calling thread alone.
+    still image runs on the calling thread alone. ``checkpoint`` is called between frames (it
+    raises ``KeyboardInterrupt`` there after Ctrl-C: sessions.interrupts).
     """
     counter = PoseCounter()
     chain: list[FrameObserver] = [counter, *observers]
@@ -255,6 +258,8 @@ def run_pipeline(
         found = estimates(source, estimator, progress, open_more, workers)
         with ObserverThread(chain) as observing, contextlib.closing(found):
             for frame, record in found:
+                if checkpoint is not None:
+                    checkpoint()
                 observing.submit(Step(frame, record))
     ending = StreamEnd()
     for observer in chain:
@@ -344,14 +349,18 @@ def analyze(args: argparse.Namespace) -> int:
     try:
         source = open_source(args.path)
         model = model_files.resolve(args.model, show_progress=not args.quiet)
-        with contextlib.ExitStack() as stack:
+        # Ctrl-C stops the run between frames (never inside MediaPipe, or in a finalizer that
+        # would swallow it); leaving the stack then marks the saved session interrupted
+        with deferred_interrupts() as ctrl_c, contextlib.ExitStack() as stack:
             observers = build_observers(args, source, stack)
             estimator = stack.enter_context(PoseEstimator(model, max_people=args.people))
             with progress_bar(source, enabled=not args.quiet) as progress:
                 # One model: estimating in segments on the spare cores (open_more) is turned off
                 # until a crash (SIGBUS) and a hang seen once each in about 40 runs of it are
                 # understood (README, "Measured performance").
-                counts = run_pipeline(source, estimator, observers, progress)
+                counts = run_pipeline(source, estimator, observers, progress,
+                                      checkpoint=ctrl_c.check)
+            ctrl_c.check()
     except (SourceError, ModelError) as exc:
         raise UserError(str(exc)) from exc
     report = base_report(str(args.path), counts.frames, source.fps, counts.with_person,

@@ -445,3 +445,28 @@ def test_ctrl_c_while_estimating_lets_the_observers_take_every_frame_done(
         run_pipeline(open_source(video), PreparingEstimator(interrupt_at=12), [noting])
     assert noting.seen == list(range(12))
     assert not [t for t in threading.enumerate() if t.name.startswith("rocking-")]
+
+
+class SendsCtrlC(PreparingEstimator):
+    """Ctrl-C (a real SIGINT to this process) arrives while the model works on one frame."""
+
+    def process(self, frame: Any) -> PoseRecord:
+        import os
+        import signal
+
+        if frame.frame.index == self.interrupt_at:
+            os.kill(os.getpid(), signal.SIGINT)
+        return FakeEstimator.process(self, frame.frame)
+
+
+def test_ctrl_c_during_the_model_stops_the_run_at_the_next_frame(tmp_path: Path) -> None:
+    """The model's frame is finished (MediaPipe is never left mid-call), and the frames before
+    reach the observers; then the run stops."""
+    from sessions.interrupts import deferred_interrupts
+
+    video = write_video(tmp_path / "v.mp4", [np.zeros((48, 64, 3), np.uint8)] * 30, 10.0)
+    noting = ThreadNoting()
+    with pytest.raises(KeyboardInterrupt), deferred_interrupts() as ctrl_c:
+        run_pipeline(open_source(video), SendsCtrlC(interrupt_at=12), [noting],
+                     checkpoint=ctrl_c.check)
+    assert noting.seen == list(range(12)) and not noting.ended
