@@ -28,15 +28,18 @@ class PendingInterrupt:
         self.pressed = True
 
     def check(self) -> None:
-        """Raise ``KeyboardInterrupt`` if Ctrl-C was pressed (call where that is safe)."""
+        """Raise ``KeyboardInterrupt`` if Ctrl-C was pressed since the last time it was raised
+        (call where that is safe)."""
         if self.pressed:
+            self.pressed = False
             raise KeyboardInterrupt
 
 
 @contextlib.contextmanager
-def deferred_interrupts() -> Iterator[PendingInterrupt]:
+def deferred_interrupts(*, late: bool = True) -> Iterator[PendingInterrupt]:
     """Within the block, SIGINT is noted instead of raised; call ``check()`` at safe points. On
-    leaving normally, a Ctrl-C noted and not yet raised is raised then. Where Ctrl-C is not
+    leaving normally, a Ctrl-C noted and not yet raised is raised then (``late``; else it is
+    dropped: the block has ended what it does on Ctrl-C anyway). Where Ctrl-C is not
     Python's usual interrupt (ignored by the parent, another handler, not the main thread),
     nothing changes and ``check`` never raises."""
     pending = PendingInterrupt()
@@ -49,4 +52,5 @@ def deferred_interrupts() -> Iterator[PendingInterrupt]:
         yield pending
     finally:
         signal.signal(signal.SIGINT, signal.default_int_handler)
-    pending.check()
+    if late:
+        pending.check()

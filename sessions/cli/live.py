@@ -22,6 +22,7 @@ from sessions.coach.displays import NO_DISPLAY, Display, display_problem, open_d
 from sessions.coach.live_loop import LoopResult
 from sessions.coach.plan import DEFAULT_TARGET_DURATION_S, DEFAULT_TARGET_REPS, Plan, Tempo
 from sessions.errors import UserError
+from sessions.interrupts import deferred_interrupts
 from sessions.output.private_files import printable, printable_lines
 
 if TYPE_CHECKING:
@@ -182,7 +183,7 @@ def live(args: argparse.Namespace) -> int:
     # a phone's session keeps only that it was a network camera, and its host (no password)
     detail = (network.address.host if network is not None
               else str(args.camera) if is_camera else str(args.video))
-    with contextlib.ExitStack() as stack:
+    with deferred_interrupts(late=False) as ctrl_c, contextlib.ExitStack() as stack:
         store = stack.enter_context(SessionStore.open(args.db))
         estimator = stack.enter_context(PoseEstimator(model, max_people=args.people))
         display = open_display(args.headless, args.out, args.fullscreen, source.fps,
@@ -202,7 +203,8 @@ def live(args: argparse.Namespace) -> int:
             coach=Coach(plan, coach_settings(display)), display=display,
             start_recording=recorder, audio=audio, sound=sound_options(args),
             draw_pose=draw_skeleton,
-            canvas_size=CANVAS_SIZE, save_pain=pain_saver(store, sid))
+            canvas_size=CANVAS_SIZE, save_pain=pain_saver(store, sid),
+            checkpoint=ctrl_c.check)
         result = loop.run()
         return report(result, sid[0] if sid else None, args.out,
                       lost=bool(made) and made[0].lost, db=db_option(args),

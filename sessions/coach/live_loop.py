@@ -242,8 +242,12 @@ class SessionLoop:
                  draw_pose: DrawPose | None = None,
                  canvas_size: tuple[int, int] = CANVAS_SIZE,
                  settings: LoopSettings | None = None, clock: Clock = time.monotonic,
-                 save_pain: SavePain | None = None) -> None:
+                 save_pain: SavePain | None = None,
+                 checkpoint: Callable[[], None] | None = None) -> None:
         self.feed = feed
+        # called between frames and screen refreshes: raises KeyboardInterrupt there after a
+        # Ctrl-C noted elsewhere (sessions.interrupts), never inside the model or a finalizer
+        self.checkpoint = checkpoint or (lambda: None)
         self.save_pain = save_pain   # the pain check-in (before, after) goes to the session
         self.estimate = estimate
         self.analyzer = analyzer
@@ -317,6 +321,7 @@ class SessionLoop:
         step = 1.0 / self.settings.out_fps
         waited = 0.0
         while self.coach.stage is stage and not self.display.closed():
+            self.checkpoint()
             self._screen_s = waited
             if stage in PAIN_STAGES:
                 self.coach.pain_tick(waited)
@@ -500,6 +505,7 @@ class SessionLoop:
         if self.settings.overlap:
             return self._frames_overlapped(recorder)
         while True:
+            self.checkpoint()
             ended = self._next(recorder)
             if ended is not None and not isinstance(ended, _Analysed):
                 return ended
@@ -569,6 +575,7 @@ class SessionLoop:
         thread.start()
         try:
             while True:
+                self.checkpoint()
                 done = box.take(0.03)
                 if (closed := self._turn(done)) is not None:
                     return closed

@@ -84,3 +84,19 @@ def test_nothing_changes_where_ctrl_c_is_not_pythons_interrupt() -> None:
     thread.start()
     thread.join()
     assert seen == [True]
+
+
+def test_a_ctrl_c_raised_and_handled_is_not_raised_again() -> None:
+    with deferred_interrupts() as pending:
+        ctrl_c()
+        with pytest.raises(KeyboardInterrupt):
+            pending.check()
+        pending.check()                 # handled (a session ended on it): once only
+    # leaving raises nothing either
+
+
+def test_without_late_a_ctrl_c_after_the_last_check_is_dropped() -> None:
+    with deferred_interrupts(late=False) as pending:
+        ctrl_c()
+        assert pending.pressed
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -64,7 +64,8 @@ OVERLAP = pytest.mark.parametrize("overlap", [False, True], ids=["one-thread", "
 
 def make_loop(tmp_path: Path, feed: object, display: object, plan: Plan | None = None,
               estimate: object = empty_record, overlay: CoachOverlay | None = None,
-              overlap: bool = False, first_rep_s: float = 8.0
+              overlap: bool = False, first_rep_s: float = 8.0,
+              checkpoint: Callable[[], None] | None = None,
               ) -> tuple[SessionLoop, SessionStore, list[int]]:
     store = SessionStore.open(tmp_path / "s.db")
     sid: list[int] = []
@@ -75,7 +76,8 @@ def make_loop(tmp_path: Path, feed: object, display: object, plan: Plan | None =
         start_recording=recorder_factory(store, sid, source="camera", detail="0", plan=plan,
                                          model="full"),
         overlay=overlay, canvas_size=(64, 48),
-        settings=LoopSettings(safety_s=0.2, summary_s=0.2, stall_s=1.0, overlap=overlap))
+        settings=LoopSettings(safety_s=0.2, summary_s=0.2, stall_s=1.0, overlap=overlap),
+        checkpoint=checkpoint)
     return loop, store, sid
 
 
@@ -445,3 +447,32 @@ def test_the_report_says_a_video_ran_out(capsys: pytest.CaptureFixture[str]) -> 
     out = capsys.readouterr().out
     assert code == 0
     assert out.splitlines()[0] == "session 7 saved (ended early: the video ran out): 2 reps"
+
+
+@OVERLAP
+def test_a_real_ctrl_c_during_the_model_ends_the_session_at_the_next_frame(
+        tmp_path: Path, overlap: bool) -> None:
+    """SIGINT noted while the model works (sessions.interrupts) is raised at the loop's
+    checkpoint: the session ends as on Ctrl-C, saved, and the interrupt is raised once only."""
+    import os
+    import signal
+
+    from sessions.interrupts import deferred_interrupts
+
+    sent: list[float] = []
+
+    def estimate(frame: Frame) -> PoseRecord:
+        if frame.t_s >= 23.0 and not sent:
+            sent.append(frame.t_s)
+            os.kill(os.getpid(), signal.SIGINT)
+        return empty_record(frame)
+
+    with deferred_interrupts() as ctrl_c:
+        loop, store, sid = make_loop(tmp_path, DirectFeed(camera(60.0)), FakeDisplay(),
+                                     estimate=estimate, overlap=overlap,
+                                     checkpoint=ctrl_c.check)
+        result = loop.run()
+    assert sent and result.ended_by == "ctrl_c" and result.status == "interrupted"
+    assert result.reps == 2
+    with store:
+        assert len(store.reps(sid[0])) == 2
