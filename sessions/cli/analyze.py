@@ -355,11 +355,10 @@ def analyze(args: argparse.Namespace) -> int:
             observers = build_observers(args, source, stack)
             estimator = stack.enter_context(PoseEstimator(model, max_people=args.people))
             with progress_bar(source, enabled=not args.quiet) as progress:
-                # One model: estimating in segments on the spare cores (open_more) is turned off
-                # until a crash (SIGBUS) and a hang seen once each in about 40 runs of it are
-                # understood (README, "Measured performance").
-                counts = run_pipeline(source, estimator, observers, progress,
-                                      checkpoint=ctrl_c.check)
+                counts = run_pipeline(
+                    source, estimator, observers, progress,
+                    open_more=lambda: PoseEstimator(model, max_people=args.people),
+                    checkpoint=ctrl_c.check)
             ctrl_c.check()
     except (SourceError, ModelError) as exc:
         raise UserError(str(exc)) from exc

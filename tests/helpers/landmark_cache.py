@@ -3,8 +3,8 @@
 Running MediaPipe over every clip frame costs most of a test run, and the result only changes
 when the file, the model or the estimation code changes. The cache key holds all three: the
 file's SHA-256, the model's SHA-256, the number of people looked for, and a hash of the source of
-the modules that turn pixels into records (pose/estimation/*.py, pose/record.py and
-sessions/cli/segments.py, which hands them on in order). Anything else
+the modules that turn pixels into records (pose/estimation/*.py, pose/record.py and the segments
+of sessions/cli/segments.py). Anything else
 is recomputed. Entries are .npz files in ``$ROCKING_TEST_CACHE`` or ``~/.cache/rocking/
 test-landmarks``, written atomically; an entry being computed is locked, so parallel test runs
 and test workers share them and never compute one twice.
@@ -60,8 +60,13 @@ def _code_sha() -> str:
 def key(path: Path, model: model_files.ModelBytes, people: int) -> str:
     """The cache key of one file's records."""
     parts = (_file_sha(path.resolve()), hashlib.sha256(model.data).hexdigest(), str(people),
-             _code_sha())
+             f"workers={WORKERS}", _code_sha())
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+
+
+#: Videos are estimated as `rocking analyze` estimates them on a machine with this many cores
+#: (sessions/cli/segments.py), whatever the test machine has, so that entries are the same.
+WORKERS = 2
 
 
 def _estimate(path: Path, model: model_files.ModelBytes, people: int) -> list[PoseRecord]:
@@ -73,7 +78,9 @@ def _estimate(path: Path, model: model_files.ModelBytes, people: int) -> list[Po
     with PoseEstimator(model, max_people=people) as estimator:
         if source.is_still:
             return [estimator.process(frame) for frame in source]
-        return [record for _, record in estimates(source, estimator)]  # as `rocking analyze`
+        found = estimates(source, estimator, workers=WORKERS,
+                          open_more=lambda: PoseEstimator(model, max_people=people))
+        return [record for _, record in found]
 
 
 def _save(target: Path, records: list[PoseRecord]) -> None:
