@@ -246,8 +246,9 @@ def run_pipeline(
     step in order on a third. Given ``open_more`` (opens another estimator like ``estimator``),
     a long video file is estimated in segments on the spare cores (sessions.cli.segments; as if
     it had ``workers`` cores when given), and the observers still take every step in order. A
-    still image runs on the calling thread alone. ``checkpoint`` is called between frames (it
-    raises ``KeyboardInterrupt`` there after Ctrl-C: sessions.interrupts).
+    still image runs on the calling thread alone. ``checkpoint`` is called between frames and
+    while waiting for a later segment (it raises ``KeyboardInterrupt`` there after Ctrl-C:
+    sessions.interrupts).
     """
     counter = PoseCounter()
     chain: list[FrameObserver] = [counter, *observers]
@@ -255,7 +256,7 @@ def run_pipeline(
         for frame in source:
             _observe(chain, Step(frame, estimator.process(frame)))
     else:
-        found = estimates(source, estimator, progress, open_more, workers)
+        found = estimates(source, estimator, progress, open_more, workers, checkpoint)
         with ObserverThread(chain) as observing, contextlib.closing(found):
             for frame, record in found:
                 if checkpoint is not None:

@@ -198,9 +198,12 @@ class LaterSegment:
         if self._thread is not None:
             self._thread.join()
 
-    def wait(self) -> None:
-        """Wait for the thread (on the main thread: serving its calls meanwhile)."""
+    def wait(self, checkpoint: Callable[[], None] | None = None) -> None:
+        """Wait for the thread (on the main thread: serving its calls meanwhile, and calling
+        ``checkpoint``, which may raise KeyboardInterrupt after Ctrl-C)."""
         while self.running():
+            if checkpoint is not None:
+                checkpoint()
             self.main.serve(wait_s=0.02)
 
     def handed_on(self) -> Iterator[tuple[Frame, PoseRecord]]:
@@ -265,13 +268,15 @@ class _Progress:
 
 
 def estimates(source: Iterable[Frame], estimator: Any, progress: ProgressHook | None = None,
-              open_more: OpenEstimator | None = None, workers: int | None = None
+              open_more: OpenEstimator | None = None, workers: int | None = None,
+              checkpoint: Callable[[], None] | None = None,
               ) -> Generator[tuple[Frame, PoseRecord], None, None]:
     """Every frame of a video with its record, in order, the next frames decoded (and prepared by
     the estimator's ``prepare``, when it has one) ahead on a thread. Given ``open_more`` (opens
     another estimator like ``estimator``) and a source with ``frames_from``, a long video is
     estimated in segments on the cores there are (``workers``: as if there were that many): the
-    first here, the later ones on threads of their own. Closing this stops every thread."""
+    first here, the later ones on threads of their own. Closing this stops every thread.
+    ``checkpoint`` is called while waiting for a later segment (it may raise KeyboardInterrupt)."""
     counted = _Progress(progress)
     frames_from: Callable[[int], Iterator[Frame]] | None = getattr(source, "frames_from", None)
     split: AbstractContextManager[tuple[int | None, list[LaterSegment]]] = (
@@ -287,7 +292,7 @@ def estimates(source: Iterable[Frame], estimator: Any, progress: ProgressHook | 
                               later[0].main)
         before: Any = estimator
         for segment in later:
-            segment.wait()
+            segment.wait(checkpoint)
             if not agree(list(recent), segment.warm) or segment.model_failed():
                 log.info("frames from %d: the model there disagreed with the one before or "
                          "failed (%r); one model estimates the rest", segment.start, segment.error)

@@ -189,6 +189,40 @@ def test_ctrl_c_hands_on_the_frames_estimated_in_order_and_stops_every_model() -
     assert no_segment_threads()
 
 
+class Slow(Tracker):
+    """A later model held up (until ``release``, at most 10 s a frame)."""
+
+    def __init__(self, release: threading.Event) -> None:
+        super().__init__()
+        self.release = release
+
+    def process(self, frame: Frame) -> PoseRecord:
+        self.release.wait(10.0)
+        return super().process(frame)
+
+
+def test_ctrl_c_while_waiting_for_a_later_segment_stops_at_once() -> None:
+    """The first part done, the main thread waits for the later one: Ctrl-C (the checkpoint
+    raising) is taken there, not after the later model has finished its part."""
+    release = threading.Event()
+    waits: list[int] = []
+
+    def checkpoint() -> None:
+        waits.append(1)
+        if len(waits) == 3:
+            release.set()        # the later model's frame in hand ends; it must stop after it
+            raise KeyboardInterrupt
+
+    handed: list[int] = []
+    with pytest.raises(KeyboardInterrupt):
+        for frame, _ in estimates(FakeVideo(200), Tracker(), open_more=lambda: Slow(release),
+                                  workers=2, checkpoint=checkpoint):
+            handed.append(frame.index)
+    first_end = plan(200, 10.0, 2)[0][1]
+    assert handed == list(range(first_end))      # the first part, then the wait
+    assert len(waits) == 3 and no_segment_threads()
+
+
 @pytest.mark.parametrize("frames", [30, 80, 140])   # before the seam, in the warm-up, after it
 def test_a_cut_off_file_stating_more_frames_is_handed_on_whole(frames: int) -> None:
     video = FakeVideo(frames, stated=200)
