@@ -347,13 +347,14 @@ def analyze(args: argparse.Namespace) -> int:
     from pose.estimation.estimator import PoseEstimator
 
     out = check_out_path(args.out, args.path) if args.out is not None else None
+    observers: list[FrameObserver] = []
     try:
         source = open_source(args.path)
         model = model_files.resolve(args.model, show_progress=not args.quiet)
         # Ctrl-C stops the run between frames (never inside MediaPipe, or in a finalizer that
         # would swallow it); leaving the stack then marks the saved session interrupted
         with deferred_interrupts() as ctrl_c, contextlib.ExitStack() as stack:
-            observers = build_observers(args, source, stack)
+            observers[:] = build_observers(args, source, stack)
             estimator = stack.enter_context(PoseEstimator(model, max_people=args.people))
             with progress_bar(source, enabled=not args.quiet) as progress:
                 counts = run_pipeline(
@@ -363,6 +364,9 @@ def analyze(args: argparse.Namespace) -> int:
             ctrl_c.check()
     except (SourceError, ModelError) as exc:
         raise UserError(str(exc)) from exc
+    except KeyboardInterrupt:
+        sys.stderr.write(interrupted_line(observers, db_option(args)) + "\n")
+        return 130
     report = base_report(str(args.path), counts.frames, source.fps, counts.with_person,
                          counts.duration_s(source.fps))
     report["truncated"] = bool(getattr(source, "truncated", False))
@@ -371,6 +375,27 @@ def analyze(args: argparse.Namespace) -> int:
     emit(report, as_json=args.json, out=out, db=db_option(args),
          photo_not_saved=source.is_still and not args.save and not args.no_save)
     return save_status(report, db_option(args))
+
+
+def interrupted_line(observers: Sequence[FrameObserver], db: str = "") -> str:
+    """What Ctrl-C leaves: the part analysed until then, saved as an interrupted session (and
+    where to see it), or why it is not in the database."""
+    from sessions.history.recorder import StoreObserver
+
+    for observer in observers:
+        if isinstance(observer, StoreObserver):
+            fields = observer.report_fields()
+            if fields.get("session_id") is not None:
+                sid = fields["session_id"]
+                return (f"rocking: interrupted; the part analysed is saved as session {sid} "
+                        f"(interrupted): see it with: rocking review{db} {sid}")
+            if fields.get("saved_to"):
+                return (f"rocking: interrupted; the session database failed: the part analysed "
+                        f"is saved to {printable(fields['saved_to'])}; `rocking import{db} "
+                        "FILE` adds it back")
+            if fields.get("not_saved"):
+                return f"rocking: interrupted; {fields['not_saved']}"
+    return "rocking: interrupted (nothing was saved)"
 
 
 def save_status(report: dict[str, Any], db: str = "") -> int:

@@ -84,6 +84,8 @@ def test_killed_analyze_keeps_reps_and_is_interrupted(tmp_path: Path, sig: int) 
         assert len(reps) >= seen
         assert all(r.period_s > 0 and r.end_s > r.start_s for r in reps)
         assert len(reps) < 10 + 2  # it really was stopped mid-run (the clip has 10 reps)
+        if sig == signal.SIGINT:   # and the person is told where it is
+            assert f"saved as session {row.id} (interrupted)" in err.decode()
         assert store.samples(row.id)  # the series up to about the last second is there too
 
 
