@@ -84,7 +84,8 @@ def no_segment_threads() -> bool:
 
 @pytest.mark.parametrize(("frames", "fps", "workers", "count"), [
     (100, 10.0, 1, 1),            # one core: one model
-    (99, 10.0, 2, 1),             # under 5 s a segment
+    (49, 10.0, 2, 1),             # under 2.5 s a segment
+    (50, 10.0, 2, 2),
     (100, 10.0, 2, 2),
     (1800, 30.0, 2, 2),
     (1800, 30.0, 3, 3),
