@@ -1,11 +1,10 @@
 """Calling a MediaPipe PoseLandmarker for one video frame, and reading its answer as arrays.
 
 A direct call into MediaPipe's C library from the model's thread (its Python wrapper hands every
-call to a worker thread of its own) was tried: it kept the model's frames from waiting for the
-other threads (10.61 against 11.44 ms a frame with a busy Python thread beside it), but in the
-suite a real `rocking analyze` died of SIGBUS twice in about ten runs after it, never before. The
-wrapper says its library is called from one dedicated thread to prevent crashes, so the public
-call stays.
+call to a worker thread of its own) was tried: 10.61 against 11.44 ms a frame with a busy Python
+thread beside it, about 3 % of a whole `rocking analyze`. It bypasses the wrapper's rule that one
+dedicated thread calls the library, so the public call stays. (The SIGBUS first blamed on it was
+the session store dropping SQLite's locks: sessions/history/store.py.)
 """
 
 from __future__ import annotations
@@ -60,14 +59,8 @@ def people_from_result(result: Any) -> list[PersonArrays]:
             for i, pose in enumerate(poses)]
 
 
-def public_call(landmarker: Any) -> FrameCall:
-    """MediaPipe's own ``detect_for_video``, its answer as arrays."""
+def frame_call(landmarker: Any) -> FrameCall:
+    """The call for one frame: MediaPipe's own ``detect_for_video``, its answer as arrays."""
     def call(image: Any, ms: int) -> list[PersonArrays]:
         return people_from_result(landmarker.detect_for_video(image, ms))
     return call
-
-
-def frame_call(landmarker: Any) -> FrameCall:
-    """The call for one frame: MediaPipe's public ``detect_for_video`` (see the module's note on
-    the direct call)."""
-    return public_call(landmarker)
