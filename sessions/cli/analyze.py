@@ -365,7 +365,7 @@ def analyze(args: argparse.Namespace) -> int:
     except (SourceError, ModelError) as exc:
         raise UserError(str(exc)) from exc
     except KeyboardInterrupt:
-        sys.stderr.write(interrupted_line(observers, db_option(args)) + "\n")
+        interrupted(observers, db_option(args))
         return 130
     report = base_report(str(args.path), counts.frames, source.fps, counts.with_person,
                          counts.duration_s(source.fps))
@@ -377,25 +377,24 @@ def analyze(args: argparse.Namespace) -> int:
     return save_status(report, db_option(args))
 
 
-def interrupted_line(observers: Sequence[FrameObserver], db: str = "") -> str:
-    """What Ctrl-C leaves: the part analysed until then, saved as an interrupted session (and
-    where to see it), or why it is not in the database."""
+def interrupted(observers: Sequence[FrameObserver], db: str = "") -> None:
+    """Say what Ctrl-C left: the part analysed until then, saved as an interrupted session (and
+    where to see it); a database failure as at the end of a run (``save_status``)."""
     from sessions.history.recorder import StoreObserver
 
+    fields: dict[str, Any] = {"session_id": None}
     for observer in observers:
         if isinstance(observer, StoreObserver):
             fields = observer.report_fields()
-            if fields.get("session_id") is not None:
-                sid = fields["session_id"]
-                return (f"rocking: interrupted; the part analysed is saved as session {sid} "
-                        f"(interrupted): see it with: rocking review{db} {sid}")
-            if fields.get("saved_to"):
-                return (f"rocking: interrupted; the session database failed: the part analysed "
-                        f"is saved to {printable(fields['saved_to'])}; `rocking import{db} "
-                        "FILE` adds it back")
-            if fields.get("not_saved"):
-                return f"rocking: interrupted; {fields['not_saved']}"
-    return "rocking: interrupted (nothing was saved)"
+    sid = fields["session_id"]
+    if sid is not None:
+        sys.stderr.write(f"rocking: interrupted; the part analysed is saved as session {sid} "
+                         f"(interrupted): see it with: rocking review{db} {sid}\n")
+    elif fields.get("saved_to") or fields.get("not_saved"):
+        sys.stderr.write("rocking: interrupted\n")
+        save_status(fields, db)
+    else:
+        sys.stderr.write("rocking: interrupted (nothing was saved)\n")
 
 
 def save_status(report: dict[str, Any], db: str = "") -> int:

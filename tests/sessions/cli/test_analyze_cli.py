@@ -470,3 +470,26 @@ def test_ctrl_c_during_the_model_stops_the_run_at_the_next_frame(tmp_path: Path)
         run_pipeline(open_source(video), SendsCtrlC(interrupt_at=12), [noting],
                      checkpoint=ctrl_c.check)
     assert noting.seen == list(range(12)) and not noting.ended
+
+
+@pytest.mark.parametrize(("fields", "said"), [
+    ({"session_id": 7}, ["rocking: interrupted; the part analysed is saved as session 7 "
+                         "(interrupted): see it with: rocking review --db x.db 7"]),
+    ({"session_id": None, "saved_to": "/tmp/s.json"},
+     ["rocking: interrupted", "rocking: the session database failed: the session was saved to "
+      "/tmp/s.json; `rocking import --db x.db FILE` adds it back"]),
+    ({"session_id": None, "not_saved": "session 7 could not be saved: no"},
+     ["rocking: interrupted", "rocking: error: session 7 could not be saved: no"]),
+    ({"session_id": None}, ["rocking: interrupted (nothing was saved)"]),
+])
+def test_ctrl_c_says_where_the_part_analysed_went(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], fields: dict[str, Any],
+        said: list[str]) -> None:
+    from sessions.cli.analyze import interrupted
+    from sessions.history.recorder import StoreObserver
+    from sessions.history.store import SessionMeta
+
+    with StoreObserver(tmp_path / "s.db", SessionMeta(source="video")) as store:
+        store.report_fields = lambda: fields  # type: ignore[method-assign]
+        interrupted([store], " --db x.db")
+    assert capsys.readouterr().err.splitlines() == said
