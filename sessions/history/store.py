@@ -402,7 +402,7 @@ def _private_side_files(path: Path) -> None:
     """SQLite's -wal and -shm beside the database: mode 0600. SQLite gives them the mode of the
     database file. A link is never followed (see :func:`_chmod_private`)."""
     for suffix in ("-wal", "-shm"):
-        _chmod_private(_side(path, suffix), f"{_side(path, suffix)}", follow=False)
+        _chmod_private(_side(path, suffix), str(_side(path, suffix)), follow=False)
 
 
 def _make_private(path: Path) -> None:
